@@ -1,0 +1,192 @@
+// Shared shapes that flow spec → protocol client → metrics → reporters.
+// Kept in one file so every module (and every stack) agrees on them.
+
+/** How one request ended. Everything but 'ok' is counted apart and never averaged into latency. */
+export type Outcome =
+  | 'ok'
+  | 'http_error' // non-2xx status (httpStatus + bodyExcerpt set)
+  | 'timeout' // per-request deadline (TIMEOUT_GEN) passed
+  | 'stall' // no bytes for longer than the stall limit while streaming
+  | 'disconnect' // connection closed mid-stream before the protocol's end marker
+  | 'protocol_error' // malformed line, truncated JSON, wrong content-type, server-side error event
+  | 'connect_error' // could not connect / socket refused
+  | 'aborted' // cancelled by us (case aborted, run interrupted)
+
+export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string }
+
+/** What a spec asks one request to do; each protocol maps it to its own wire format. */
+export interface GenerateRequest {
+  /** Plain prompt (completion APIs) or chat messages (chat APIs). */
+  prompt: string | ChatMessage[]
+  /** Tokens to generate (max_tokens / n_predict / options.num_predict). */
+  maxTokens: number
+  temperature: number
+  /** Ask the server to ignore EOS so exactly maxTokens are produced, where the protocol allows it. */
+  ignoreEos: boolean
+  /** Model name sent on the wire, where the protocol needs one. */
+  model?: string
+  /** Protocol-specific extra body fields (e.g. Ollama options like num_gpu, num_ctx), merged in by the client. */
+  extra?: Record<string, unknown>
+  /** Whole-request deadline in ms. */
+  timeoutMs: number
+  /** Max silence while streaming, in ms (default: timeoutMs). */
+  stallMs?: number
+  signal?: AbortSignal
+  /** Client request id, sent as a header `x-request-id` so servers/simulator can correlate. */
+  requestId: string
+}
+
+/** Durations and counts the server reports about itself (authoritative where present). */
+export interface ServerTimings {
+  outputTokens?: number // usage.completion_tokens / eval_count / timings.predicted_n / details.generated_tokens
+  promptTokens?: number // usage.prompt_tokens / prompt_eval_count / timings.prompt_n
+  cachedPromptTokens?: number
+  decodeMs?: number // eval_duration / timings.predicted_ms
+  promptMs?: number // prompt_eval_duration / timings.prompt_ms
+  loadMs?: number // Ollama load_duration
+  totalMs?: number // Ollama total_duration
+  decodeTokPerSec?: number // timings.predicted_per_second or eval_count/eval_duration
+  promptTokPerSec?: number
+  finishReason?: string
+}
+
+/**
+ * Raw observation of one streamed request, as the protocol client saw it.
+ * All times are performance.now() milliseconds taken when bytes were read, before parsing.
+ */
+export interface StreamObservation {
+  outcome: Outcome
+  error?: string
+  httpStatus?: number
+  bodyExcerpt?: string
+  tSend: number
+  tHeaders?: number
+  tEnd: number
+  /** Arrival time of every chunk that carried generated output (text, token ids or reasoning). */
+  chunkTimes: number[]
+  /** Tokens carried by each such chunk (explicit ids/counts when the wire says, else 1). */
+  chunkTokens: number[]
+  /** True when chunkTokens came from explicit token ids/counts on the wire rather than 1-per-chunk. */
+  tokensExplicit: boolean
+  /** Arrival time of the first chunk with non-reasoning output (differs from chunkTimes[0] when reasoning came first). */
+  tFirstContent?: number
+  reasoningTokens?: number
+  server: ServerTimings
+  /** Generated text; kept only when DEBUG is on or the caller asks. */
+  text?: string
+}
+
+/** One request, summarised: what lands in requests.jsonl and feeds every statistic. */
+export interface RequestRecord {
+  id: string
+  caseName: string
+  phase: 'warmup' | 'run'
+  outcome: Outcome
+  error?: string
+  httpStatus?: number
+  bodyExcerpt?: string
+  /** Wall-clock ISO time the request was sent. */
+  startedAt: string
+  /** ms since the case started that the request was sent (timeline). */
+  tStartMs: number
+  /** Time the request waited in the client (concurrency cap, dispatch lag) before being sent. */
+  queueMs: number
+  ttftMs: number | null
+  /** Time to first non-reasoning output token, when reasoning came first. */
+  ttfotMs: number | null
+  e2eMs: number | null
+  tpotMs: number | null
+  /** Per-token inter-token latencies (multi-token chunk gaps spread over their tokens). */
+  itlMs: number[]
+  /** Raw gaps between output-bearing chunks. */
+  chunkGapsMs: number[]
+  outputTokensServer: number | null
+  outputTokensClient: number
+  /** The count used for statistics: server's when present, else client's. */
+  outputTokens: number
+  promptTokensServer: number | null
+  tokenCountMismatch: boolean
+  decodeTokPerSecClient: number | null
+  decodeTokPerSecServer: number | null
+  server: ServerTimings
+}
+
+/** Distribution summary of one metric. */
+export interface Dist {
+  n: number
+  mean: number | null
+  std: number | null
+  min: number | null
+  max: number | null
+  p50: number | null
+  p90: number | null
+  p95: number | null
+  p99: number | null
+}
+
+/** Everything about one bench case (one CSV row). */
+export interface CaseSummary {
+  caseName: string
+  /** vitest full name including describe path and file. */
+  fullName: string
+  file: string
+  stack: string
+  model: string
+  counts: { requests: number; warmup: number; ok: number; failed: number; byOutcome: Partial<Record<Outcome, number>> }
+  ttftMs: Dist
+  ttfotMs: Dist
+  itlMs: Dist
+  tpotMs: Dist
+  e2eMs: Dist
+  queueMs: Dist
+  decodeTokPerSecClient: Dist
+  decodeTokPerSecServer: Dist
+  /** Median decode tok/s: server-reported when available, else client-derived (the CSV value). */
+  tokensPerSec: number
+  tokensPerSecSource: 'server' | 'client' | 'none'
+  outputTokensServerTotal: number
+  outputTokensClientTotal: number
+  tokenCountMismatches: number
+  /** Wall time of the measured phase and throughput over it. */
+  wallMs: number
+  requestThroughput: number
+  outputTokenThroughput: number
+  /** Reasons this case must fail the run (zero samples, all failed, client-bound…). */
+  failures: string[]
+  warnings: string[]
+  incomplete: boolean
+}
+
+/** The CSV16 row fields that are not metrics: where and how the case ran. */
+export interface RowContext {
+  endpoint: string // host:port
+  unit: 'proc' | 'external'
+  suffix: 'A' | 'B' | 'MULTI' | 'X'
+  baseModel: string
+  variantLabel: 'base-as-is' | 'optimized' | 'published'
+  modelTag: string
+  numGpu: string // layers or 'default'
+  numCtx: number
+  batch: number
+  numPredict: number
+  gpuLabel: string
+  gpuName: string
+  gpuUuid: string
+  gpuMemMib: string
+}
+
+/** What llmBench attaches to vitest's task.meta.fuze; reporters read it in the main process. */
+export interface CaseMeta {
+  runDir: string
+  summary: CaseSummary
+  row: RowContext
+  /** Timestamp (ISO with offset) the case finished. */
+  finishedAt: string
+}
+
+declare module 'vitest' {
+  interface TaskMeta {
+    fuze?: CaseMeta
+    fuzeSkip?: string
+  }
+}
