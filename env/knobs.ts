@@ -1,0 +1,209 @@
+// Every knob fuze-bench reads: one entry with its schema, default and description.
+// Names are the FuZe shell suite's (users' env files keep working); SPEC.md §1 is the source.
+import { anyText, bool, int, intList, num, numList, oneOf, pairList, regex, text, textList, url, type ValueSchema } from './schema.ts'
+
+export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'output'
+
+export interface KnobDef {
+  /** The variable name; per-alias knobs are written `LLAMACPP_PATH_<alias>`. */
+  name: string
+  /** Default as written in SPEC.md (a string, like an env file value), or undefined = unset. */
+  default: string | undefined
+  description: string
+  /** What a valid value looks like, in words (used in errors and the README). */
+  allowed: string
+  /** Older names accepted for this knob; the canonical name wins when both are set in one place. */
+  aliases?: string[]
+  /** Never printed or written in clear (env.json, error messages). */
+  secret?: boolean
+  group: KnobGroup
+  /** Per-alias family: `LLAMACPP_PATH_<alias>` matches every `LLAMACPP_PATH_*` key. */
+  perAlias?: boolean
+  /** An empty value normally means "unset, use the default"; for these it is a real value. */
+  emptyIsValue?: boolean
+  schema: ValueSchema<unknown>['schema']
+}
+
+export const DEFAULT_PROMPT = 'Write a short story about a lighthouse keeper who finds a message in a bottle.'
+
+function knob<T>(
+  name: string,
+  def: string | undefined,
+  v: ValueSchema<T>,
+  group: KnobGroup,
+  description: string,
+  extra: Partial<Pick<KnobDef, 'aliases' | 'secret' | 'perAlias' | 'emptyIsValue'>> = {},
+): KnobDef {
+  return { name, default: def, description, allowed: v.allowed, group, schema: v.schema, ...extra }
+}
+
+export const KNOB_DEFS: readonly KnobDef[] = [
+  // request shape
+  knob('BENCH_NUM_PREDICT', '128', int(1), 'request', 'Tokens to generate per request (sent as max_tokens / n_predict / options.num_predict).'),
+  knob('BENCH_NUM_CTX', '4096', int(16), 'request', 'Context size (Ollama options.num_ctx, llama.cpp --ctx-size, vLLM --max-model-len).'),
+  knob('TEMPERATURE', '0.0', num(0, 2), 'request', 'Sampling temperature.'),
+  knob('BENCH_PROMPT', DEFAULT_PROMPT, text(), 'request', 'Prompt text (load presets provide token-length prompts).'),
+  knob('BATCH', '32', int(1), 'request', 'llama.cpp --batch-size (recorded in the CSV for all stacks).'),
+  // load
+  knob('BENCH_WARMUP', '2', int(0, 1000), 'load', 'Warmup requests per bench case (never counted).'),
+  knob('BENCH_REQUESTS', '10', int(1, 100000), 'load', 'Measured requests per bench case.'),
+  knob('BENCH_CONCURRENCY', '1', intList(1, 4096), 'load', 'Concurrent streams; a list (1,8,32) gives one case each.'),
+  knob('BENCH_RATE', undefined, numList(0), 'load', 'Request rate(s) in requests/s for open-loop load; a list gives one case each.'),
+  knob('BENCH_DURATION', undefined, num(0, undefined, true), 'load', 'Seconds to keep sending at BENCH_RATE (instead of a request count).'),
+  knob('BENCH_PRESET', undefined, oneOf(['chatbot', 'batch', 'edge'] as const), 'load', 'Load preset (prompt/output lengths and concurrency profile).'),
+  knob('BENCH_TRIALS', '1', int(1, 100), 'load', 'Repetitions of each case; results keep every trial.'),
+  knob('TIMEOUT_GEN', '300', num(0, undefined, true), 'load', 'Per-request timeout, seconds.'),
+  knob('TIMEOUT_TAGS', '10', num(0, undefined, true), 'load', 'Timeout of metadata calls (/api/tags, /v1/models), seconds.'),
+  knob('WAIT_API_SECS', '120', num(0, undefined, true), 'load', 'Readiness deadline for a started server, seconds.'),
+  // output and gates
+  knob('VERBOSE', '0', bool(), 'output', 'More output.'),
+  knob('DEBUG', '0', bool(), 'output', 'Keep request and response bodies of failing requests.', { aliases: ['DEBUG_BENCH'] }),
+  knob('LOG_DIR', './results', text(), 'output', 'Where run folders and aggregates go.', { aliases: ['BENCH_RESULTS_DIR'] }),
+  knob('BENCH_SLO_TTFT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TTFT exceeds this (ms).'),
+  knob('BENCH_SLO_TPOT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TPOT exceeds this (ms).'),
+  knob('BENCH_SLO_E2E_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 end-to-end latency exceeds this (ms).'),
+  knob('BENCH_BASELINE', undefined, text(), 'output', 'summary.json of an earlier run to compare against (regression gate).'),
+  knob('BENCH_JUNIT', undefined, text(), 'output', 'Write a JUnit XML report of the gate to this path.'),
+  knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
+  knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
+  // GPUs
+  knob('CUDA_VISIBLE_DEVICES', undefined, text(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second.'),
+  knob('BENCH_GPU', undefined, text(), 'gpu', 'Like CUDA_VISIBLE_DEVICES, for fuze-bench only (wins over it).'),
+  knob('MATCH_GPU_A', undefined, text(), 'gpu', 'Name substring choosing the A GPU (fallback: index order).'),
+  knob('MATCH_GPU_B', undefined, text(), 'gpu', 'Name substring choosing the B GPU (fallback: index order).'),
+  knob('OLLAMA_SCHED_SPREAD', '0', bool(), 'gpu', 'With several GPUs: one Ollama instance spread across them (suffix MULTI).'),
+  // ports
+  knob('PORT_A', '11435', int(1, 65535), 'ports', 'Port of test instance A.', { aliases: ['TEST_PORT_A'] }),
+  knob('PORT_B', '11436', int(1, 65535), 'ports', 'Port of test instance B.', { aliases: ['TEST_PORT_B'] }),
+  knob('PERSISTENT_PORT', '11434', int(1, 65535), 'ports', 'Port of the persistent Ollama daemon (model discovery).'),
+  // models
+  knob('INCLUDE_MODELS', undefined, regex(), 'models', 'Regex over model tags: only matching models are benched.'),
+  knob('EXCLUDE_MODELS', undefined, regex(), 'models', 'Regex over model tags: matching models are skipped.'),
+  knob('ALIAS_PREFIX', 'LLM-FuZe-', anyText(), 'models', 'Prefix of model aliases and baked variant names.', { emptyIsValue: true }),
+  knob('ALIAS_SUFFIX', '', anyText(), 'models', 'Suffix of model aliases and baked variant names.', { emptyIsValue: true }),
+  knob('BENCH_MODEL_PRESET', undefined, oneOf(['tiny', 'small'] as const), 'models', 'Generated GGUF used by the embedded llama.cpp default.'),
+  // sweeps
+  knob('FAST_MODE', '1', bool(), 'sweep', '1: pass options per request; 0: bake variants as tags.'),
+  knob('AUTO_NG', '1', bool(), 'sweep', 'Derive num_gpu candidates from the model layer count and NG_PERCENT_SET.'),
+  knob('NG_PERCENT_SET', '100 90 75 60 50 40 30 20 10', intList(1, 100), 'sweep', 'Percentages of layers tried with AUTO_NG=1.'),
+  knob('NUM_GPU_CANDIDATES', '80 72 64 56 48 40 32 24 16', intList(0), 'sweep', 'num_gpu candidates with AUTO_NG=0 (Ollama).'),
+  knob('NGL_CANDIDATES', '-1 64 48 32 24 16 0', intList(-1), 'sweep', 'n-gpu-layers candidates (llama.cpp).'),
+  knob('EXHAUSTIVE', '0', bool(), 'sweep', '0: stop at the first working candidate; 1: apply the stopping rules below.'),
+  knob('ZERO_TOKPS_BREAK', '3', int(1), 'sweep', 'Stop after this many consecutive zero tok/s results.'),
+  knob('NO_IMPROVE_LIMIT', '5', int(1), 'sweep', 'Stop after this many results that do not beat the best by EARLY_STOP_DELTA.'),
+  knob('EARLY_STOP_DELTA', '0.03', num(0, 10), 'sweep', 'Relative improvement that counts as beating the best.'),
+  knob('KEEP_FAILED_VARIANTS', '0', bool(), 'sweep', 'Keep baked variants that failed.'),
+  knob('GC_AFTER_RUN', '1', bool(), 'sweep', 'Delete every variant created in the run without a tok/s > 0 row.'),
+  knob('PUBLISH_BEST', '0', bool(), 'sweep', 'Re-bake the best variant, warm it up, bench it as published.'),
+  // Ollama
+  knob('OLLAMA_BIN', 'ollama', text(), 'ollama', 'Ollama binary (name on PATH or path).'),
+  knob('OLLAMA_MODELS', undefined, text(), 'ollama', "Ollama model store (default: Ollama's own).", { aliases: ['OLLAMA_MODELS_DIR'] }),
+  knob('OLLAMA_URL', undefined, url(), 'ollama', 'Bench an already-running Ollama at this URL (external mode).'),
+  // llama.cpp
+  knob('LLAMACPP_BIN', undefined, text(), 'llama.cpp', 'llama-server binary (default: llama-server on PATH, else the built-in build).'),
+  knob('LLAMACPP_URL', undefined, url(), 'llama.cpp', 'Bench an already-running llama-server at this URL.'),
+  knob('MODEL_DIR', undefined, text(), 'llama.cpp', 'Folder searched for GGUF files.'),
+  knob('LLAMACPP_PATH_<alias>', undefined, text(), 'llama.cpp', 'GGUF file for one model alias (non-alphanumerics in the alias → _).', { perAlias: true }),
+  knob('LLAMACPP_MODELS_ENV', undefined, text(), 'llama.cpp', 'models.env with LLAMACPP_PATH_<alias> lines (written by export-gguf).'),
+  // vLLM
+  knob('VLLM_BIN', 'vllm', text(), 'vllm', 'vLLM binary.'),
+  knob('VLLM_URL', undefined, url(), 'vllm', 'Bench an already-running vLLM server at this URL.'),
+  knob('VLLM_MODEL_<alias>', undefined, text(), 'vllm', 'Hugging Face id or path served for one model alias.', { perAlias: true }),
+  knob('DTYPE', 'auto', oneOf(['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'] as const), 'vllm', 'vLLM --dtype.'),
+  knob('GPU_MEM_UTIL', '0.90', num(0, 1, true), 'vllm', 'vLLM --gpu-memory-utilization.'),
+  // Triton
+  knob('TRITON_BIN', 'tritonserver', text(), 'triton', 'Triton server binary.'),
+  knob('TRITON_URL', undefined, url(), 'triton', 'Triton HTTP endpoint of slot A.', { aliases: ['TRITON_HTTP_A'] }),
+  knob('TRITON_HTTP_B', undefined, url(), 'triton', 'Triton HTTP endpoint of slot B.'),
+  knob('TRITON_MODELS', '', pairList(), 'triton', 'Models to bench: `name|alias` entries.', { emptyIsValue: true }),
+  // TGI, SGLang
+  knob('TGI_BIN', 'text-generation-launcher', text(), 'tgi', 'TGI launcher binary.'),
+  knob('TGI_URL', undefined, url(), 'tgi', 'Bench an already-running TGI server at this URL.'),
+  knob('SGLANG_BIN', 'python3', text(), 'sglang', 'Python interpreter that runs `-m sglang.launch_server`.'),
+  knob('SGLANG_URL', undefined, url(), 'sglang', 'Bench an already-running SGLang server at this URL.'),
+]
+
+export type TritonModel = { name: string; alias: string }
+
+export interface Knobs {
+  BENCH_NUM_PREDICT: number
+  BENCH_NUM_CTX: number
+  TEMPERATURE: number
+  BENCH_PROMPT: string
+  BATCH: number
+  BENCH_WARMUP: number
+  BENCH_REQUESTS: number
+  BENCH_CONCURRENCY: number[]
+  BENCH_RATE?: number[]
+  BENCH_DURATION?: number
+  BENCH_PRESET?: 'chatbot' | 'batch' | 'edge'
+  BENCH_TRIALS: number
+  TIMEOUT_GEN: number
+  TIMEOUT_TAGS: number
+  WAIT_API_SECS: number
+  VERBOSE: boolean
+  DEBUG: boolean
+  LOG_DIR: string
+  BENCH_SLO_TTFT_MS?: number
+  BENCH_SLO_TPOT_MS?: number
+  BENCH_SLO_E2E_MS?: number
+  BENCH_BASELINE?: string
+  BENCH_JUNIT?: string
+  BENCH_ALLOW_CLIENT_BOUND: boolean
+  BENCH_ENV_FILE?: string[]
+  CUDA_VISIBLE_DEVICES?: string
+  BENCH_GPU?: string
+  MATCH_GPU_A?: string
+  MATCH_GPU_B?: string
+  OLLAMA_SCHED_SPREAD: boolean
+  PORT_A: number
+  PORT_B: number
+  PERSISTENT_PORT: number
+  INCLUDE_MODELS?: RegExp
+  EXCLUDE_MODELS?: RegExp
+  ALIAS_PREFIX: string
+  ALIAS_SUFFIX: string
+  BENCH_MODEL_PRESET?: 'tiny' | 'small'
+  FAST_MODE: boolean
+  AUTO_NG: boolean
+  NG_PERCENT_SET: number[]
+  NUM_GPU_CANDIDATES: number[]
+  NGL_CANDIDATES: number[]
+  EXHAUSTIVE: boolean
+  ZERO_TOKPS_BREAK: number
+  NO_IMPROVE_LIMIT: number
+  EARLY_STOP_DELTA: number
+  KEEP_FAILED_VARIANTS: boolean
+  GC_AFTER_RUN: boolean
+  PUBLISH_BEST: boolean
+  OLLAMA_BIN: string
+  OLLAMA_MODELS?: string
+  OLLAMA_URL?: string
+  LLAMACPP_BIN?: string
+  LLAMACPP_URL?: string
+  MODEL_DIR?: string
+  LLAMACPP_MODELS_ENV?: string
+  VLLM_BIN: string
+  VLLM_URL?: string
+  DTYPE: 'auto' | 'half' | 'float16' | 'bfloat16' | 'float' | 'float32'
+  GPU_MEM_UTIL: number
+  TRITON_BIN: string
+  TRITON_URL?: string
+  TRITON_HTTP_B?: string
+  TRITON_MODELS: TritonModel[]
+  TGI_BIN: string
+  TGI_URL?: string
+  SGLANG_BIN: string
+  SGLANG_URL?: string
+  /** Per-alias knobs, keyed by the key's suffix as written (`LLAMACPP_PATH_gemma3_4b` → `gemma3_4b`). */
+  perAlias: { LLAMACPP_PATH: Record<string, string>; VLLM_MODEL: Record<string, string> }
+  /**
+   * Entries of env files that are not knobs (e.g. OLLAMA_FLASH_ATTENTION, HF_TOKEN): the shell suite
+   * exported them, so fixtures pass them on to the servers they spawn.
+   */
+  extraEnv: Record<string, string>
+}
+
+export function defOf(name: string): KnobDef | undefined {
+  return KNOB_DEFS.find((d) => d.name === name || d.aliases?.includes(name))
+}

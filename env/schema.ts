@@ -1,0 +1,140 @@
+// Value schemas for knobs: each turns the raw string (environment, env file or flag) into a typed
+// value, and carries a human sentence of what is allowed, used verbatim in error messages and the README.
+import { z } from 'zod'
+
+export interface ValueSchema<T> {
+  schema: z.ZodType<T, string>
+  allowed: string
+}
+
+const INT_RE = /^[+-]?\d+$/
+const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
+function range(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return `from ${min} to ${max}`
+  if (min !== undefined) return `≥ ${min}`
+  if (max !== undefined) return `≤ ${max}`
+  return ''
+}
+
+function intSchema(min?: number, max?: number): z.ZodType<number, string> {
+  let n = z.number().int()
+  if (min !== undefined) n = n.min(min)
+  if (max !== undefined) n = n.max(max)
+  return z.string().trim().regex(INT_RE).transform(Number).pipe(n)
+}
+
+export function int(min?: number, max?: number): ValueSchema<number> {
+  return { schema: intSchema(min, max), allowed: `a whole number ${range(min, max)}`.trim() }
+}
+
+/** `gtMin`: the minimum itself is excluded (e.g. GPU_MEM_UTIL > 0). */
+export function num(min?: number, max?: number, gtMin = false): ValueSchema<number> {
+  let n = z.number().finite()
+  if (min !== undefined) n = gtMin ? n.gt(min) : n.gte(min)
+  if (max !== undefined) n = n.lte(max)
+  const lower = min === undefined ? '' : gtMin ? `> ${min}` : `≥ ${min}`
+  const text = gtMin && max !== undefined ? `${lower} and ≤ ${max}` : range(gtMin ? undefined : min, max) || lower
+  return { schema: z.string().trim().regex(NUM_RE).transform(Number).pipe(n), allowed: `a number ${text}`.trim() }
+}
+
+const TRUE = ['1', 'true', 'yes', 'on']
+const FALSE = ['0', 'false', 'no', 'off']
+
+export function bool(): ValueSchema<boolean> {
+  return {
+    schema: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum([...TRUE, ...FALSE] as [string, ...string[]]))
+      .transform((v) => TRUE.includes(v)),
+    allowed: '1/0, true/false, yes/no or on/off',
+  }
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T): ValueSchema<T[number]> {
+  return { schema: z.string().trim().pipe(z.enum(values)), allowed: `one of ${values.join(', ')}` }
+}
+
+export function text(): ValueSchema<string> {
+  return { schema: z.string().min(1), allowed: 'a non-empty text' }
+}
+
+/** Text where an empty value is meaningful (ALIAS_SUFFIX=). */
+export function anyText(): ValueSchema<string> {
+  return { schema: z.string(), allowed: 'any text (may be empty)' }
+}
+
+const splitList = (s: string) => s.split(/[\s,]+/).filter((x) => x !== '')
+
+/** Lists accept spaces or commas (`1,8,32` or `"100 90 75"`), at least one item. */
+export function intList(min?: number, max?: number): ValueSchema<number[]> {
+  return {
+    schema: z.string().transform(splitList).pipe(z.array(intSchema(min, max)).min(1)),
+    allowed: `a list of whole numbers ${range(min, max)}, separated by spaces or commas`.replace('  ', ' '),
+  }
+}
+
+export function numList(min: number): ValueSchema<number[]> {
+  return {
+    schema: z
+      .string()
+      .transform(splitList)
+      .pipe(z.array(z.string().regex(NUM_RE).transform(Number).pipe(z.number().finite().gt(min))).min(1)),
+    allowed: `a list of numbers > ${min}, separated by spaces or commas`,
+  }
+}
+
+export function textList(): ValueSchema<string[]> {
+  return {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+      .pipe(z.array(z.string()).min(1)),
+    allowed: 'a comma-separated list of file paths',
+  }
+}
+
+export function regex(): ValueSchema<RegExp> {
+  return {
+    schema: z.string().transform((s, ctx) => {
+      try {
+        return new RegExp(s)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message })
+        return z.NEVER
+      }
+    }),
+    allowed: 'a JavaScript regular expression that compiles (e.g. ^gemma3:4b$ or llama|qwen)',
+  }
+}
+
+/** Accepts full URLs and the suite's bare `host:port` form (TRITON_HTTP_A=127.0.0.1:8000); yields `http://host:port` without a trailing slash. */
+export function url(): ValueSchema<string> {
+  return {
+    schema: z
+      .string()
+      .trim()
+      .transform((s) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`))
+      .pipe(z.url({ protocol: /^https?$/ }))
+      .refine((s) => !/^https?:\/\/(:|\/|$)/.test(s), 'host is missing')
+      .transform((s) => s.replace(/\/+$/, '')),
+    allowed: 'an http(s) URL or host:port (e.g. http://10.0.0.5:8000 or 127.0.0.1:11434)',
+  }
+}
+
+/** TRITON_MODELS: `name|alias` pairs separated by spaces or commas; the alias defaults to the name. */
+export function pairList(): ValueSchema<{ name: string; alias: string }[]> {
+  const pair = z
+    .string()
+    .regex(/^[^|]+(\|[^|]+)?$/)
+    .transform((p) => {
+      const [name, alias] = p.split('|')
+      return { name, alias: alias ?? name }
+    })
+  return {
+    schema: z.string().transform(splitList).pipe(z.array(pair)),
+    allowed: 'model entries `name|alias` (or just `name`) separated by spaces or commas',
+  }
+}
