@@ -1,6 +1,6 @@
 // Every knob fuze-bench reads: one entry with its schema, default and description.
 // Names are the FuZe shell suite's (users' env files keep working); SPEC.md §1 is the source.
-import { anyText, bool, int, intList, num, numList, oneOf, pairList, regex, text, textList, url, type ValueSchema } from './schema.ts'
+import { anyText, bool, int, intList, num, numList, oneOf, pairList, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
 
 export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'output'
 
@@ -42,7 +42,7 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_NUM_PREDICT', '128', int(1), 'request', 'Tokens to generate per request (sent as max_tokens / n_predict / options.num_predict).'),
   knob('BENCH_NUM_CTX', '4096', int(16), 'request', 'Context size (Ollama options.num_ctx, llama.cpp --ctx-size, vLLM --max-model-len).'),
   knob('TEMPERATURE', '0.0', num(0, 2), 'request', 'Sampling temperature.'),
-  knob('BENCH_PROMPT', DEFAULT_PROMPT, text(), 'request', 'Prompt text (load presets provide token-length prompts).'),
+  knob('BENCH_PROMPT', DEFAULT_PROMPT, promptText(), 'request', 'Prompt text (load presets provide token-length prompts).'),
   knob('BATCH', '32', int(1), 'request', 'llama.cpp --batch-size (recorded in the CSV for all stacks).'),
   // load
   knob('BENCH_WARMUP', '2', int(0, 1000), 'load', 'Warmup requests per bench case (never counted).'),
@@ -67,7 +67,7 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
-  knob('CUDA_VISIBLE_DEVICES', undefined, text(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second.'),
+  knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', { emptyIsValue: true }),
   knob('BENCH_GPU', undefined, text(), 'gpu', 'Like CUDA_VISIBLE_DEVICES, for fuze-bench only (wins over it).'),
   knob('MATCH_GPU_A', undefined, text(), 'gpu', 'Name substring choosing the A GPU (fallback: index order).'),
   knob('MATCH_GPU_B', undefined, text(), 'gpu', 'Name substring choosing the B GPU (fallback: index order).'),

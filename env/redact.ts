@@ -3,7 +3,7 @@
 // like `HF_TOKEN=abc`, header lines like `Authorization: Bearer abc`, URLs with user:password@).
 export const REDACTED = '***'
 
-const SECRET_NAME = /(^|_)(KEY|TOKEN|SECRET|PASSWORD)$|^authorization$|^(api[-_]?key|token|secret|password)$/i
+const SECRET_NAME = /(^|[_-])(KEY|TOKEN|SECRET|PASSWORD)$|^authorization$|^(token|secret|password)$/i
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name)

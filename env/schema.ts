@@ -57,13 +57,21 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
   return { schema: z.string().trim().pipe(z.enum(values)), allowed: `one of ${values.join(', ')}` }
 }
 
+// Control characters in a name, path or binary are always a mistake (a stray newline from a heredoc).
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/
+
 export function text(): ValueSchema<string> {
-  return { schema: z.string().min(1), allowed: 'a non-empty text' }
+  return { schema: z.string().min(1).regex(NO_CONTROL), allowed: 'a non-empty text without control characters' }
 }
 
 /** Text where an empty value is meaningful (ALIAS_SUFFIX=). */
 export function anyText(): ValueSchema<string> {
-  return { schema: z.string(), allowed: 'any text (may be empty)' }
+  return { schema: z.string().regex(NO_CONTROL), allowed: 'a text without control characters (may be empty)' }
+}
+
+/** Prompts may span lines; only NUL is refused (it cannot travel in JSON bodies of every server). */
+export function promptText(): ValueSchema<string> {
+  return { schema: z.string().min(1).regex(/^[^\u0000]*$/), allowed: 'a non-empty text without NUL characters' }
 }
 
 const splitList = (s: string) => s.split(/[\s,]+/).filter((x) => x !== '')
