@@ -1,0 +1,366 @@
+// Runs one generate call: fault statuses, queueing, the latency model, adversarial shapes,
+// pacing and ground truth. Protocols only describe the request and format the bytes.
+import { performance } from 'node:perf_hooks'
+import type { GenChunk, GenerateJob, GenInfo, SimContext, SimRequest } from './job.ts'
+import { rngFor } from './rng.ts'
+import { outputToken } from './tokenizer.ts'
+import type { SimTruth } from './types.ts'
+
+const epoch = () => performance.timeOrigin + performance.now()
+
+type Event =
+  | { kind: 'role' | 'empty' | 'keepalive' | 'garbage' | 'disconnect' }
+  | { kind: 'tokens' | 'truncated'; chunk: GenChunk }
+
+/** Number of tokens to generate: max, or the EOS point when configured and not ignored. */
+function tokenCount(ctx: SimContext, job: GenerateJob): { n: number; finish: 'length' | 'stop' } {
+  const eos = ctx.config.eosAfterTokens
+  if (eos > 0 && !job.ignoreEos) {
+    const n = Math.min(job.maxTokens, Math.max(job.minTokens, eos))
+    if (n < job.maxTokens) return { n, finish: 'stop' }
+  }
+  return { n: job.maxTokens, finish: 'length' }
+}
+
+function buildChunks(ctx: SimContext, job: GenerateJob, n: number): GenChunk[] {
+  const per = ctx.config.tokensPerChunk
+  const reasoningN = job.reasoning ? Math.min(n, ctx.config.faults.reasoningTokens ?? 0) : 0
+  const chunks: GenChunk[] = []
+  let i = 0
+  while (i < n) {
+    const reasoning = i < reasoningN
+    // A chunk never mixes reasoning and content, as real servers send them in separate fields.
+    const end = Math.min(i + per, n, reasoning ? reasoningN : n)
+    const ids: number[] = []
+    const texts: string[] = []
+    for (let k = i; k < end; k++) {
+      const t = outputToken(ctx.config.seed, k)
+      ids.push(t.id)
+      texts.push(t.text)
+    }
+    chunks.push({ text: texts.join(''), ids, texts, reasoning, index: chunks.length, first: chunks.length === 0, last: false })
+    i = end
+  }
+  if (chunks.length > 0) chunks[chunks.length - 1].last = true
+  return chunks
+}
+
+/** The stream as a list of events; fault switches add their shapes at fixed positions. */
+function buildEvents(ctx: SimContext, job: GenerateJob, chunks: GenChunk[]): Event[] {
+  const f = ctx.config.faults
+  const events: Event[] = []
+  const sse = job.encoder.contentType === 'text/event-stream'
+  const after = (count: number, last?: GenChunk) => {
+    if (f.malformedLineAt === count) events.push({ kind: 'garbage' })
+    if (f.truncatedJsonAt === count) events.push({ kind: 'truncated', chunk: last ?? chunks[0] ?? emptyChunk() })
+    if (f.disconnectAfter === count) events.push({ kind: 'disconnect' })
+  }
+  if (f.roleOnlyFirstChunk && job.encoder.roleOnly) events.push({ kind: 'role' })
+  after(0)
+  const empties = new Map<number, number>()
+  const k = f.emptyChunks ?? 0
+  // Spread the empty chunks evenly over the gaps between token chunks (before chunk `at`).
+  for (let j = 0; j < k; j++) {
+    const at = Math.max(1, Math.min(chunks.length, Math.floor(((j + 1) * chunks.length) / (k + 1)) || 1))
+    empties.set(at, (empties.get(at) ?? 0) + 1)
+  }
+  chunks.forEach((c, i) => {
+    for (let e = 0; e < (empties.get(i) ?? 0); e++) events.push({ kind: 'empty' })
+    if (i > 0 && f.keepAlive && sse) events.push({ kind: 'keepalive' })
+    events.push({ kind: 'tokens', chunk: c })
+    after(i + 1, c)
+  })
+  // Empty chunks placed after the last token chunk (only when there are no token chunks).
+  for (let e = 0; e < (empties.get(chunks.length) ?? 0) && chunks.length === 0; e++) events.push({ kind: 'empty' })
+  return events
+}
+
+function emptyChunk(): GenChunk {
+  return { text: '', ids: [], texts: [], reasoning: false, index: 0, first: true, last: true }
+}
+
+function render(e: Event, job: GenerateJob, info: GenInfo): string {
+  const enc = job.encoder
+  switch (e.kind) {
+    case 'role':
+      return enc.roleOnly!(info)
+    case 'empty':
+      return enc.empty(info)
+    case 'keepalive':
+      return ': keep-alive\n\n'
+    case 'garbage':
+      return enc.garbage()
+    case 'truncated':
+      return enc.truncated(e.chunk, info)
+    case 'tokens':
+      return enc.chunk(e.chunk, info)
+    case 'disconnect':
+      return ''
+  }
+}
+
+function makeInfo(ctx: SimContext, r: SimRequest, job: GenerateJob, chunks: GenChunk[], finish: 'length' | 'stop'): GenInfo {
+  const f = ctx.config.faults
+  const n = chunks.reduce((s, c) => s + c.ids.length, 0)
+  const now = new Date()
+  return {
+    requestId: r.requestId,
+    model: job.model,
+    created: Math.floor(now.getTime() / 1000),
+    createdAt: now.toISOString(),
+    text: chunks.filter((c) => !c.reasoning).map((c) => c.text).join(''),
+    reasoningText: chunks.filter((c) => c.reasoning).map((c) => c.text).join(''),
+    ids: chunks.flatMap((c) => c.ids),
+    outputTokens: n,
+    reportedOutputTokens: n + (f.serverCountOffBy ?? 0),
+    promptTokens: job.promptTokens,
+    finishReason: finish,
+    missingUsage: f.missingUsage === true,
+    includeUsage: job.includeUsage,
+    promptMs: 0,
+    decodeMs: 0,
+    totalMs: 0,
+    loadMs: 0,
+  }
+}
+
+function slow(ctx: SimContext): number {
+  return 1 + ctx.config.concurrencySlowdown * Math.max(0, ctx.admission.active - 1)
+}
+
+function failsThisRequest(ctx: SimContext, requestId: string): boolean {
+  const f = ctx.config.faults
+  if (f.failRate !== undefined) return rngFor(ctx.config.seed, `fail:${requestId}`)() < f.failRate
+  return f.status !== undefined
+}
+
+export async function runGenerate(ctx: SimContext, r: SimRequest, job: GenerateJob): Promise<void> {
+  const { res } = r
+  const cfg = ctx.config
+  const f = cfg.faults
+  ctx.counters.requests++
+  const truth: SimTruth = {
+    requestId: r.requestId,
+    tReceived: r.tReceived,
+    chunkTimes: [],
+    chunkTokens: [],
+    outputTokens: 0,
+    promptTokens: job.promptTokens,
+    outcome: 'ok',
+    path: r.path,
+    ...(job.options ? { options: job.options } : {}),
+  }
+  ctx.truths.put(truth)
+  let closed = false
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      closed = true
+      truth.clientClosed = truth.fault !== 'disconnect'
+    }
+  })
+  const finish = () => {
+    truth.tEnd = truth.tEnd ?? epoch()
+    ctx.metrics.observe(truth)
+    ctx.counters.generatesFinished++
+    if (f.dieAfterRequests !== undefined && ctx.counters.generatesFinished >= f.dieAfterRequests && ctx.hooks.onDie) {
+      setImmediate(ctx.hooks.onDie)
+    }
+  }
+
+  if (failsThisRequest(ctx, r.requestId)) {
+    const status = f.status ?? 500
+    truth.outcome = 'fault'
+    truth.fault = 'status'
+    res.writeHead(status, { 'content-type': f.statusBody !== undefined ? 'text/plain; charset=utf-8' : 'application/json' })
+    res.end(f.statusBody ?? job.error(status, `simulated failure (status ${status})`))
+    return finish()
+  }
+
+  const slot = ctx.admission.acquire()
+  if (!slot) {
+    truth.outcome = 'queued-reject'
+    res.writeHead(503, { 'content-type': 'application/json' })
+    res.end(job.error(503, `server overloaded: ${cfg.maxSeqs} sequences running and ${cfg.maxQueue} queued; retry later`))
+    return finish()
+  }
+  const onEarlyClose = () => slot.cancel()
+  res.once('close', onEarlyClose)
+  await slot.granted
+  res.off('close', onEarlyClose)
+  if (closed) {
+    // The waiter was granted a slot in the same tick the client left: hand it straight back.
+    ctx.admission.release()
+    return finish()
+  }
+  try {
+    await generate(ctx, r, job, truth, () => closed)
+  } finally {
+    ctx.admission.release()
+    finish()
+  }
+}
+
+async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth: SimTruth, isClosed: () => boolean): Promise<void> {
+  const { res } = r
+  const cfg = ctx.config
+  const f = cfg.faults
+  const tAdmitted = performance.now()
+  truth.tAdmitted = performance.timeOrigin + tAdmitted
+  ctx.loaded.add(job.model)
+  const { n, finish } = tokenCount(ctx, job)
+  const chunks = buildChunks(ctx, job, n)
+  const info = makeInfo(ctx, r, job, chunks, finish)
+  truth.outputTokens = n
+  const contentType = f.wrongContentType ? 'text/plain; charset=utf-8' : job.stream ? job.encoder.contentType : 'application/json'
+  const ttftModel = (cfg.ttftMs + cfg.perPromptTokenMs * job.promptTokens) * slow(ctx)
+
+  if (cfg.precompute) return writePrecomputed(ctx, r, job, chunks, info, truth, contentType, ttftModel)
+
+  const jitter = rngFor(cfg.seed, `itl:${r.requestId}`)
+  let target = tAdmitted + ttftModel
+  let tFirst = 0
+  const nextGap = (c: GenChunk) => {
+    const base = c.ids.length * cfg.itlMs * slow(ctx)
+    const j = cfg.itlJitterMs > 0 ? (jitter() * 2 - 1) * cfg.itlJitterMs : 0
+    return Math.max(0, base + j)
+  }
+
+  if (!job.stream) {
+    chunks.forEach((c, i) => {
+      if (i > 0) target += nextGap(c)
+    })
+    await ctx.pacer.until(target)
+    if (isClosed()) return
+    const now = performance.now()
+    info.promptMs = ttftModel
+    info.decodeMs = now - tAdmitted - ttftModel
+    info.totalMs = now - tAdmitted
+    info.createdAt = new Date().toISOString()
+    res.writeHead(200, { 'content-type': contentType })
+    const t = epoch()
+    if (n > 0) {
+      truth.chunkTimes.push(t)
+      truth.chunkTokens.push(n)
+    }
+    res.end(job.whole(info))
+    truth.tEnd = epoch()
+    return
+  }
+
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' })
+  res.flushHeaders()
+  const tStream = performance.now()
+  const events = buildEvents(ctx, job, chunks)
+  let lastTarget = tStream
+  let nextTokenTarget: number | undefined
+  const stalled = (at: number) => f.stallAfterMs !== undefined && at - tStream >= f.stallAfterMs
+
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]
+    if (e.kind === 'disconnect') {
+      truth.outcome = 'fault'
+      truth.fault = 'disconnect'
+      truth.tEnd = epoch()
+      res.socket?.destroy()
+      return
+    }
+    let at = lastTarget
+    if (e.kind === 'tokens') {
+      if (nextTokenTarget === undefined) nextTokenTarget = e.chunk.first ? target : lastTarget + nextGap(e.chunk)
+      at = nextTokenTarget
+      nextTokenTarget = undefined
+    } else if (e.kind === 'empty' || e.kind === 'keepalive') {
+      // Fillers land halfway through the wait for the next token chunk, i.e. alone on the wire.
+      const next = events.slice(i).find((x) => x.kind === 'tokens')
+      if (next && next.kind === 'tokens') {
+        nextTokenTarget ??= next.chunk.first ? target : lastTarget + nextGap(next.chunk)
+        at = (lastTarget + nextTokenTarget) / 2
+      }
+    }
+    if (stalled(at)) return stall(truth)
+    await ctx.pacer.until(at)
+    if (isClosed()) return
+    if (e.kind === 'tokens') {
+      const now = performance.now()
+      if (e.chunk.first) tFirst = now
+      info.promptMs = tFirst - tAdmitted
+      info.decodeMs = now - tFirst
+      info.totalMs = now - tAdmitted
+      info.createdAt = new Date().toISOString()
+      const bytes = render(e, job, info)
+      truth.chunkTimes.push(performance.timeOrigin + performance.now())
+      truth.chunkTokens.push(e.chunk.ids.length)
+      res.write(bytes)
+      lastTarget = at
+    } else {
+      res.write(render(e, job, info))
+      if (e.kind !== 'role') lastTarget = Math.max(lastTarget, at)
+    }
+  }
+  if (stalled(lastTarget)) return stall(truth)
+  if (chunks.length === 0) info.totalMs = performance.now() - tAdmitted
+  res.end(job.encoder.final(info))
+  truth.tEnd = epoch()
+}
+
+function stall(truth: SimTruth): void {
+  // The socket stays open and silent; it ends when the client gives up or the server closes.
+  truth.outcome = 'fault'
+  truth.fault = 'stall'
+  truth.tEnd = epoch()
+}
+
+function writePrecomputed(
+  ctx: SimContext,
+  r: SimRequest,
+  job: GenerateJob,
+  chunks: GenChunk[],
+  info: GenInfo,
+  truth: SimTruth,
+  contentType: string,
+  ttftModel: number,
+): void {
+  const { res } = r
+  const cfg = ctx.config
+  const key = `${r.path}|${job.stream}|${job.includeUsage}|${job.model}|${chunks.length}|${info.outputTokens}|${job.promptTokens}|${info.finishReason}`
+  let buf = ctx.precomputed.get(key)
+  let disconnect = false
+  if (!buf) {
+    // A body cut by disconnectAfter is never cached, so `disconnect` is only decided here.
+    // Ids and timestamps are fixed so one body serves every request with the same shape.
+    const fixed: GenInfo = { ...info, requestId: 'sim-precomputed', created: 0, createdAt: new Date(0).toISOString() }
+    fixed.promptMs = ttftModel
+    fixed.decodeMs = Math.max(0, chunks.length - 1) * cfg.tokensPerChunk * cfg.itlMs
+    fixed.totalMs = fixed.promptMs + fixed.decodeMs
+    let text = ''
+    if (job.stream) {
+      for (const e of buildEvents(ctx, job, chunks)) {
+        if (e.kind === 'disconnect') {
+          disconnect = true
+          break
+        }
+        text += render(e, job, fixed)
+      }
+      if (!disconnect) text += job.encoder.final(fixed)
+    } else text = job.whole(fixed)
+    buf = Buffer.from(text)
+    if (!disconnect) {
+      if (ctx.precomputed.size >= 1000) ctx.precomputed.clear()
+      ctx.precomputed.set(key, buf)
+    }
+  }
+  res.writeHead(200, { 'content-type': contentType, ...(disconnect ? {} : { 'content-length': String(buf.length) }) })
+  const t = epoch()
+  const written = job.stream ? chunks.slice(0, disconnect ? ctx.config.faults.disconnectAfter : chunks.length) : chunks.slice(0, 1)
+  for (const c of written) {
+    truth.chunkTimes.push(t)
+    truth.chunkTokens.push(job.stream ? c.ids.length : info.outputTokens)
+  }
+  if (disconnect) {
+    truth.outcome = 'fault'
+    truth.fault = 'disconnect'
+    res.write(buf)
+    res.socket?.destroy()
+  } else res.end(buf)
+  truth.tEnd = epoch()
+}

@@ -1,0 +1,209 @@
+// Ollama: NDJSON /api/generate and /api/chat with durations in ns, the model-management endpoints
+// fixtures use (tags, show, ps, create, pull, delete, version) and the /v1 OpenAI compatibility layer.
+import { createHash } from 'node:crypto'
+import { runGenerate } from '../engine.ts'
+import type { GenChunk, GenerateJob, GenInfo, SimContext, SimRequest, StreamEncoder } from '../job.ts'
+import { BadRequest, intField, obj, sendJson, sendText, type ProtocolDef } from '../http.ts'
+import { chatPromptText, promptTokenCount, tokenize } from '../tokenizer.ts'
+import { GARBAGE, modelList, openaiJob } from './openai-wire.ts'
+
+/** Ollama's num_predict -1 means "until EOS/context"; the sim caps that at this many tokens. */
+export const UNBOUNDED_PREDICT = 128
+const VERSION = '0.9.0'
+
+const error = (_status: number, message: string) => JSON.stringify({ error: message })
+const ns = (ms: number) => Math.round(ms * 1e6)
+const line = (value: unknown) => `${JSON.stringify(value)}\n`
+const digest = (name: string) => createHash('sha256').update(name).digest('hex')
+
+function details() {
+  return { parent_model: '', format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '8.0B', quantization_level: 'Q4_K_M' }
+}
+
+function modelName(body: Record<string, unknown>): string {
+  const name = typeof body.model === 'string' ? body.model : typeof body.name === 'string' ? body.name : ''
+  if (!name) throw new BadRequest('model is required')
+  return name
+}
+
+function knownModel(ctx: SimContext, name: string): string {
+  if (ctx.models.has(name)) return name
+  // Ollama resolves a bare name to its ':latest' tag.
+  if (!name.includes(':') && ctx.models.has(`${name}:latest`)) return `${name}:latest`
+  throw new BadRequest(`model '${name}' not found`, 404)
+}
+
+function finalFields(info: GenInfo): Record<string, unknown> {
+  const base: Record<string, unknown> = { done: true, done_reason: info.finishReason }
+  if (info.missingUsage) return base
+  return {
+    ...base,
+    total_duration: ns(info.totalMs),
+    load_duration: ns(info.loadMs),
+    prompt_eval_count: info.promptTokens,
+    prompt_eval_duration: ns(info.promptMs),
+    eval_count: info.reportedOutputTokens,
+    eval_duration: ns(info.decodeMs),
+  }
+}
+
+function encoder(kind: 'generate' | 'chat'): StreamEncoder {
+  const head = (info: GenInfo) => ({ model: info.model, created_at: info.createdAt })
+  const body = (text: string, reasoning: boolean) =>
+    kind === 'generate'
+      ? reasoning
+        ? { response: '', thinking: text }
+        : { response: text }
+      : { message: reasoning ? { role: 'assistant', content: '', thinking: text } : { role: 'assistant', content: text } }
+  const event = (c: GenChunk | undefined, info: GenInfo) => ({ ...head(info), ...body(c?.text ?? '', c?.reasoning ?? false), done: false })
+  return {
+    contentType: 'application/x-ndjson',
+    ...(kind === 'chat' ? { roleOnly: (info: GenInfo) => line({ ...head(info), message: { role: 'assistant', content: '' }, done: false }) } : {}),
+    chunk: (c, info) => line(event(c, info)),
+    empty: (info) => line(event(undefined, info)),
+    final: (info) =>
+      line({
+        ...head(info),
+        ...body('', false),
+        ...finalFields(info),
+        ...(kind === 'generate' && !info.missingUsage ? { context: info.ids } : {}),
+      }),
+    garbage: () => `${GARBAGE}\n`,
+    truncated: (c, info) => {
+      const json = JSON.stringify(event(c, info))
+      return `${json.slice(0, Math.floor(json.length / 2))}\n`
+    },
+  }
+}
+
+function whole(kind: 'generate' | 'chat', info: GenInfo): string {
+  const head = { model: info.model, created_at: info.createdAt }
+  const reasoning = info.reasoningText ? { thinking: info.reasoningText } : {}
+  const content =
+    kind === 'generate' ? { response: info.text, ...reasoning } : { message: { role: 'assistant', content: info.text, ...reasoning } }
+  return JSON.stringify({ ...head, ...content, ...finalFields(info), ...(kind === 'generate' && !info.missingUsage ? { context: info.ids } : {}) })
+}
+
+function job(ctx: SimContext, r: SimRequest, kind: 'generate' | 'chat'): GenerateJob {
+  const body = obj(r.body)
+  const model = knownModel(ctx, modelName(body))
+  if (kind === 'chat' && !Array.isArray(body.messages)) throw new BadRequest("'messages' must be an array of {role, content}")
+  const options = obj(body.options)
+  let maxTokens = intField(options.num_predict, 'options.num_predict', -1)
+  if (maxTokens < 0) maxTokens = UNBOUNDED_PREDICT
+  return {
+    promptTokens: kind === 'chat' ? tokenize(chatPromptText(body.messages)).length : promptTokenCount(body.prompt ?? ''),
+    maxTokens,
+    minTokens: 0,
+    ignoreEos: false,
+    stream: body.stream !== false,
+    includeUsage: true,
+    model,
+    reasoning: true,
+    encoder: encoder(kind),
+    whole: (info) => whole(kind, info),
+    error,
+    ...(body.options !== undefined ? { options } : {}),
+  }
+}
+
+/** create/pull answer with progress lines ending in success (or one object when stream is false). */
+function progress(r: SimRequest, statuses: string[]): void {
+  if (obj(r.body).stream === false) return sendJson(r.res, 200, { status: 'success' })
+  r.res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+  r.res.end([...statuses, 'success'].map((status) => line({ status })).join(''))
+}
+
+function parametersText(parameters: Record<string, unknown> | undefined): string {
+  const entries = Object.entries(parameters ?? { stop: ['<|eot_id|>'] })
+  return entries
+    .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k.padEnd(30)} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`))
+    .join('\n')
+}
+
+function modelEntry(ctx: SimContext, name: string) {
+  const m = ctx.models.get(name)!
+  return { name, model: name, modified_at: m.createdAt, size: 4_920_753_328, digest: digest(name), details: details() }
+}
+
+export const ollama: ProtocolDef = {
+  error,
+  loading: () => ({ status: 503, body: error(503, 'server is starting') }),
+  routes: [
+    { method: 'GET', path: /^\/$/, handle: (_ctx, r) => sendText(r.res, 200, 'Ollama is running') },
+    { method: 'POST', path: /^\/api\/generate$/, handle: (ctx, r) => runGenerate(ctx, r, job(ctx, r, 'generate')) },
+    { method: 'POST', path: /^\/api\/chat$/, handle: (ctx, r) => runGenerate(ctx, r, job(ctx, r, 'chat')) },
+    { method: 'GET', path: /^\/api\/version$/, handle: (_ctx, r) => sendJson(r.res, 200, { version: VERSION }) },
+    { method: 'GET', path: /^\/api\/tags$/, handle: (ctx, r) => sendJson(r.res, 200, { models: [...ctx.models.keys()].map((n) => modelEntry(ctx, n)) }) },
+    {
+      method: 'GET',
+      path: /^\/api\/ps$/,
+      handle: (ctx, r) => {
+        const expires = new Date(Date.now() + 5 * 60_000).toISOString()
+        const models = [...ctx.loaded].filter((n) => ctx.models.has(n)).map((n) => ({ ...modelEntry(ctx, n), expires_at: expires, size_vram: 4_920_753_328 }))
+        sendJson(r.res, 200, { models })
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/show$/,
+      handle: (ctx, r) => {
+        const name = knownModel(ctx, modelName(obj(r.body)))
+        const m = ctx.models.get(name)!
+        sendJson(r.res, 200, {
+          license: '',
+          modelfile: `# Modelfile generated by fuze-bench sim\nFROM ${m.from ?? name}\n`,
+          parameters: parametersText(m.parameters),
+          template: '{{ .Prompt }}',
+          details: { ...details(), ...(m.from ? { parent_model: m.from } : {}) },
+          model_info: {
+            'general.architecture': 'llama',
+            'general.parameter_count': 8_030_261_248,
+            'general.file_type': 15,
+            'llama.block_count': ctx.config.blockCount,
+            'llama.context_length': 8192,
+            'llama.embedding_length': 4096,
+            'llama.attention.head_count': 32,
+            'llama.attention.head_count_kv': 8,
+          },
+          capabilities: ['completion'],
+          modified_at: m.createdAt,
+        })
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/create$/,
+      handle: (ctx, r) => {
+        const body = obj(r.body)
+        const name = modelName(body)
+        const from = typeof body.from === 'string' ? knownModel(ctx, body.from) : undefined
+        const parameters = body.parameters === undefined ? undefined : obj(body.parameters)
+        ctx.models.set(name, { parameters: parameters ?? (from ? ctx.models.get(from)?.parameters : undefined), from, createdAt: new Date().toISOString() })
+        progress(r, [`using existing layer sha256:${digest(from ?? name)}`, 'writing manifest'])
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/pull$/,
+      handle: (ctx, r) => {
+        const name = modelName(obj(r.body))
+        if (!ctx.models.has(name)) ctx.models.set(name, { createdAt: new Date().toISOString() })
+        progress(r, ['pulling manifest', 'verifying sha256 digest', 'writing manifest'])
+      },
+    },
+    {
+      method: 'DELETE',
+      path: /^\/api\/delete$/,
+      handle: (ctx, r) => {
+        const name = knownModel(ctx, modelName(obj(r.body)))
+        ctx.models.delete(name)
+        ctx.loaded.delete(name)
+        sendText(r.res, 200, '')
+      },
+    },
+    { method: 'POST', path: /^\/v1\/completions$/, handle: (ctx, r) => runGenerate(ctx, r, openaiJob(ctx, r, 'completions', 'vllm', error)) },
+    { method: 'POST', path: /^\/v1\/chat\/completions$/, handle: (ctx, r) => runGenerate(ctx, r, openaiJob(ctx, r, 'chat', 'vllm', error)) },
+    { method: 'GET', path: /^\/v1\/models$/, handle: (ctx, r) => sendJson(r.res, 200, modelList(ctx, 'library')) },
+  ],
+}
