@@ -1,0 +1,139 @@
+// `fuze-bench preflight`: what this machine has for benchmarking, as one table.
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { cpus, homedir, release, totalmem, type, arch } from 'node:os'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { getKnobs, KnobError, type Knobs } from '../../env/index.ts'
+import { parseCommandArgs, withUsage } from '../lib/args.ts'
+import { formatTable } from '../lib/table.ts'
+import { which } from '../lib/which.ts'
+
+export const help = `Check this machine: OS, CPU, GPUs, CUDA, stack binaries, ports, model folders, knobs.
+
+usage: fuze-bench preflight [--strict]
+
+Prints one table row per check with a status:
+  ok     present and usable
+  info   absent but optional (no GPU, no nvcc: CPU benches still run)
+  warn   a stack is not available (its binary is not on PATH); the row names the variable to set
+  error  something you configured is wrong: an invalid knob, a *_BIN or folder that does not
+         exist, a *_URL that does not answer, PORT_A/PORT_B taken, LOG_DIR not writable
+
+  --strict   exit 1 when any row is an error (default: always exit 0 after printing)`
+
+type Status = 'ok' | 'info' | 'warn' | 'error'
+type Row = [check: string, status: Status, detail: string]
+
+async function tool(bin: string, args: string[]): Promise<string | undefined> {
+  if (!which(bin)) return undefined
+  const r = await execa(bin, args, { reject: false, timeout: 10_000 })
+  return r.exitCode === 0 ? r.stdout : undefined
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const srv = createServer()
+    srv.once('error', () => done(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => done(true)))
+  })
+}
+
+async function answers(url: string, path: string, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) })
+    return res.ok ? undefined : `answered HTTP ${res.status} to ${path}`
+  } catch (err) {
+    return ((err as { cause?: Error }).cause?.message ?? (err as Error).message).slice(0, 120)
+  }
+}
+
+async function gpuRows(): Promise<Row[]> {
+  const out = await tool('nvidia-smi', ['--query-gpu=index,name,uuid,memory.total,driver_version', '--format=csv,noheader,nounits'])
+  if (out === undefined) return [['GPUs', 'info', 'none found (nvidia-smi not on PATH or failing): benches run on CPU']]
+  const gpus = out.split('\n').filter((l) => l.trim())
+  if (gpus.length === 0) return [['GPUs', 'info', 'nvidia-smi lists no GPU: benches run on CPU']]
+  return gpus.map((l) => {
+    const [index, name, uuid, mem, driver] = l.split(',').map((s) => s.trim())
+    return [`GPU ${index}`, 'ok', `${name}, ${mem} MiB, ${uuid}, driver ${driver}`] as Row
+  })
+}
+
+async function stackRows(k: Knobs, timeoutMs: number): Promise<Row[]> {
+  const stacks: { stack: string; binVar: string; bin: string | undefined; fallback?: string; urlVar: string; url?: string; probe: string }[] = [
+    { stack: 'ollama', binVar: 'OLLAMA_BIN', bin: k.OLLAMA_BIN, urlVar: 'OLLAMA_URL', url: k.OLLAMA_URL, probe: '/api/version' },
+    { stack: 'llama.cpp', binVar: 'LLAMACPP_BIN', bin: k.LLAMACPP_BIN, fallback: 'llama-server', urlVar: 'LLAMACPP_URL', url: k.LLAMACPP_URL, probe: '/health' },
+    { stack: 'vllm', binVar: 'VLLM_BIN', bin: k.VLLM_BIN, urlVar: 'VLLM_URL', url: k.VLLM_URL, probe: '/health' },
+    { stack: 'triton', binVar: 'TRITON_BIN', bin: k.TRITON_BIN, urlVar: 'TRITON_URL', url: k.TRITON_URL, probe: '/v2/health/ready' },
+    { stack: 'tgi', binVar: 'TGI_BIN', bin: k.TGI_BIN, urlVar: 'TGI_URL', url: k.TGI_URL, probe: '/health' },
+    { stack: 'sglang', binVar: 'SGLANG_BIN', bin: k.SGLANG_BIN, urlVar: 'SGLANG_URL', url: k.SGLANG_URL, probe: '/health' },
+  ]
+  const rows: Row[] = []
+  for (const s of stacks) {
+    if (s.url) {
+      const problem = await answers(s.url, s.probe, timeoutMs)
+      rows.push([`${s.stack} server`, problem ? 'error' : 'ok', problem ? `${s.urlVar}=${s.url}: ${problem}` : `${s.urlVar}=${s.url} answers ${s.probe}`])
+      continue
+    }
+    const name = s.bin ?? s.fallback!
+    const found = which(name)
+    const explicit = process.env[s.binVar] !== undefined && process.env[s.binVar] !== ''
+    // SGLang runs as `python -m sglang.launch_server`: the interpreter alone proves nothing.
+    const sglangMissing = found && s.stack === 'sglang' && /python/.test(name) && (await execa(found, ['-c', 'import sglang'], { reject: false, timeout: 20_000 })).exitCode !== 0
+    if (sglangMissing) rows.push(['sglang binary', explicit ? 'error' : 'warn', `${found} cannot import sglang; install it there, or set SGLANG_BIN / SGLANG_URL`])
+    else if (found) rows.push([`${s.stack} binary`, 'ok', found])
+    else if (s.stack === 'llama.cpp' && !explicit) rows.push(['llama.cpp binary', 'ok', 'llama-server not on PATH: the built-in CPU build is used (built once, then cached)'])
+    else rows.push([`${s.stack} binary`, explicit ? 'error' : 'warn', `'${name}' not found${explicit ? '' : ' on PATH'}; set ${s.binVar} to the binary or ${s.urlVar} to a running server`])
+  }
+  return rows
+}
+
+function folderRow(label: string, variable: string, path: string | undefined, fallback?: string): Row {
+  const p = path ?? fallback
+  if (!p) return [label, 'info', `not set (${variable})`]
+  if (existsSync(p)) return [label, 'ok', `${p}${path ? '' : ' (default)'}`]
+  return [label, path ? 'error' : 'info', `${p} does not exist${path ? `; fix ${variable}` : ` (default; set ${variable})`}`]
+}
+
+export async function run(args: string[]): Promise<number> {
+  return withUsage(async () => {
+    const { values } = parseCommandArgs('preflight', args, { strict: { type: 'boolean', default: false } })
+    const rows: Row[] = [['OS', 'ok', `${type()} ${release()} ${arch()}, Node ${process.versions.node}`]]
+    const cpu = cpus()
+    rows.push(['CPU', 'ok', `${cpu[0]?.model.trim() ?? 'unknown'} × ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`])
+    rows.push(...(await gpuRows()))
+    const nvcc = await tool('nvcc', ['--version'])
+    rows.push(['CUDA (nvcc)', nvcc ? 'ok' : 'info', nvcc ? (nvcc.match(/release [\d.]+[^\n]*/)?.[0] ?? 'present') : 'nvcc not on PATH (only needed to build llama.cpp with CUDA)'])
+    let knobs: Knobs | undefined
+    try {
+      knobs = getKnobs()
+      rows.push(['knobs', 'ok', 'environment and BENCH_ENV_FILE values are valid'])
+    } catch (err) {
+      if (!(err instanceof KnobError)) throw err
+      for (const i of err.issues) rows.push([`knob ${i.key}`, 'error', `${JSON.stringify(i.value)} from ${i.source}: expected ${i.allowed}`])
+    }
+    if (knobs) {
+      const timeoutMs = knobs.TIMEOUT_TAGS * 1000
+      rows.push(...(await stackRows(knobs, timeoutMs)))
+      for (const [variable, port, required] of [['PERSISTENT_PORT', knobs.PERSISTENT_PORT, false], ['PORT_A', knobs.PORT_A, true], ['PORT_B', knobs.PORT_B, true]] as const) {
+        const free = await portFree(port)
+        const detail = free ? `${port} free` : `${port} taken${variable === 'PERSISTENT_PORT' ? ' (the persistent Ollama daemon, if it is one)' : `; stop what listens there or set ${variable}`}`
+        rows.push([`port ${variable}`, free || !required ? 'ok' : 'error', detail])
+      }
+      rows.push(folderRow('Ollama models', 'OLLAMA_MODELS', knobs.OLLAMA_MODELS, join(homedir(), '.ollama', 'models')))
+      rows.push(folderRow('GGUF folder', 'MODEL_DIR', knobs.MODEL_DIR))
+      rows.push(folderRow('models.env', 'LLAMACPP_MODELS_ENV', knobs.LLAMACPP_MODELS_ENV))
+      try {
+        mkdirSync(knobs.LOG_DIR, { recursive: true })
+        accessSync(knobs.LOG_DIR, constants.W_OK)
+        rows.push(['results', 'ok', `${knobs.LOG_DIR} writable`])
+      } catch (err) {
+        rows.push(['results', 'error', `${knobs.LOG_DIR} not writable (${(err as Error).message}); set LOG_DIR`])
+      }
+    }
+    console.log(formatTable(['check', 'status', 'detail'], rows))
+    const errors = rows.filter((r) => r[1] === 'error').length
+    console.log(`\n${errors} error(s), ${rows.filter((r) => r[1] === 'warn').length} warning(s)${errors && !values.strict ? ' (exit 0; --strict makes errors fail)' : ''}`)
+    return values.strict && errors ? 1 : 0
+  })
+}
