@@ -1,0 +1,69 @@
+// Reader for the 16-column FuZe CSV (bench.csv) that also accepts what the old shell suite wrote:
+// 17-field rows, gpu_mem_mib with a leading space, `YYYYMMDD_HHMMSS` timestamps. Never throws on a bad
+// row: it is skipped with a warning naming the file and line, so years of history stay readable.
+import { readFileSync } from 'node:fs'
+import { parseCsv } from './csv-text.ts'
+
+export const CSV16_COLUMNS = [
+  'ts', 'endpoint', 'unit', 'suffix', 'base_model', 'variant_label', 'model_tag', 'num_gpu', 'num_ctx', 'batch',
+  'num_predict', 'tokens_per_sec', 'gpu_label', 'gpu_name', 'gpu_uuid', 'gpu_mem_mib',
+] as const
+export type Csv16Column = (typeof CSV16_COLUMNS)[number]
+export type Csv16Row = Record<Csv16Column, string>
+
+export interface Csv16Read {
+  rows: Csv16Row[]
+  warnings: string[]
+}
+
+/** `20250102_030405` → `2025-01-02T03:04:05` (local time; the old suite wrote no offset). ISO input is kept. */
+export function normalizeTs(ts: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(ts.trim())
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}` : ts.trim()
+}
+
+/**
+ * The old suite's 17-field rows carried one extra field somewhere after tokens_per_sec (column 12 in every
+ * stack). Columns 1–12 are positional; gpu_mem_mib is the last field; the UUID is the `GPU-…` field;
+ * label and name are the first two of what remains.
+ */
+function fromSeventeen(f: string[]): string[] {
+  const head = f.slice(0, 12)
+  const tail = f.slice(12, 16)
+  const mem = f[16]
+  const uuidAt = tail.findIndex((x) => /^\s*GPU-/i.test(x))
+  const uuid = uuidAt >= 0 ? tail[uuidAt] : tail[3]
+  const rest = tail.filter((_, i) => i !== (uuidAt >= 0 ? uuidAt : 3))
+  return [...head, rest[0], rest[1], uuid, mem]
+}
+
+export function parseCsv16(text: string, source: string): Csv16Read {
+  const warnings: string[] = []
+  const rows: Csv16Row[] = []
+  parseCsv(text).forEach((fields, i) => {
+    if (i === 0 && fields[0]?.trim() === 'ts') return
+    let f = fields
+    if (f.length === 17) f = fromSeventeen(f)
+    if (f.length !== 16) {
+      warnings.push(`${source}: line ${i + 1} has ${fields.length} fields, expected 16 (or 17 from the old suite); skipped`)
+      return
+    }
+    const row = Object.fromEntries(CSV16_COLUMNS.map((c, k) => [c, f[k].trim()])) as Csv16Row
+    row.ts = normalizeTs(row.ts)
+    if (!Number.isFinite(Number(row.tokens_per_sec)) || row.tokens_per_sec === '') {
+      warnings.push(`${source}: line ${i + 1} has tokens_per_sec '${row.tokens_per_sec}', not a number; counted as 0`)
+      row.tokens_per_sec = '0.00'
+    }
+    rows.push(row)
+  })
+  return { rows, warnings }
+}
+
+export function readCsv16(path: string): Csv16Read {
+  return parseCsv16(readFileSync(path, 'utf8'), path)
+}
+
+export function tokps(row: { tokens_per_sec: string }): number {
+  const v = Number(row.tokens_per_sec)
+  return Number.isFinite(v) ? v : 0
+}

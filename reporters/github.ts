@@ -1,0 +1,28 @@
+// GitHub Actions output: `::error` workflow commands (annotations) and a GITHUB_STEP_SUMMARY section.
+import { appendFileSync } from 'node:fs'
+import type { GateResult } from './gate.ts'
+import { gateReasons } from './gate-report.ts'
+import { ReportWriteError } from './safe-write.ts'
+
+/** Workflow-command escaping (%, CR, LF in the message; also : and , in properties). */
+const escData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+const escProp = (s: string) => escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
+
+export function annotations(g: GateResult): string[] {
+  return gateReasons(g).map((r) => `::error title=${escProp('fuze-bench gate')}::${escData(r)}`)
+}
+
+export function isGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.GITHUB_ACTIONS === 'true'
+}
+
+/** Append markdown to the job summary when GITHUB_STEP_SUMMARY names a file. */
+export function appendStepSummary(markdown: string, env: NodeJS.ProcessEnv = process.env): void {
+  const path = env.GITHUB_STEP_SUMMARY
+  if (!path) return
+  try {
+    appendFileSync(path, `${markdown}\n`)
+  } catch (err) {
+    throw new ReportWriteError(path, err)
+  }
+}

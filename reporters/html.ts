@@ -1,0 +1,192 @@
+// report.html: one self-contained file (Chart.js, styles, script and data inlined) that opens from disk
+// with no network. The page script lives in assets/report.js; this module only prepares the data.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { quantileSorted } from 'simple-statistics'
+import { aliasOf } from '../env/alias.ts'
+import type { Dist } from '../helpers/types.ts'
+import type { GateResult } from './gate.ts'
+import { fmtChange, fmtEvidence, fmtNum, shortKey } from './gate-report.ts'
+import { caseRequests, type RunData } from './run-data.ts'
+import { writeFileAtomic } from './safe-write.ts'
+
+const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'assets')
+
+export interface ReportTimelineEntry {
+  /** ms since the case started */
+  start: number
+  firstToken: number | null
+  end: number
+  ok: boolean
+  outcome: string
+  error?: string
+}
+
+export interface ReportCase {
+  key: string
+  name: string
+  label: string
+  stack: string
+  model: string
+  alias: string
+  variant: string
+  modelTag: string
+  numGpu: string
+  gpuLabel: string
+  endpoint: string
+  suffix: string
+  tokps: number
+  tokpsSource: string
+  counts: { requests: number; ok: number; failed: number }
+  ttft: Dist
+  itl: Dist
+  tpot: Dist
+  e2e: Dist
+  /** Sorted samples, thinned to ≤ 101 quantiles, for the distribution (ECDF) charts. */
+  ttftCdf: number[]
+  itlCdf: number[]
+  timeline: ReportTimelineEntry[]
+  failures: string[]
+  warnings: string[]
+}
+
+export interface ReportSweep {
+  label: string
+  param: string
+  base: number | null
+  points: Array<{ x: number; y: number }>
+}
+
+export interface ReportGate {
+  passed: boolean
+  baseline: string | null
+  failures: Array<{ caseKey: string; reason: string }>
+  rows: Array<{ caseKey: string; metric: string; baseline: string; now: string; change: string; threshold: string; evidence: string; verdict: string }>
+  warnings: string[]
+}
+
+export interface ReportData {
+  runId: string
+  host: string
+  startedAt: string
+  finishedAt: string
+  incomplete: boolean
+  generatedAt: string
+  gate: ReportGate | null
+  cases: ReportCase[]
+  sweeps: ReportSweep[]
+}
+
+function thinCdf(values: number[]): number[] {
+  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (s.length <= 101) return s
+  return Array.from({ length: 101 }, (_, i) => quantileSorted(s, i / 100))
+}
+
+const MAX_TIMELINE = 400
+
+/** The sweep knob's name as users know it per stack. */
+const offloadParam = (stack: string) => (stack === 'ollama' ? 'num_gpu' : 'ngl')
+
+function reportGate(g: GateResult): ReportGate {
+  return {
+    passed: g.passed,
+    baseline: g.baseline ? `${g.baseline.name} (run ${g.baseline.runId})` : null,
+    failures: g.failures.map((f) => ({ caseKey: shortKey(f.caseKey), reason: f.reason })),
+    rows: [...g.regressions, ...g.improvements].map((r) => ({
+      caseKey: shortKey(r.caseKey), metric: r.label, baseline: fmtNum(r.baseline), now: fmtNum(r.now), change: fmtChange(r.changePct),
+      threshold: `${r.thresholdPct}%`, evidence: fmtEvidence(r), verdict: r.verdict,
+    })),
+    warnings: g.warnings,
+  }
+}
+
+export function reportData(run: RunData, gate: GateResult | null): ReportData {
+  const runCases = run.summary?.cases ?? []
+  // the GPU slot only tells cases apart when the run used more than one
+  const showSuffix = new Set(runCases.map((c) => c.row.suffix)).size > 1
+  const cases: ReportCase[] = runCases.map((c) => {
+    const reqs = caseRequests(run, c)
+    const ok = reqs.filter((r) => r.outcome === 'ok')
+    const alias = aliasOf(c.model).short
+    const variant = c.row.variantLabel
+    const knob = `${offloadParam(c.stack)} ${c.row.numGpu}`
+    return {
+      key: c.fullName, name: c.summary.caseName,
+      label: `${alias} · ${variant === 'base-as-is' ? 'base' : variant === 'published' ? `published ${knob}` : knob}${showSuffix ? ` [${c.row.suffix}]` : ''}`,
+      stack: c.stack, model: c.model, alias, variant, modelTag: c.row.modelTag, numGpu: String(c.row.numGpu), gpuLabel: c.row.gpuLabel,
+      endpoint: c.row.endpoint, suffix: c.row.suffix, tokps: c.summary.tokensPerSec, tokpsSource: c.summary.tokensPerSecSource,
+      counts: { requests: c.summary.counts.requests, ok: c.summary.counts.ok, failed: c.summary.counts.failed },
+      ttft: c.summary.ttftMs, itl: c.summary.itlMs, tpot: c.summary.tpotMs, e2e: c.summary.e2eMs,
+      ttftCdf: thinCdf(ok.map((r) => r.ttftMs ?? NaN)),
+      itlCdf: thinCdf(ok.flatMap((r) => r.itlMs)),
+      timeline: reqs.slice(0, MAX_TIMELINE).map((r) => ({
+        start: r.tStartMs,
+        firstToken: r.ttftMs === null ? null : r.tStartMs + r.ttftMs,
+        end: r.tStartMs + (r.e2eMs ?? r.ttftMs ?? 0),
+        ok: r.outcome === 'ok',
+        outcome: r.outcome,
+        ...(r.error ? { error: r.error.slice(0, 200) } : {}),
+      })),
+      failures: c.summary.failures,
+      warnings: c.summary.warnings,
+    }
+  })
+  const groups = new Map<string, ReportSweep>()
+  for (const c of cases) {
+    const k = `${c.stack}|${c.model}|${c.gpuLabel}|${c.suffix}`
+    const g = groups.get(k) ?? { label: `${c.alias} on ${c.stack} (${c.gpuLabel}${c.suffix !== 'X' ? `, ${c.suffix}` : ''})`, param: offloadParam(c.stack), base: null, points: [] }
+    if (c.variant === 'base-as-is') g.base = Math.max(g.base ?? 0, c.tokps)
+    else if (Number.isFinite(Number(c.numGpu)) && c.numGpu !== '') g.points.push({ x: Number(c.numGpu), y: c.tokps })
+    groups.set(k, g)
+  }
+  const sweeps = [...groups.values()].filter((g) => g.points.length > 0).map((g) => ({ ...g, points: g.points.sort((a, b) => a.x - b.x) }))
+  return {
+    runId: run.runId, host: run.summary?.host ?? '', startedAt: run.summary?.startedAt ?? '', finishedAt: run.summary?.finishedAt ?? '',
+    incomplete: run.summary?.incomplete ?? false, generatedAt: new Date().toISOString(), gate: gate ? reportGate(gate) : null, cases, sweeps,
+  }
+}
+
+/** JSON safe inside a <script> element: no `</script>`, no `<!--`, no JS line separators. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+}
+
+function chartJsSource(): string {
+  const require = createRequire(import.meta.url)
+  // chart.js's exports map hides dist/chart.umd.js; it sits beside the resolved entry point
+  const src = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8')
+  return src.replace(/\/\/# sourceMappingURL=\S+\s*$/, '').replace(/<\/script/gi, '<\\/script')
+}
+
+const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c)
+
+export function renderHtml(data: ReportData): string {
+  const css = readFileSync(join(ASSETS, 'report.css'), 'utf8')
+  const page = readFileSync(join(ASSETS, 'report.js'), 'utf8')
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>fuze-bench · ${esc(data.runId)}</title>
+<style>${css}</style>
+</head>
+<body>
+<div id="app"><noscript>This report draws its charts with JavaScript; enable it to see them.</noscript></div>
+<script id="fuze-data" type="application/json">${scriptJson(data)}</script>
+<script>${chartJsSource()}</script>
+<script>${page}</script>
+</body>
+</html>
+`
+}
+
+export function writeReport(runDir: string, run: RunData, gate: GateResult | null): string {
+  const path = join(runDir, 'report.html')
+  writeFileAtomic(path, renderHtml(reportData(run, gate)))
+  return path
+}

@@ -1,0 +1,46 @@
+// Opens a report in the system's headless Chromium (Debian `chromium`) through playwright-core.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium } from 'playwright-core'
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+export interface PageCheck {
+  charts: Record<string, number>
+  consoleErrors: string[]
+  nonFileRequests: string[]
+  verdict: string
+}
+
+export async function openReport(htmlPath: string, screenshot: string, width = 1280): Promise<PageCheck> {
+  const profile = mkdtempSync(join(tmpdir(), 'fuze-chromium-'))
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  try {
+    const page = browser.pages()[0] ?? (await browser.newPage())
+    const consoleErrors: string[] = []
+    const nonFileRequests: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text())
+    })
+    page.on('pageerror', (e) => consoleErrors.push(String(e)))
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) nonFileRequests.push(r.url())
+    })
+    await page.goto(pathToFileURL(htmlPath).href)
+    await page.waitForFunction(() => (window as unknown as { __fuzeReport?: { ready: boolean } }).__fuzeReport?.ready === true, null, { timeout: 20_000 })
+    const charts = await page.evaluate(() => (window as unknown as { __fuzeReport: { charts: Record<string, number> } }).__fuzeReport.charts)
+    const verdict = (await page.textContent('#verdict h2')) ?? ''
+    await page.screenshot({ path: screenshot, fullPage: true })
+    return { charts, consoleErrors, nonFileRequests, verdict }
+  } finally {
+    await browser.close()
+    rmSync(profile, { recursive: true, force: true })
+  }
+}
