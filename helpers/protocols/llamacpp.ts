@@ -1,0 +1,106 @@
+// llama.cpp's native POST /completion over SSE. Partial events carry `content` and the generated token ids
+// in `tokens` (so multi-token chunks are counted exactly); the last event has `"stop":true`, the counts
+// (`tokens_predicted`, `tokens_evaluated`) and `timings`. There is no `[DONE]` on this endpoint.
+import type { GenerateRequest } from '../types.ts'
+import { asObject, errorText, type Json, num, type ObservationBuilder, setIf, str } from './observation.ts'
+import { type ProtocolDef, promptText } from './protocol.ts'
+import { countNumbers, excerpt, Finder, objectShaped, parseJson, QUOTE } from './scan.ts'
+import { SseSplitter, type SseSink } from './sse.ts'
+
+function body(req: GenerateRequest): Record<string, unknown> {
+  const b: Record<string, unknown> = {
+    prompt: promptText(req.prompt),
+    n_predict: req.maxTokens,
+    temperature: req.temperature,
+    stream: true,
+  }
+  if (req.ignoreEos) b.ignore_eos = true
+  return { ...b, ...req.extra }
+}
+
+class LlamaCppSink implements SseSink {
+  private readonly content = new Finder('"content":"')
+  private readonly tokens = new Finder('"tokens":[')
+  private readonly notStopped = new Finder('"stop":false')
+  private readonly rare = [new Finder('"timings":{'), new Finder('"error":')]
+
+  constructor(
+    private readonly obs: ObservationBuilder,
+    private readonly fast: boolean,
+  ) {}
+
+  event(buf: Buffer, s: number, e: number, t: number, name: string | undefined): void {
+    const o = this.obs
+    if (o.stopped) return
+    if (name === 'error') return o.fail('protocol_error', `llama-server sent an error event: ${excerpt(buf, s, e)}`)
+    if (this.fast && objectShaped(buf, s, e) && this.tokenEvent(buf, s, e, t)) return
+    this.parsed(buf, s, e, t)
+  }
+
+  comment(): void {}
+
+  malformed(reason: string): void {
+    this.obs.fail('protocol_error', reason)
+  }
+
+  private tokenEvent(buf: Buffer, s: number, e: number, t: number): boolean {
+    if (this.notStopped.in(buf, s, e) < 0) return false
+    for (const f of this.rare) if (f.in(buf, s, e) >= 0) return false
+    const c = this.content.in(buf, s, e)
+    if (c < 0) return false
+    const k = this.tokens.in(buf, s, e)
+    const ids = k >= 0 ? countNumbers(buf, k + this.tokens.length - 1, e) : 0
+    if (ids < 0) return false
+    this.record(t, buf[c + this.content.length] !== QUOTE, ids)
+    return true
+  }
+
+  /** Output = text or token ids (a multi-byte character can arrive as ids with empty content). */
+  private record(t: number, hasText: boolean, ids: number): void {
+    if (ids > 0) {
+      this.obs.tokensExplicit = true
+      this.obs.output(t, ids, false)
+    } else if (hasText) this.obs.output(t, 1, false)
+  }
+
+  private parsed(buf: Buffer, s: number, e: number, t: number): void {
+    const o = this.obs
+    const ev = asObject(parseJson(buf, s, e))
+    if (ev === undefined) return o.fail('protocol_error', `malformed SSE event (not a JSON object): ${excerpt(buf, s, e)}`)
+    if (ev.error !== undefined) return o.fail('protocol_error', `llama-server reported an error: ${errorText(ev.error)}`)
+    const content = str(ev, 'content') ?? ''
+    const ids = Array.isArray(ev.tokens) ? ev.tokens.length : 0
+    this.record(t, content.length > 0, ids)
+    o.appendText(content)
+    const tm = asObject(ev.timings)
+    if (tm !== undefined) this.timings(tm)
+    if (ev.stop === true) {
+      const sv = o.server
+      setIf(sv, 'outputTokens', num(ev, 'tokens_predicted'))
+      setIf(sv, 'promptTokens', num(ev, 'tokens_evaluated'))
+      const stopType = str(ev, 'stop_type')
+      if (stopType !== undefined) sv.finishReason = stopType
+      o.finish(t)
+    }
+  }
+
+  private timings(tm: Json): void {
+    const sv = this.obs.server
+    setIf(sv, 'decodeMs', num(tm, 'predicted_ms'))
+    setIf(sv, 'promptMs', num(tm, 'prompt_ms'))
+    setIf(sv, 'decodeTokPerSec', num(tm, 'predicted_per_second'))
+    setIf(sv, 'promptTokPerSec', num(tm, 'prompt_per_second'))
+    setIf(sv, 'outputTokens', num(tm, 'predicted_n'))
+    // tokens_cached on the final event is the whole slot cache; cache_n is this prompt's reuse.
+    setIf(sv, 'cachedPromptTokens', num(tm, 'cache_n'))
+  }
+}
+
+export const llamacpp: ProtocolDef = {
+  protocol: 'llamacpp',
+  mediaType: 'text/event-stream',
+  endMarker: 'an event with "stop":true',
+  path: () => '/completion',
+  body,
+  parser: (obs, fast) => new SseSplitter(new LlamaCppSink(obs, fast)),
+}

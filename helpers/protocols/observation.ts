@@ -1,0 +1,77 @@
+// What a protocol handler fills in while a stream is read; the transport turns it into a StreamObservation.
+import type { Outcome, ServerTimings } from '../types.ts'
+
+export class ObservationBuilder {
+  readonly chunkTimes: number[] = []
+  readonly chunkTokens: number[] = []
+  tokensExplicit = false
+  tFirstContent: number | undefined = undefined
+  reasoningTokens = 0
+  readonly server: ServerTimings = {}
+  text: string | undefined
+  /** The protocol's end marker was seen (OpenAI `[DONE]`, Ollama `done:true`, llama.cpp `stop:true`, TGI details). */
+  done = false
+  tDone: number | undefined = undefined
+  failure: { outcome: Outcome; error: string } | undefined = undefined
+
+  constructor(keepText: boolean) {
+    this.text = keepText ? '' : undefined
+  }
+
+  /** A chunk that carried generated output: `tokens` of it, reasoning or not. */
+  output(t: number, tokens: number, reasoning: boolean): void {
+    this.chunkTimes.push(t)
+    this.chunkTokens.push(tokens)
+    if (reasoning) this.reasoningTokens += tokens
+    else if (this.tFirstContent === undefined) this.tFirstContent = t
+  }
+
+  appendText(s: string): void {
+    if (this.text !== undefined) this.text += s
+  }
+
+  finish(t: number): void {
+    if (this.done) return
+    this.done = true
+    this.tDone = t
+  }
+
+  /** First failure wins: later symptoms of the same problem don't overwrite the cause. */
+  fail(outcome: Outcome, error: string): void {
+    if (this.failure === undefined) this.failure = { outcome, error }
+  }
+
+  get stopped(): boolean {
+    return this.done || this.failure !== undefined
+  }
+}
+
+/** A parsed JSON object, or undefined for anything else. */
+export type Json = Record<string, unknown>
+
+export function asObject(v: unknown): Json | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined
+}
+
+export function num(o: Json | undefined, key: string): number | undefined {
+  const v = o?.[key]
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+}
+
+export function str(o: Json | undefined, key: string): string | undefined {
+  const v = o?.[key]
+  return typeof v === 'string' ? v : undefined
+}
+
+/** Server error payloads come as a string or `{ message }`; either way one readable line. */
+export function errorText(v: unknown): string {
+  if (typeof v === 'string') return v
+  const o = asObject(v)
+  const m = str(o, 'message') ?? str(o, 'error')
+  return m ?? JSON.stringify(v)
+}
+
+/** Set a ServerTimings field only when the wire gave a number, so a missing value stays undefined. */
+export function setIf(server: ServerTimings, key: keyof Omit<ServerTimings, 'finishReason'>, v: number | undefined): void {
+  if (v !== undefined) server[key] = v
+}
