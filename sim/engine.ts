@@ -2,6 +2,7 @@
 // pacing and ground truth. Protocols only describe the request and format the bytes.
 import { performance } from 'node:perf_hooks'
 import type { GenChunk, GenerateJob, GenInfo, SimContext, SimRequest } from './job.ts'
+import { gapSampler, ttftMs } from './latency.ts'
 import { rngFor } from './rng.ts'
 import { outputToken } from './tokenizer.ts'
 import type { SimTruth } from './types.ts'
@@ -124,10 +125,6 @@ function makeInfo(ctx: SimContext, r: SimRequest, job: GenerateJob, chunks: GenC
   }
 }
 
-function slow(ctx: SimContext): number {
-  return 1 + ctx.config.concurrencySlowdown * Math.max(0, ctx.admission.active - 1)
-}
-
 function failsThisRequest(ctx: SimContext, requestId: string): boolean {
   const f = ctx.config.faults
   if (f.failRate !== undefined) return rngFor(ctx.config.seed, `fail:${requestId}`)() < f.failRate
@@ -212,18 +209,14 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
   const info = makeInfo(ctx, r, job, chunks, finish)
   truth.outputTokens = n
   const contentType = f.wrongContentType ? 'text/plain; charset=utf-8' : job.stream ? job.encoder.contentType : 'application/json'
-  const ttftModel = (cfg.ttftMs + cfg.perPromptTokenMs * job.promptTokens) * slow(ctx)
+  const ttftModel = ttftMs(cfg, job.promptTokens, ctx.admission.active)
 
   if (cfg.precompute) return writePrecomputed(ctx, r, job, chunks, info, truth, contentType, ttftModel)
 
-  const jitter = rngFor(cfg.seed, `itl:${r.requestId}`)
+  const gap = gapSampler(cfg, r.requestId)
   let target = tAdmitted + ttftModel
   let tFirst = 0
-  const nextGap = (c: GenChunk) => {
-    const base = c.ids.length * cfg.itlMs * slow(ctx)
-    const j = cfg.itlJitterMs > 0 ? (jitter() * 2 - 1) * cfg.itlJitterMs : 0
-    return Math.max(0, base + j)
-  }
+  const nextGap = (c: GenChunk) => gap(c.ids.length, ctx.admission.active)
 
   if (!job.stream) {
     chunks.forEach((c, i) => {
@@ -299,6 +292,7 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
   }
   if (stalled(lastTarget)) return stall(truth)
   if (chunks.length === 0) info.totalMs = performance.now() - tAdmitted
+  info.createdAt = new Date().toISOString()
   res.end(job.encoder.final(info))
   truth.tEnd = epoch()
 }
