@@ -22,17 +22,20 @@ usage: fuze-bench clean [--keep-latest N] [--envs [--prod]] [--variants] [--stam
 
 const RUN_DIR = /^\d{8}_\d{6}-/
 
+/** Every option this command accepts (tests check each is documented in help). */
+export const options = {
+  'keep-latest': { type: 'string', default: '5' },
+  envs: { type: 'boolean', default: false },
+  prod: { type: 'boolean', default: false },
+  variants: { type: 'boolean', default: false },
+  stamps: { type: 'boolean', default: false },
+  dir: { type: 'string', default: ENV_ROOT },
+  yes: { type: 'boolean', default: false },
+} as const
+
 export async function run(args: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values: v } = parseCommandArgs('clean', args, {
-      'keep-latest': { type: 'string', default: '5' },
-      envs: { type: 'boolean', default: false },
-      prod: { type: 'boolean', default: false },
-      variants: { type: 'boolean', default: false },
-      stamps: { type: 'boolean', default: false },
-      dir: { type: 'string', default: ENV_ROOT },
-      yes: { type: 'boolean', default: false },
-    })
+    const { values: v } = parseCommandArgs('clean', args, options)
     if (!/^\d+$/.test(v['keep-latest'])) throw new UsageError('clean', `--keep-latest '${v['keep-latest']}' is not a whole number ≥ 0`)
     if (v.prod && !v.envs) throw new UsageError('clean', '--prod only makes sense with --envs')
     const keep = Number(v['keep-latest'])

@@ -84,23 +84,21 @@ function promote(v: { all: boolean; model?: string; overwrite: boolean; 'dry-run
   return 0
 }
 
+/** Every option this command accepts (tests check each is documented in help). */
+export const options = {
+  mode: { type: 'string' },
+  include: { type: 'string' },
+  host: { type: 'string' },
+  all: { type: 'boolean', default: false },
+  model: { type: 'string' },
+  overwrite: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  dir: { type: 'string', default: ENV_ROOT },
+} as const
+
 export async function run(args: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values, positionals } = parseCommandArgs(
-      'envs',
-      args,
-      {
-        mode: { type: 'string' },
-        include: { type: 'string' },
-        host: { type: 'string' },
-        all: { type: 'boolean', default: false },
-        model: { type: 'string' },
-        overwrite: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        dir: { type: 'string', default: ENV_ROOT },
-      },
-      true,
-    )
+    const { values, positionals } = parseCommandArgs('envs', args, options, true)
     const [sub, ...extra] = positionals
     if (extra.length) throw new UsageError('envs', `unexpected argument '${extra[0]}'`)
     if (sub === 'generate') return generate(values)

@@ -100,17 +100,20 @@ function place(blob: string, dest: string, copy: boolean, dryRun: boolean): stri
   return copy ? 'copied' : 'linked'
 }
 
+/** Every option this command accepts (tests check each is documented in help). */
+export const options = {
+  dest: { type: 'string' },
+  include: { type: 'string' },
+  exclude: { type: 'string' },
+  link: { type: 'boolean', default: false },
+  copy: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  'env-out': { type: 'string' },
+} as const
+
 export async function run(args: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values: v } = parseCommandArgs('export-gguf', args, {
-      dest: { type: 'string' },
-      include: { type: 'string' },
-      exclude: { type: 'string' },
-      link: { type: 'boolean', default: false },
-      copy: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-      'env-out': { type: 'string' },
-    })
+    const { values: v } = parseCommandArgs('export-gguf', args, options)
     const include = compileRegex('export-gguf', '--include', v.include)
     const exclude = compileRegex('export-gguf', '--exclude', v.exclude)
     if (v.link && v.copy) throw new UsageError('export-gguf', '--link and --copy exclude each other; pick one')

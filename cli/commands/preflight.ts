@@ -95,9 +95,14 @@ function folderRow(label: string, variable: string, path: string | undefined, fa
   return [label, path ? 'error' : 'info', `${p} does not exist${path ? `; fix ${variable}` : ` (default; set ${variable})`}`]
 }
 
+/** Every option this command accepts (tests check each is documented in help). */
+export const options = {
+  strict: { type: 'boolean', default: false },
+} as const
+
 export async function run(args: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values } = parseCommandArgs('preflight', args, { strict: { type: 'boolean', default: false } })
+    const { values } = parseCommandArgs('preflight', args, options)
     const rows: Row[] = [['OS', 'ok', `${type()} ${release()} ${arch()}, Node ${process.versions.node}`]]
     const cpu = cpus()
     rows.push(['CPU', 'ok', `${cpu[0]?.model.trim() ?? 'unknown'} × ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`])

@@ -61,21 +61,19 @@ export async function cleanupVariants(opts: CleanupOptions, log: (line: string) 
   return failed ? 1 : 0
 }
 
+/** Every option this command accepts (tests check each is documented in help). */
+export const options = {
+  match: { type: 'string' },
+  keep: { type: 'string' },
+  'from-created': { type: 'string' },
+  host: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  yes: { type: 'boolean', default: false },
+} as const
+
 export async function run(args: string[]): Promise<number> {
   return withUsage(async () => {
-    const { values, positionals } = parseCommandArgs(
-      'variants',
-      args,
-      {
-        match: { type: 'string' },
-        keep: { type: 'string' },
-        'from-created': { type: 'string' },
-        host: { type: 'string' },
-        force: { type: 'boolean', default: false },
-        yes: { type: 'boolean', default: false },
-      },
-      true,
-    )
+    const { values, positionals } = parseCommandArgs('variants', args, options, true)
     if (positionals[0] !== 'cleanup' || positionals.length > 1) throw new UsageError('variants', `expected the subcommand 'cleanup'${positionals.length ? `, got '${positionals.join(' ')}'` : ''}`)
     let fromCreated: string[] | undefined
     if (values['from-created']) {
