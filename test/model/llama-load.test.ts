@@ -84,7 +84,7 @@ describe.skipIf(!bin)(`generated models load in ${bin ?? 'llama-server'}`, () =>
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'Hello', max_tokens: 64, ignore_eos: true, stream: false }),
-      signal: AbortSignal.timeout(60_000),
+      signal: AbortSignal.timeout(120_000), // generous: default threads crawl on a CPU shared with other jobs
     })
     expect(res.status).toBe(200)
     const body = (await res.json()) as Completion
