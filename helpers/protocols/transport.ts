@@ -105,10 +105,10 @@ export class Transport {
             ...this.headers,
             'x-request-id': r.requestId,
           },
-          // The request deadline covers waiting for headers (Ollama sends them with the first token);
-          // body silence is the stall limit, enforced by undici per read.
+          // The request deadline covers waiting for headers (Ollama sends them with the first token) and
+          // the stall check is ours: undici's bodyTimeout ticks in ~0.5 s steps.
           headersTimeout: 0,
-          bodyTimeout: r.stallMs ?? r.timeoutMs,
+          bodyTimeout: 0,
         },
         handler,
       )
@@ -146,6 +146,10 @@ export class Transport {
   }
 }
 
+function resolveLater(resolve: (o: StreamObservation) => void, obs: StreamObservation): void {
+  setImmediate(resolve, obs)
+}
+
 function errorCode(e: unknown): string | undefined {
   if (typeof e !== 'object' || e === null) return undefined
   const o = e as { code?: unknown; name?: unknown; cause?: unknown }
@@ -164,6 +168,8 @@ class StreamHandler implements Dispatcher.DispatchHandler {
   private excerptParts: Buffer[] = []
   private excerptBytes = 0
   private timer: NodeJS.Timeout | undefined = undefined
+  private stallTimer: NodeJS.Timeout | undefined = undefined
+  private lastData = 0
   private readonly onSignal = (): void => this.abortWith('aborted', 'cancelled by the caller')
 
   constructor(
@@ -220,11 +226,31 @@ class StreamHandler implements Dispatcher.DispatchHandler {
       return
     }
     this.mode = 'stream'
+    const stallMs = this.r.stallMs
+    if (stallMs !== undefined && stallMs < this.r.timeoutMs) {
+      this.lastData = this.tHeaders
+      this.stallTimer = setTimeout(this.checkStall, stallMs)
+    }
+  }
+
+  // Per read we only store a number; the timer wakes once per stallMs and re-arms for the remainder.
+  private readonly checkStall = (): void => {
+    const stallMs = this.r.stallMs!
+    const idle = performance.now() - this.lastData
+    if (idle < stallMs) {
+      this.stallTimer = setTimeout(this.checkStall, stallMs - idle)
+      return
+    }
+    this.abortWith(
+      'stall',
+      `no bytes from POST ${this.url} for ${stallMs} ms while streaming (after ${this.r.obs.chunkTimes.length} output chunks); the server stalled`,
+    )
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const t = performance.now()
     if (this.settled) return
+    this.lastData = t
     if (this.mode === 'stream') {
       try {
         this.r.parser.feed(chunk, t)
@@ -275,13 +301,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     const n = this.r.obs.chunkTimes.length
     let outcome: Outcome
     let msg: string
-    if (code === 'UND_ERR_BODY_TIMEOUT') {
-      outcome = 'stall'
-      msg = `no bytes from POST ${this.url} for ${this.r.stallMs ?? this.r.timeoutMs} ms while streaming (after ${n} output chunks); the server stalled`
-    } else if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-      outcome = 'timeout'
-      msg = `no response head from POST ${this.url} in time`
-    } else if (this.controller === null || (CONNECT_CODES.has(code) && this.tHeaders === undefined)) {
+    if (this.controller === null || (CONNECT_CODES.has(code) && this.tHeaders === undefined)) {
       outcome = 'connect_error'
       msg = `could not connect to ${this.url}: ${code} ${err.message}. Is the server running and is the URL right (<STACK>_URL)?`
     } else if (err.name === 'HTTPParserError' || code.startsWith('HPE_')) {
@@ -313,6 +333,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     if (this.settled) return
     this.settled = true
     clearTimeout(this.timer)
+    clearTimeout(this.stallTimer)
     this.r.signal?.removeEventListener('abort', this.onSignal)
     const o = this.r.obs
     const obs: StreamObservation = {
@@ -331,6 +352,9 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     if (o.tFirstContent !== undefined) obs.tFirstContent = o.tFirstContent
     if (o.reasoningTokens > 0) obs.reasoningTokens = o.reasoningTokens
     if (o.text !== undefined) obs.text = o.text
-    this.resolve(obs)
+    // undici frees a keep-alive socket with a setImmediate queued after this callback returns. Resolving
+    // behind it (nextTick → setImmediate) lets the caller's next request reuse that socket instead of opening
+    // another one. The timestamps are already taken, so this delay is not measured.
+    process.nextTick(resolveLater, this.resolve, obs)
   }
 }

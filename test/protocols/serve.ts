@@ -16,12 +16,15 @@ export type Script = (req: Captured, res: http.ServerResponse) => void | Promise
 export interface TestServer {
   url: string
   requests: Captured[]
+  /** TCP connections accepted so far. */
+  connections(): number
   close(): Promise<void>
 }
 
 export async function serve(script: Script): Promise<TestServer> {
   const requests: Captured[] = []
   const sockets = new Set<Socket>()
+  let accepted = 0
   const server = http.createServer((req, res) => {
     const parts: Buffer[] = []
     req.on('data', (c: Buffer) => parts.push(c))
@@ -33,6 +36,7 @@ export async function serve(script: Script): Promise<TestServer> {
   })
   server.on('connection', (s) => {
     sockets.add(s)
+    accepted++
     s.on('close', () => sockets.delete(s))
   })
   server.listen(0, '127.0.0.1')
@@ -41,6 +45,7 @@ export async function serve(script: Script): Promise<TestServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    connections: () => accepted,
     close: async () => {
       for (const s of sockets) s.destroy()
       server.close()
