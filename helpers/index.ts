@@ -1,0 +1,3 @@
+export { llmBench, type LlmBenchOptions } from './llm-bench.ts'
+export { prompts } from './prompts.ts'
+export type * from './types.ts'

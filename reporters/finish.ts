@@ -1,0 +1,17 @@
+// End of a bench run: hand the run folder to finalizeRun (summary.csv, aggregate, best-of, summaries, gate, HTML).
+import { getKnobs } from '../env/index.ts'
+import { finalizeRun } from './finalize.ts'
+import type { FinishHook } from './fuze-reporter.ts'
+
+export const finishRun: FinishHook = async ({ runDir, resultsDir, print }) => {
+  const k = getKnobs()
+  return finalizeRun({
+    runDir,
+    resultsDir,
+    baseline: k.BENCH_BASELINE,
+    updateBaseline: process.env.BENCH_UPDATE_BASELINE === '1',
+    allowClientBound: k.BENCH_ALLOW_CLIENT_BOUND,
+    junitPath: k.BENCH_JUNIT,
+    print,
+  })
+}

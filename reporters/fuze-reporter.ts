@@ -1,0 +1,109 @@
+// The vitest reporter (main process): writes the run folder as cases finish, prints the summary table,
+// and fails the run (process.exitCode) on cases with zero samples or only failed requests.
+// Registered at the root `benchmark.reporters` next to 'default' (DESIGN.md: module events can fire twice — idempotent).
+import { relative } from 'node:path'
+import type { Reporter, TestCase, TestModule } from 'vitest/node'
+import type { CaseMeta } from '../helpers/types.ts'
+import { isoWithOffset, runDir as currentRunDir, runId as currentRunId, ensureRunDir, resultsDir } from '../helpers/run-dir.ts'
+import { caseTable } from './console-table.ts'
+import { appendCsv16Row, caseFromMeta, newRunSummary, writeSummaryJson, type RunSummary } from './run-folder.ts'
+
+export interface FinishHook {
+  (run: { runDir: string; resultsDir: string; summary: RunSummary; print: (s: string) => void }): Promise<{ failed: boolean; reasons: string[] }>
+}
+
+export class FuzeReporter implements Reporter {
+  private seen = new Set<string>()
+  private skippedFiles = new Set<string>()
+  private failures: string[] = []
+  private writeErrors: string[] = []
+  private summary: RunSummary
+  private dir: string
+  private anyCase = false
+
+  constructor(private readonly opts: { finish?: FinishHook; print?: (s: string) => void } = {}) {
+    this.dir = currentRunDir()
+    this.summary = newRunSummary(currentRunId(), isoWithOffset())
+  }
+
+  private print(s: string): void {
+    ;(this.opts.print ?? ((x: string) => process.stdout.write(x + '\n')))(s)
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (e) {
+      const msg = (e as Error).message
+      if (!this.writeErrors.includes(msg)) {
+        this.writeErrors.push(msg)
+        this.print(`fuze-bench: ${msg}`)
+      }
+    }
+  }
+
+  onTestCaseResult(testCase: TestCase): void {
+    if (this.seen.has(testCase.id)) return
+    this.seen.add(testCase.id)
+    const meta = testCase.meta() as { fuze?: CaseMeta; fuzeSkip?: string; benchmark?: boolean }
+    const file = relative(process.cwd(), testCase.module.moduleId)
+    if (meta.fuzeSkip) {
+      if (!this.skippedFiles.has(file)) {
+        this.skippedFiles.add(file)
+        this.summary.skipped.push({ file, reason: meta.fuzeSkip })
+        this.print(`skipped ${file}: ${meta.fuzeSkip}`)
+      }
+      return
+    }
+    const state = testCase.result().state
+    if (!meta.fuze) {
+      // a bench that threw is reported "passed with 0 samples" by vitest; ours always carry meta.fuze
+      if (state === 'passed' && meta.benchmark && this.isFuzeFile(testCase)) {
+        this.failures.push(`${testCase.fullName}: no measured samples (the bench function failed before measuring anything)`)
+      }
+      return
+    }
+    this.anyCase = true
+    ensureRunDir()
+    const c = caseFromMeta(meta.fuze)
+    this.summary.cases.push(c)
+    for (const f of c.summary.failures) this.failures.push(`${c.stack} ${c.model} › ${c.fullName}: ${f}`)
+    this.guard(() => appendCsv16Row(this.dir, meta.fuze!))
+    this.guard(() => writeSummaryJson(this.dir, this.summary))
+  }
+
+  /** Harness self-benchmarks don't go through llmBench; everything under benches/<stack>/ does. */
+  private isFuzeFile(testCase: TestCase): boolean {
+    return !/benches[\\/]harness[\\/]/.test(testCase.module.moduleId)
+  }
+
+  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, _errors: ReadonlyArray<unknown>, reason: string): Promise<void> {
+    if (!this.anyCase && this.failures.length === 0) return
+    this.summary.finishedAt = isoWithOffset()
+    this.summary.incomplete = reason === 'interrupted'
+    this.guard(() => writeSummaryJson(this.dir, this.summary))
+    if (this.summary.cases.length > 0) {
+      this.print('\n' + caseTable(this.summary.cases))
+      for (const c of this.summary.cases) for (const w of c.summary.warnings) this.print(`warning: ${c.stack} ${c.model} › ${c.fullName}: ${w}`)
+    }
+    let failed = false
+    if (this.opts.finish) {
+      try {
+        const r = await this.opts.finish({ runDir: this.dir, resultsDir: resultsDir(), summary: this.summary, print: (s) => this.print(s) })
+        if (r.failed) {
+          failed = true
+          for (const why of r.reasons) this.failures.push(why)
+        }
+      } catch (e) {
+        this.failures.push(`finishing the run failed: ${(e as Error).message}`)
+      }
+    }
+    this.print(`\nresults: ${relative(process.cwd(), this.dir) || this.dir}/ (bench.csv, summary.json, requests.jsonl, logs/)`)
+    if (this.failures.length > 0 || this.writeErrors.length > 0) {
+      for (const f of this.failures) this.print(`FAIL ${f}`)
+      process.exitCode = 1
+    } else if (failed) {
+      process.exitCode = 1
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// One bench project per stack (+ sim, harness) and a `unit` test project. DESIGN.md "Verified vitest 4.1 bench mechanics".
+import { defineConfig } from 'vitest/config'
+import { FuzeReporter } from './reporters/fuze-reporter.ts'
+import { finishRun } from './reporters/finish.ts'
+import { benchPreflight } from './fixtures/preflight-config.ts'
+
+const BENCH_PROJECTS = ['llama.cpp', 'ollama', 'vllm', 'triton', 'tgi', 'sglang', 'sim', 'harness'] as const
+const benchMode = process.argv.slice(2).includes('bench')
+
+if (benchMode) {
+  // Specs share one machine (and GPU): one file at a time. VITEST_MAX_WORKERS would override that.
+  delete process.env.VITEST_MAX_WORKERS
+  // Bad knobs stop the run here, before any server starts, with every bad value named.
+  benchPreflight()
+}
+
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    fileParallelism: benchMode ? false : undefined,
+    maxWorkers: benchMode ? 1 : undefined,
+    benchmark: {
+      reporters: ['default', new FuzeReporter({ finish: finishRun })],
+    },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      ...BENCH_PROJECTS.map((name) => ({
+        extends: true as const,
+        test: {
+          name,
+          benchmark: { include: [`benches/${name}/**/*.bench.ts`] },
+          globalSetup: ['fixtures/global-setup.ts'],
+        },
+      })),
+    ],
+  },
+})
