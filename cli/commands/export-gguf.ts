@@ -57,7 +57,7 @@ function manifests(store: string): { tag: string; path: string }[] {
       for (const name of dirs(join(root, registry, ns)))
         for (const t of readdirSync(join(root, registry, ns, name), { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort())
           out.push({ tag: tagOf(registry, ns, name, t), path: join(root, registry, ns, name, t) })
-  return out
+  return out.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
 }
 
 function startsWithGguf(path: string): boolean {
