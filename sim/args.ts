@@ -32,6 +32,25 @@ function flagValue(def: FlagDef, raw: string | boolean): unknown {
   return text
 }
 
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = cur
+    }
+  }
+  return row[b.length]
+}
+
+function closest(name: string, candidates: string[]): string | undefined {
+  const best = candidates.map((c) => ({ c, d: distance(name, c) })).sort((x, y) => x.d - y.d)[0]
+  return best && best.d <= Math.max(2, Math.floor(name.length / 4)) ? best.c : undefined
+}
+
 /** Parse argv into a validated SimConfig: defaults < --config file < flags. Throws SimConfigError. */
 export function parseSimArgs(argv: string[]): SimConfig {
   const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } }
@@ -40,8 +59,10 @@ export function parseSimArgs(argv: string[]): SimConfig {
   try {
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as typeof values
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0]
-    throw new SimConfigError(`fuze-bench sim: ${msg} Run \`fuze-bench sim --help\` for the list of flags (each setting is --<kebab-case-key>, each fault --fault-<kebab-case-key>).`)
+    const msg = (err as Error).message.split('\n')[0].replace(/\.$/, '')
+    const bad = /'--?([^']+)'/.exec(msg)?.[1]
+    const guess = bad ? closest(bad, ['config', ...FLAGS.map((f) => f.flag)]) : undefined
+    throw new SimConfigError(`fuze-bench sim: ${msg}.${guess ? ` Did you mean --${guess}?` : ''} Run \`fuze-bench sim --help\` for the list of flags (each setting is --<kebab-case-key>, each fault --fault-<kebab-case-key>).`)
   }
   const file = typeof values.config === 'string' ? readConfigFile(values.config) : {}
   const faultsFromFile = file.faults

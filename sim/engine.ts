@@ -1,5 +1,6 @@
 // Runs one generate call: fault statuses, queueing, the latency model, adversarial shapes,
 // pacing and ground truth. Protocols only describe the request and format the bytes.
+import type { ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { GenChunk, GenerateJob, GenInfo, SimContext, SimRequest } from './job.ts'
 import { gapSampler, ttftMs } from './latency.ts'
@@ -141,6 +142,7 @@ export async function runGenerate(ctx: SimContext, r: SimRequest, job: GenerateJ
     tReceived: r.tReceived,
     chunkTimes: [],
     chunkTokens: [],
+    chunkTargets: [],
     outputTokens: 0,
     promptTokens: job.promptTokens,
     outcome: 'ok',
@@ -234,6 +236,7 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
     if (n > 0) {
       truth.chunkTimes.push(t)
       truth.chunkTokens.push(n)
+      truth.chunkTargets!.push(performance.timeOrigin + target)
     }
     res.end(job.whole(info))
     truth.tEnd = epoch()
@@ -254,8 +257,7 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
       truth.outcome = 'fault'
       truth.fault = 'disconnect'
       truth.tEnd = epoch()
-      res.socket?.destroy()
-      return
+      return cutConnection(res)
     }
     let at = lastTarget
     if (e.kind === 'tokens') {
@@ -270,7 +272,7 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
         at = (lastTarget + nextTokenTarget) / 2
       }
     }
-    if (stalled(at)) return stall(truth)
+    if (stalled(at)) return stall(res, truth)
     await ctx.pacer.until(at)
     if (isClosed()) return
     if (e.kind === 'tokens') {
@@ -283,6 +285,7 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
       const bytes = render(e, job, info)
       truth.chunkTimes.push(performance.timeOrigin + performance.now())
       truth.chunkTokens.push(e.chunk.ids.length)
+      truth.chunkTargets!.push(performance.timeOrigin + at)
       res.write(bytes)
       lastTarget = at
     } else {
@@ -290,18 +293,28 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
       if (e.kind !== 'role') lastTarget = Math.max(lastTarget, at)
     }
   }
-  if (stalled(lastTarget)) return stall(truth)
+  if (stalled(lastTarget)) return stall(res, truth)
   if (chunks.length === 0) info.totalMs = performance.now() - tAdmitted
   info.createdAt = new Date().toISOString()
   res.end(job.encoder.final(info))
   truth.tEnd = epoch()
 }
 
-function stall(truth: SimTruth): void {
-  // The socket stays open and silent; it ends when the client gives up or the server closes.
+/** The socket stays open and silent, holding its slot, until the client gives up or the server closes. */
+function stall(res: ServerResponse, truth: SimTruth): Promise<void> {
   truth.outcome = 'fault'
   truth.fault = 'stall'
   truth.tEnd = epoch()
+  if (res.destroyed) return Promise.resolve()
+  return new Promise((resolve) => res.once('close', () => resolve()))
+}
+
+/** Close the connection mid-response, after what was written has reached the socket (a crash, not lost data). */
+function cutConnection(res: ServerResponse): void {
+  const socket = res.socket
+  if (!socket) return
+  socket.once('finish', () => socket.destroy())
+  socket.end()
 }
 
 function writePrecomputed(
@@ -348,13 +361,14 @@ function writePrecomputed(
   const written = job.stream ? chunks.slice(0, disconnect ? ctx.config.faults.disconnectAfter : chunks.length) : chunks.slice(0, 1)
   for (const c of written) {
     truth.chunkTimes.push(t)
+    truth.chunkTargets!.push(t)
     truth.chunkTokens.push(job.stream ? c.ids.length : info.outputTokens)
   }
   if (disconnect) {
     truth.outcome = 'fault'
     truth.fault = 'disconnect'
     res.write(buf)
-    res.socket?.destroy()
+    cutConnection(res)
   } else res.end(buf)
   truth.tEnd = epoch()
 }

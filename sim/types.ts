@@ -65,6 +65,8 @@ export interface SimTruth {
   chunkTimes: number[]
   /** Tokens carried by each of those chunks. */
   chunkTokens: number[]
+  /** Extension: epoch ms each chunk was scheduled for by the latency model (chunkTimes - chunkTargets = pacing error). */
+  chunkTargets?: number[]
   outputTokens: number
   promptTokens: number
   outcome: 'ok' | 'fault' | 'queued-reject'

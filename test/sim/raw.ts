@@ -33,8 +33,12 @@ export function raw(url: string, opts: RawOptions = {}): Promise<RawResponse> {
     const req = request(url, { method: opts.method ?? (payload ? 'POST' : 'GET'), headers: { 'content-type': 'application/json', ...(payload ? { 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
       const reads: RawRead[] = []
       res.setEncoding('utf8')
-      const done = (error?: string) =>
+      let settled = false
+      const done = (error?: string) => {
+        if (settled) return
+        settled = true
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: reads.map((r) => r.text).join(''), reads, ...(error ? { error } : {}) })
+      }
       res.on('data', (text: string) => {
         const read = { t: now(), text }
         reads.push(read)
@@ -46,6 +50,7 @@ export function raw(url: string, opts: RawOptions = {}): Promise<RawResponse> {
       res.on('end', () => done())
       res.on('error', (e) => done(e.message))
       res.on('aborted', () => done('aborted'))
+      res.on('close', () => done(res.complete ? undefined : 'closed before the end of the response'))
     })
     req.on('error', reject)
     req.end(payload)
