@@ -3,11 +3,9 @@
 // row: it is skipped with a warning naming the file and line, so years of history stay readable.
 import { readFileSync } from 'node:fs'
 import { parseCsv } from './csv-text.ts'
+import { CSV16_HEADER } from './csv16.ts'
 
-export const CSV16_COLUMNS = [
-  'ts', 'endpoint', 'unit', 'suffix', 'base_model', 'variant_label', 'model_tag', 'num_gpu', 'num_ctx', 'batch',
-  'num_predict', 'tokens_per_sec', 'gpu_label', 'gpu_name', 'gpu_uuid', 'gpu_mem_mib',
-] as const
+export const CSV16_COLUMNS = CSV16_HEADER
 export type Csv16Column = (typeof CSV16_COLUMNS)[number]
 export type Csv16Row = Record<Csv16Column, string>
 
@@ -24,17 +22,17 @@ export function normalizeTs(ts: string): string {
 
 /**
  * The old suite's 17-field rows carried one extra field somewhere after tokens_per_sec (column 12 in every
- * stack). Columns 1–12 are positional; gpu_mem_mib is the last field; the UUID is the `GPU-…` field;
- * label and name are the first two of what remains.
+ * stack). Columns 1–12 are positional and gpu_mem_mib is the last field; of the four in between, the UUID
+ * is the `GPU-…` one, the label the `nvidia-…`/`cpu` one, the name the field after the label, and the
+ * leftover is the extra field. Without those markers the extra field is assumed to be the first.
  */
 function fromSeventeen(f: string[]): string[] {
-  const head = f.slice(0, 12)
-  const tail = f.slice(12, 16)
-  const mem = f[16]
-  const uuidAt = tail.findIndex((x) => /^\s*GPU-/i.test(x))
-  const uuid = uuidAt >= 0 ? tail[uuidAt] : tail[3]
-  const rest = tail.filter((_, i) => i !== (uuidAt >= 0 ? uuidAt : 3))
-  return [...head, rest[0], rest[1], uuid, mem]
+  const tail = f.slice(12, 16).map((x) => x.trim())
+  const uuidAt = tail.findIndex((x) => /^GPU-/i.test(x))
+  const labelAt = tail.findIndex((x, i) => i !== uuidAt && /^((nvidia|amd|intel)-\S+|cpu)$/i.test(x))
+  if (labelAt < 0) return [...f.slice(0, 12), ...f.slice(13)]
+  const nameAt = [labelAt + 1, ...[0, 1, 2, 3]].find((i) => i < 4 && i !== labelAt && i !== uuidAt)!
+  return [...f.slice(0, 12), tail[labelAt], tail[nameAt], uuidAt >= 0 ? tail[uuidAt] : '', f[16]]
 }
 
 export function parseCsv16(text: string, source: string): Csv16Read {

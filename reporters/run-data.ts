@@ -23,9 +23,11 @@ export interface RunSummaryJson {
   runId: string
   host: string
   startedAt: string
-  finishedAt: string
+  /** null while the run is still going (or was interrupted) */
+  finishedAt: string | null
   incomplete: boolean
   cases: RunCase[]
+  skipped?: Array<{ file: string; reason: string }>
 }
 
 export type RunRequest = RequestRecord & { file?: string }

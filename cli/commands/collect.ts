@@ -13,7 +13,7 @@ export const help = `Merge run folders into results/benchmarks.csv and rebuild t
 usage: fuze-bench collect [--all] [--results DIR] [--host H] [--stack S] [PATH…]
   PATH: a run folder, a folder of run folders (e.g. copied from another host or from --shard runs),
         or an old FuZe CSV file (16 or 17 fields; --host/--stack name it when the file cannot).
-  No PATH: the newest run folder; --all: every run folder under the results folder.
+  No PATH: the newest run folder; --all: also every run folder under the results folder.
   Rows are de-duplicated by (run_ts, host, stack, model): collecting twice changes nothing.
   Results folder: --results, else BENCH_RESULTS_DIR / LOG_DIR, else ./results.`
 
@@ -37,7 +37,8 @@ export async function run(args: string[]): Promise<number> {
       runDirs.push(...found)
     }
   }
-  if (positionals.length === 0) runDirs.push(...(values.all ? listRunDirs(resultsDir) : [latestRunDir(resultsDir)]))
+  if (values.all) runDirs.push(...listRunDirs(resultsDir))
+  else if (positionals.length === 0) runDirs.push(latestRunDir(resultsDir))
   if (runDirs.length === 0 && csvFiles.length === 0) throw new Error(`no run folders in ${resultsDir}; nothing to collect`)
 
   const rows: AggregateRow[] = []

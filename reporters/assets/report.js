@@ -72,8 +72,17 @@
     verdict.appendChild(el('div', { class: 'sub', text: g.baseline ? 'against baseline ' + g.baseline : 'no baseline: health checks only (set BENCH_BASELINE to compare)' }))
     if (g.failures.length) verdict.appendChild(el('ul', {}, g.failures.map(function (f) { return el('li', { text: f.caseKey + ': ' + f.reason }) })))
     if (g.rows.length) {
-      verdict.appendChild(table(['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence', ''],
-        g.rows.map(function (r) { return [r.caseKey, r.metric, r.baseline, r.now, r.change, r.threshold, r.evidence, el('span', { class: 'pill ' + r.verdict, text: r.verdict })] }), [2, 3, 4, 5]))
+      // a long table would push every chart below the fold: first rows visible, the rest one click away
+      var gateTable = function (rows) {
+        return table(['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence', ''],
+          rows.map(function (r) { return [r.caseKey, r.metric, r.baseline, r.now, r.change, r.threshold, r.evidence, el('span', { class: 'pill ' + r.verdict, text: r.verdict })] }), [2, 3, 4, 5])
+      }
+      verdict.appendChild(gateTable(g.rows.slice(0, 8)))
+      if (g.rows.length > 8) {
+        var more = el('details', {}, [el('summary', { text: 'show ' + (g.rows.length - 8) + ' more row(s) (all in gate.json)' })])
+        more.appendChild(gateTable(g.rows.slice(8)))
+        verdict.appendChild(more)
+      }
     }
     if (g.warnings.length) verdict.appendChild(el('div', { class: 'notes', text: g.warnings.join(' · ') }))
   }

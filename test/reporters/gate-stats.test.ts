@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { bootstrapChangeCi, mannWhitney } from '../../reporters/gate-stats.ts'
+
+describe('Mann-Whitney U (one-sided)', () => {
+  it('gives the exact p-value for complete separation: 1 / C(n1+n2, n1)', () => {
+    expect(mannWhitney([1, 2, 3], [4, 5, 6], 'less')).toBeCloseTo(1 / 20, 12)
+    expect(mannWhitney([4, 5, 6], [1, 2, 3], 'less')).toBe(1)
+    const a = Array.from({ length: 10 }, (_, i) => 100 + i)
+    expect(mannWhitney(a, a.map((v) => v * 3), 'less')).toBeCloseTo(1 / 184756, 12)
+  })
+
+  it('agrees with brute-force enumeration of every rank assignment (exact path)', () => {
+    // P(U >= u_obs) over all C(n1+n2, n1) ways to pick which ranks belong to x
+    const brute = (x: number[], y: number[]) => {
+      const all = [...x, ...y].sort((a, b) => a - b)
+      const uOf = (xs: number[], ys: number[]) => xs.reduce((n, a) => n + ys.filter((b) => a > b).length, 0)
+      const obs = uOf(x, y)
+      let hit = 0
+      let total = 0
+      const n = all.length
+      for (let mask = 0; mask < 1 << n; mask++) {
+        if (mask.toString(2).split('1').length - 1 !== x.length) continue
+        const xs = all.filter((_, i) => mask & (1 << i))
+        const ys = all.filter((_, i) => !(mask & (1 << i)))
+        total++
+        if (uOf(xs, ys) >= obs) hit++
+      }
+      return hit / total
+    }
+    for (const [x, y] of [
+      [[1, 4, 6, 9], [2, 3, 5, 7, 8]],
+      [[10, 11, 12, 3], [1, 2, 4, 5, 6, 7]],
+      [[1, 2], [3, 4, 5, 6, 7, 8, 9]],
+    ]) expect(mannWhitney(x, y, 'greater')).toBeCloseTo(brute(x, y), 12)
+    expect(mannWhitney([1, 4, 6, 9], [2, 3, 5, 7, 8], 'greater')).toBeCloseTo(69 / 126, 12)
+  })
+
+  it('uses the tie-corrected normal approximation when samples tie and finds no shift in identical samples', () => {
+    const a = [5, 5, 6, 6, 7, 7, 8, 8]
+    expect(mannWhitney(a, a, 'greater')).toBeGreaterThan(0.4)
+    expect(mannWhitney([], a, 'greater')).toBe(1)
+  })
+})
+
+describe('bootstrap CI of a quantile change', () => {
+  it('is deterministic for a seed, excludes 0 for a real shift and includes it for none', () => {
+    const base = Array.from({ length: 20 }, (_, i) => 100 + (i % 7))
+    const up = base.map((v) => v * 1.5)
+    const ci = bootstrapChangeCi(base, up, 0.99, 42)!
+    expect(ci).toEqual(bootstrapChangeCi(base, up, 0.99, 42))
+    expect(ci[0]).toBeGreaterThan(40)
+    expect(ci[1]).toBeLessThan(60)
+    const same = bootstrapChangeCi(base, base, 0.99, 42)!
+    expect(same[0]).toBeLessThanOrEqual(0)
+    expect(same[1]).toBeGreaterThanOrEqual(0)
+  })
+})

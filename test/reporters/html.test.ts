@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { baselineFromRun, writeBaseline } from '../../reporters/baseline.ts'
+import { finalizeRun } from '../../reporters/finalize.ts'
+import { loadRun } from '../../reporters/run-data.ts'
+import { CHROMIUM, openReport } from './browser.ts'
+import { makeRun, sweepRun } from './make-run.ts'
+
+describe('report.html in headless Chromium', () => {
+  it('renders every chart with data, the gate verdict on top, no console errors, no network; keeps report.png', async () => {
+    expect(existsSync(CHROMIUM), `headless Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`).toBe(true)
+    const root = mkdtempSync(join(tmpdir(), 'fuze-html-'))
+    const results = join(root, 'results')
+    const prev = sweepRun(results, '20250101_000000-h', { scale: 1.25, startedAt: '2025-01-01T00:00:00Z' })
+    writeBaseline(join(root, 'base.json'), baselineFromRun(loadRun(prev), 'main'))
+    const dir = sweepRun(results, '20250102_000000-h', { startedAt: '2025-01-02T00:00:00Z', seed: 9 })
+    // one case with failed requests, so the timeline shows errors
+    const flaky = makeRun(results, 'tmp-flaky', [{ stack: 'llama.cpp', model: 'gemma3:4b-it-fp16', tokps: 45, failSome: 3, name: 'decode 32 tokens' }])
+    const run = loadRun(dir)
+    const extra = loadRun(flaky)
+    run.summary!.cases[0] = extra.summary!.cases[0]
+    run.requests = [...run.requests.filter((r) => r.caseName !== 'decode 32 tokens' || r.file !== extra.summary!.cases[0].file), ...extra.requests]
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(run.summary))
+    writeFileSync(join(dir, 'requests.jsonl'), run.requests.map((r) => JSON.stringify(r)).join('\n') + '\n')
+
+    const res = await finalizeRun({ runDir: dir, resultsDir: results, baseline: join(root, 'base.json'), print: () => {} })
+    expect(res.failed).toBe(true)
+    const png = join(dir, 'report.png')
+    const page = await openReport(join(dir, 'report.html'), png)
+    expect(page.consoleErrors).toEqual([])
+    expect(page.nonFileRequests).toEqual([])
+    expect(page.verdict).toBe('Gate: FAIL')
+    expect(Object.keys(page.charts).sort()).toEqual(['itl', 'sweep', 'timeline', 'tokps', 'ttft'])
+    expect(page.charts.tokps).toBe(14) // one bar per case
+    expect(page.charts.sweep).toBe(2 * 6 + 2 * 2) // 6 candidates + a 2-point base line per model
+    expect(page.charts.timeline).toBe(3 + 7 * 2) // 3 failed bars + (wait, stream) for 7 ok requests
+    expect(statSync(png).size).toBeGreaterThan(50_000)
+    expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG')
+  })
+
+  it('opens from disk with an empty run (no cases) and says so instead of drawing empty charts', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-html-'))
+    const dir = makeRun(join(root, 'results'), 'empty', [])
+    await finalizeRun({ runDir: dir, resultsDir: join(root, 'results'), print: () => {} })
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] })
+    try {
+      const p = await browser.newPage()
+      const errors: string[] = []
+      p.on('pageerror', (e) => errors.push(String(e)))
+      await p.goto(pathToFileURL(join(dir, 'report.html')).href)
+      await p.waitForFunction(() => (window as unknown as { __fuzeReport?: { ready: boolean } }).__fuzeReport?.ready === true)
+      expect(errors).toEqual([])
+      expect(await p.textContent('#verdict h2')).toBe('Gate: FAIL')
+      expect(await p.locator('.empty').allTextContents()).toEqual([
+        'no measured cases in this run', 'no successful requests', 'no successful requests', 'no sweep in this run', 'no request records (requests.jsonl missing or empty)',
+      ])
+    } finally {
+      await browser.close()
+    }
+  })
+})
