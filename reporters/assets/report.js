@@ -114,8 +114,10 @@
   function cdfCard(id, title, field, unit) {
     var c = card(title, 'empirical CDF per case: fraction of ' + (field === 'itlCdf' ? 'tokens' : 'requests') + ' at or below x; steeper = steadier, further left = faster', true)
     grid.appendChild(c)
-    var withData = data.cases.filter(function (k) { return k[field].length > 0 }).slice(0, 12)
+    var all = data.cases.filter(function (k) { return k[field].length > 0 })
+    var withData = all.slice(0, 16)
     if (!withData.length) return empty(c, 'no successful requests')
+    if (all.length > withData.length) c.appendChild(el('div', { class: 'notes', text: 'first ' + withData.length + ' of ' + all.length + ' cases shown; every case is in the table below and in summary.csv' }))
     make(id, chartBox(c, id), {
       type: 'line',
       data: {
