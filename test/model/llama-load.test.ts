@@ -25,10 +25,11 @@ async function stopServer(): Promise<void> {
   s.kill('SIGTERM')
   await s
 }
-// models are generated into a throwaway cache, like every other test here
-const dir = mkdtempSync(join(tmpdir(), 'fuze-llama-load-'))
+// models are generated into a throwaway cache, like every other test here (made only when not skipped)
+let dir: string | undefined
 const savedCache = process.env.FUZE_CACHE_DIR
 beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fuze-llama-load-'))
   process.env.FUZE_CACHE_DIR = dir
 })
 afterEach(stopServer)
@@ -36,7 +37,7 @@ afterAll(async () => {
   await stopServer()
   if (savedCache === undefined) delete process.env.FUZE_CACHE_DIR
   else process.env.FUZE_CACHE_DIR = savedCache
-  rmSync(dir, { recursive: true, force: true })
+  if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
 function freePort(): Promise<number> {
