@@ -36,7 +36,7 @@ stack with the same content (sha256, stamp in LOG_DIR/.stamps/<stack>/) is skipp
   --force          run env files even when their stamp says they were benched
   --dry-run        print the vitest command of each env file, run nothing
   --dir DIR        folder holding the env tiers (default: the package's env/)
-  -- ARGS          passed to vitest as they are (e.g. -- -t prefill --shard 1/2)
+  -- ARGS          passed to vitest as they are (e.g. \`-- -t prefill --shard 1/2\`)
 
 Exit status: 0 when every run passed, else the first failing vitest exit code; 1 on invalid
 env files, 2 on bad usage.`
