@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { parseSimArgs, resolveConfig, runSim, SimConfigError } from '../../sim/index.ts'
+import { CONFIG_KEYS, FAULT_KEYS, parseSimArgs, resolveConfig, runSim, SimConfigError } from '../../sim/index.ts'
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -56,5 +57,14 @@ describe('sim arguments', () => {
     expect(await runSim(['--bogus'])).toBe(2)
     expect(err).toHaveBeenCalledOnce()
     expect(String(err.mock.calls[0][0])).toMatch(/Unknown option '--bogus'/)
+  })
+})
+
+describe('sim/README.md', () => {
+  it('documents every setting and fault with its flag', () => {
+    const readme = readFileSync(new URL('../../sim/README.md', import.meta.url), 'utf8')
+    const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+    for (const k of Object.keys(CONFIG_KEYS)) expect(readme).toContain(`| \`${k}\` | \`--${kebab(k)}\` |`)
+    for (const k of Object.keys(FAULT_KEYS)) expect(readme).toContain(`| \`${k}\` | \`--fault-${kebab(k)}\` |`)
   })
 })
