@@ -187,6 +187,8 @@ export interface CaseMeta {
 declare module 'vitest' {
   interface TaskMeta {
     fuze?: CaseMeta
+    /** A bench that measures several variants (sweeps): one CSV row each, in order. */
+    fuzeVariants?: CaseMeta[]
     fuzeSkip?: string
   }
 }

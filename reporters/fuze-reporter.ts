@@ -45,7 +45,7 @@ export class FuzeReporter implements Reporter {
   onTestCaseResult(testCase: TestCase): void {
     if (this.seen.has(testCase.id)) return
     this.seen.add(testCase.id)
-    const meta = testCase.meta() as { fuze?: CaseMeta; fuzeSkip?: string; benchmark?: boolean }
+    const meta = testCase.meta() as { fuze?: CaseMeta; fuzeVariants?: CaseMeta[]; fuzeSkip?: string; benchmark?: boolean }
     const file = relative(process.cwd(), testCase.module.moduleId)
     if (meta.fuzeSkip) {
       if (!this.skippedFiles.has(file)) {
@@ -56,7 +56,8 @@ export class FuzeReporter implements Reporter {
       return
     }
     const state = testCase.result().state
-    if (!meta.fuze) {
+    const metas = [...(meta.fuzeVariants ?? []), ...(meta.fuze ? [meta.fuze] : [])]
+    if (metas.length === 0) {
       // a bench that threw is reported "passed with 0 samples" by vitest; ours always carry meta.fuze
       if (state === 'passed' && meta.benchmark && this.isFuzeFile(testCase)) {
         this.failures.push(`${testCase.fullName}: no measured samples (the bench function failed before measuring anything)`)
@@ -65,10 +66,12 @@ export class FuzeReporter implements Reporter {
     }
     this.anyCase = true
     ensureRunDir()
-    const c = caseFromMeta(meta.fuze)
-    this.summary.cases.push(c)
-    for (const f of c.summary.failures) this.failures.push(`${c.stack} ${c.model} › ${c.fullName}: ${f}`)
-    this.guard(() => appendCsv16Row(this.dir, meta.fuze!))
+    for (const m of metas) {
+      const c = caseFromMeta(m)
+      this.summary.cases.push(c)
+      for (const f of c.summary.failures) this.failures.push(`${c.stack} ${c.model} › ${c.fullName}: ${f}`)
+      this.guard(() => appendCsv16Row(this.dir, m))
+    }
     this.guard(() => writeSummaryJson(this.dir, this.summary))
   }
 

@@ -44,11 +44,11 @@ class LlamaCppSink implements SseSink {
   }
 
   private tokenEvent(buf: Buffer, s: number, e: number, t: number): boolean {
-    if (this.notStopped.in(buf, s, e) < 0) return false
+    if (this.notStopped.near(buf, s, e) < 0) return false
     for (const f of this.rare) if (f.in(buf, s, e) >= 0) return false
-    const c = this.content.in(buf, s, e)
+    const c = this.content.near(buf, s, e)
     if (c < 0) return false
-    const k = this.tokens.in(buf, s, e)
+    const k = this.tokens.near(buf, s, e)
     const ids = k >= 0 ? countNumbers(buf, k + this.tokens.length - 1, e) : 0
     if (ids < 0) return false
     this.record(t, buf[c + this.content.length] !== QUOTE, ids)

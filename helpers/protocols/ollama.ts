@@ -72,9 +72,9 @@ class OllamaSink implements LineSink {
   }
 
   private tokenLine(buf: Buffer, s: number, e: number, t: number): boolean {
-    if (this.notDone.in(buf, s, e) < 0) return false
+    if (this.notDone.near(buf, s, e) < 0) return false
     for (const f of this.rare) if (f.in(buf, s, e) >= 0) return false
-    const i = this.out.in(buf, s, e)
+    const i = this.out.near(buf, s, e)
     if (i >= 0 && buf[i + this.out.length] !== QUOTE) {
       this.obs.output(t, 1, false)
       return true

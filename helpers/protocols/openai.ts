@@ -4,7 +4,7 @@
 import type { GenerateRequest } from '../types.ts'
 import { asObject, errorText, type Json, num, type ObservationBuilder, setIf, str } from './observation.ts'
 import { chatMessages, type ProtocolDef, promptText } from './protocol.ts'
-import { excerpt, Finder, isDone, objectShaped, parseJson, QUOTE } from './scan.ts'
+import { excerpt, Finder, isDone, objectShaped, parseJson, QUOTE, Template } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
 
 type Flavor = 'completions' | 'chat'
@@ -35,6 +35,7 @@ class OpenAiSink implements SseSink {
     new Finder('"tool_calls":'),
   ]
   private usageSeen = false
+  private readonly template = new Template()
 
   constructor(
     private readonly flavor: Flavor,
@@ -62,9 +63,15 @@ class OpenAiSink implements SseSink {
 
   /** Fast path: true when the event was a plain token event and has been recorded. */
   private tokenEvent(buf: Buffer, s: number, e: number, t: number): boolean {
+    const n = this.template.match(buf, s, e)
+    if (n >= 0) {
+      if (n > 0) this.obs.output(t, 1, false)
+      return true
+    }
     for (const f of this.rare) if (f.in(buf, s, e) >= 0) return false
-    const i = this.out.in(buf, s, e)
+    const i = this.out.near(buf, s, e)
     if (i >= 0 && buf[i + this.out.length] !== QUOTE) {
+      this.template.learn(buf, s, i + this.out.length, e)
       this.obs.output(t, 1, false)
       return true
     }

@@ -23,6 +23,26 @@ export class Finder {
     this.length = this.pattern.length
   }
 
+  /**
+   * Like in(), but first tries where the pattern sat in the previous event: a stream's events share their
+   * prefix (same id, model, created), so the key is usually at the same offset and no search is needed.
+   */
+  near(buf: Buffer, start: number, end: number): number {
+    const p = start + this.offset
+    if (p + this.length <= end && this.matchesAt(buf, p)) return p
+    const i = this.in(buf, start, end)
+    if (i >= 0) this.offset = i - start
+    return i
+  }
+
+  private offset = 0
+
+  private matchesAt(buf: Buffer, p: number): boolean {
+    const pat = this.pattern
+    for (let k = 0; k < this.length; k++) if (buf[p + k] !== pat[k]) return false
+    return true
+  }
+
   /** Index of the pattern inside [start, end) of buf, or -1. */
   in(buf: Buffer, start: number, end: number): number {
     if (buf !== this.buf || start < this.from || this.next < start) {
@@ -89,4 +109,45 @@ export function parseJson(buf: Buffer, s: number, e: number): unknown {
 export function excerpt(buf: Buffer, s: number, e: number, max = 200): string {
   const text = buf.toString('utf8', s, Math.min(e, s + max))
   return e - s > max ? `${text}…` : text
+}
+
+/** Index of the quote that closes a JSON string whose first character is at `from`, or -1. */
+export function stringEnd(buf: Buffer, from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const c = buf[i]
+    if (c === QUOTE) return i
+    if (c === 92) i++ // backslash: the next byte is escaped
+  }
+  return -1
+}
+
+/**
+ * The bytes around the output value of a plain token event, learned from an event the key checks
+ * verified. Inside one stream, such events differ only in that value (same id, model, created, nulls),
+ * so an event with identical bytes before and after its value is a plain token event too: no search
+ * for the rare keys is needed. A server that varies other fields per event just never matches.
+ */
+export class Template {
+  private prefix: Buffer | null = null
+  private suffix: Buffer | null = null
+
+  /** Length of the output value when the event matches the template, else -1. */
+  match(buf: Buffer, s: number, e: number): number {
+    const pre = this.prefix
+    const suf = this.suffix
+    if (pre === null || suf === null) return -1
+    const pl = pre.length
+    const vEnd = e - suf.length
+    if (vEnd < s + pl) return -1
+    if (buf.compare(pre, 0, pl, s, s + pl) !== 0 || buf.compare(suf, 0, suf.length, vEnd, e) !== 0) return -1
+    // The value must be one string exactly filling the gap: its closing quote is the suffix's first byte.
+    return stringEnd(buf, s + pl, vEnd + 1) === vEnd ? vEnd - s - pl : -1
+  }
+
+  learn(buf: Buffer, s: number, valueStart: number, e: number): void {
+    const vEnd = stringEnd(buf, valueStart, e)
+    if (vEnd < 0) return
+    this.prefix = Buffer.from(buf.subarray(s, valueStart))
+    this.suffix = Buffer.from(buf.subarray(vEnd, e))
+  }
 }

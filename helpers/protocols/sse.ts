@@ -62,6 +62,11 @@ export class SseSplitter {
       this.line(chunk, pos, nl, t)
       if (this.failed) return
       pos = nl + 1
+      // The blank line that ends an event almost always follows at once: handle it without another search.
+      if (chunk[pos] === LF) {
+        this.dispatch()
+        pos++
+      }
     }
   }
 

@@ -40,9 +40,9 @@ class TgiSink implements SseSink {
     if (
       this.fast &&
       objectShaped(buf, s, e) &&
-      this.notFinal.in(buf, s, e) >= 0 &&
+      this.notFinal.near(buf, s, e) >= 0 &&
       this.error.in(buf, s, e) < 0 &&
-      this.token.in(buf, s, e) >= 0
+      this.token.near(buf, s, e) >= 0
     ) {
       o.output(t, 1, false)
       return

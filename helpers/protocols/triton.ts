@@ -41,7 +41,7 @@ class TritonSink implements SseSink {
     if (o.stopped) return
     if (name === 'error') return o.fail('protocol_error', `Triton sent an error event: ${excerpt(buf, s, e)}`)
     if (this.fast && objectShaped(buf, s, e) && this.error.in(buf, s, e) < 0) {
-      const i = this.out.in(buf, s, e)
+      const i = this.out.near(buf, s, e)
       if (i >= 0) {
         if (buf[i + this.out.length] !== QUOTE) o.output(t, 1, false)
         return

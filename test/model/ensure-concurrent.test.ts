@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { readBundledFile } from '../../fixtures/llama-source.ts'
 import { modelPath, sidecarPath, verifyModel } from '../../fixtures/model/ensure-model.ts'
-import { acquireLock } from '../../fixtures/model/lock.ts'
+import { acquireLock } from '../../fixtures/lock.ts'
 import { VOCAB_FILE } from '../../fixtures/model/presets.ts'
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url))

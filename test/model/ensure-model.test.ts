@@ -6,7 +6,7 @@ import { execa } from 'execa'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { readBundledFile } from '../../fixtures/llama-source.ts'
 import { ensureModel, modelPath, sidecarPath, verifyModel } from '../../fixtures/model/ensure-model.ts'
-import { acquireLock } from '../../fixtures/model/lock.ts'
+import { acquireLock } from '../../fixtures/lock.ts'
 import { VOCAB_FILE } from '../../fixtures/model/presets.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fuze-ensure-'))

@@ -1,0 +1,95 @@
+// One request, and one whole case, against a server: the core that llmBench, sweeps and load scenarios share.
+// Every record is appended to requests.jsonl as soon as it exists, so an interrupted run keeps it.
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { getKnobs } from '../env/index.ts'
+import type { ServerRef } from '../fixtures/server.ts'
+import { summarizeCase } from './metrics/case.ts'
+import { toRecord } from './metrics/request.ts'
+import type { ProtocolName } from './protocols/index.ts'
+import { prompts } from './prompts.ts'
+import { ensureRunDir, isoWithOffset } from './run-dir.ts'
+import type { CaseMeta, ChatMessage, GenerateRequest, RequestRecord, RowContext } from './types.ts'
+
+export interface CaseOptions {
+  /** Prompt text or chat messages (default BENCH_PROMPT). */
+  prompt?: string | ChatMessage[]
+  /** Tokens to generate (default BENCH_NUM_PREDICT). */
+  numPredict?: number
+  /** Warmup / measured requests (default BENCH_WARMUP / BENCH_REQUESTS). */
+  warmup?: number
+  requests?: number
+  temperature?: number
+  /** Protocol to speak (default: the stack's). */
+  protocol?: ProtocolName
+  /** Extra protocol body fields (e.g. Ollama options). */
+  extra?: Record<string, unknown>
+  /** CSV row overrides (variant label, model tag, num_gpu…). */
+  row?: Partial<RowContext>
+  /** Ask for exactly numPredict tokens (ignore EOS) — default true, so decode lengths are comparable. */
+  ignoreEos?: boolean
+}
+
+export interface CaseIdent {
+  caseName: string
+  fullName: string
+  file: string
+}
+
+let seq = 0
+
+/** Send one request and return its record (also appended to requests.jsonl). Never throws for a failed request. */
+export async function sendOne(
+  server: ServerRef,
+  opts: CaseOptions,
+  ident: CaseIdent,
+  phase: 'warmup' | 'run',
+  caseT0: number,
+  tDue?: number,
+): Promise<RequestRecord> {
+  const knobs = getKnobs()
+  const id = `${process.pid}-${++seq}`
+  const req: GenerateRequest = {
+    prompt: opts.prompt ?? prompts.short,
+    maxTokens: opts.numPredict ?? knobs.BENCH_NUM_PREDICT,
+    temperature: opts.temperature ?? knobs.TEMPERATURE,
+    ignoreEos: opts.ignoreEos ?? true,
+    model: server.resolvedModel.wireName,
+    extra: opts.extra,
+    timeoutMs: knobs.TIMEOUT_GEN * 1000,
+    requestId: id,
+  }
+  const obs = await server.client(opts.protocol).generate(req)
+  const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
+  try {
+    appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...rec }) + '\n')
+  } catch (e) {
+    // an unwritable results folder is reported by the reporter; measuring goes on
+    if (knobs.VERBOSE) console.warn(`could not append requests.jsonl: ${(e as Error).message}`)
+  }
+  return rec
+}
+
+/** Summary + CSV context of a finished case, as the reporters receive it. */
+export function caseMeta(server: ServerRef, opts: CaseOptions, ident: CaseIdent, records: RequestRecord[], incomplete = false): CaseMeta {
+  const knobs = getKnobs()
+  const summary = summarizeCase({ ...ident, stack: server.stack.name, model: server.model }, records, { incomplete })
+  return {
+    runDir: ensureRunDir(),
+    summary,
+    row: server.rowContext({ numPredict: opts.numPredict ?? knobs.BENCH_NUM_PREDICT, ...opts.row }),
+    finishedAt: isoWithOffset(),
+  }
+}
+
+/** Warmup then measured requests, one at a time; for sweeps and anything that measures a case inside one bench. */
+export async function runCase(server: ServerRef, opts: CaseOptions, ident: CaseIdent, records: RequestRecord[] = []): Promise<CaseMeta> {
+  const knobs = getKnobs()
+  const warmup = opts.warmup ?? knobs.BENCH_WARMUP
+  const requests = opts.requests ?? knobs.BENCH_REQUESTS
+  let t0 = performance.now()
+  for (let i = 0; i < warmup; i++) records.push(await sendOne(server, opts, ident, 'warmup', t0))
+  t0 = performance.now()
+  for (let i = 0; i < requests; i++) records.push(await sendOne(server, opts, ident, 'run', t0))
+  return caseMeta(server, opts, ident, records)
+}
