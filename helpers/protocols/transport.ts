@@ -90,28 +90,31 @@ export class Transport {
 
   stream(r: StreamRequest): Promise<StreamObservation> {
     return new Promise((resolve) => {
-      const handler = new StreamHandler(r, `${this.origin}${this.prefix}${r.path}`, resolve)
+      const send = (): void => {
+        this.pool.dispatch(
+          {
+            origin: this.origin,
+            path: this.prefix + r.path,
+            method: 'POST',
+            body: r.body,
+            headers: {
+              'content-type': 'application/json',
+              accept: r.mediaType,
+              ...this.headers,
+              'x-request-id': r.requestId,
+            },
+            // The request deadline covers waiting for headers (Ollama sends them with the first token) and
+            // the stall check is ours: undici's bodyTimeout ticks in ~0.5 s steps.
+            headersTimeout: 0,
+            bodyTimeout: 0,
+          },
+          handler,
+        )
+      }
+      const handler = new StreamHandler(r, `${this.origin}${this.prefix}${r.path}`, resolve, send)
       if (r.signal?.aborted) return handler.abortWith('aborted', 'cancelled before it was sent')
       handler.arm()
-      this.pool.dispatch(
-        {
-          origin: this.origin,
-          path: this.prefix + r.path,
-          method: 'POST',
-          body: r.body,
-          headers: {
-            'content-type': 'application/json',
-            accept: r.mediaType,
-            ...this.headers,
-            'x-request-id': r.requestId,
-          },
-          // The request deadline covers waiting for headers (Ollama sends them with the first token) and
-          // the stall check is ours: undici's bodyTimeout ticks in ~0.5 s steps.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        },
-        handler,
-      )
+      send()
     })
   }
 
@@ -176,9 +179,12 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     private readonly r: StreamRequest,
     private readonly url: string,
     private readonly resolve: (o: StreamObservation) => void,
+    private readonly resend?: () => void,
   ) {
     this.tSend = performance.now()
   }
+
+  private resent = false
 
   arm(): void {
     this.timer = setTimeout(
@@ -307,6 +313,13 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     } else if (err.name === 'HTTPParserError' || code.startsWith('HPE_')) {
       outcome = 'protocol_error'
       msg = `POST ${this.url}: invalid HTTP from the server: ${err.message}`
+    } else if (this.tHeaders === undefined && !this.resent && this.resend) {
+      // A keep-alive socket the server had already closed (servers cap requests per connection or close idle
+      // ones; the close races our write). Nothing reached the server, so send once more on a fresh socket; the
+      // new attempt's tSend is taken in onRequestStart, so the lost attempt is not measured.
+      this.resent = true
+      this.controller = null
+      return this.resend()
     } else {
       outcome = 'disconnect'
       msg = `POST ${this.url}: connection lost ${this.tHeaders === undefined ? 'before the response head' : `mid-stream after ${n} output chunks`} (${code}: ${err.message})`
