@@ -206,14 +206,13 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
   const tAdmitted = performance.now()
   truth.tAdmitted = performance.timeOrigin + tAdmitted
   ctx.loaded.add(job.model)
+  const contentType = f.wrongContentType ? 'text/plain; charset=utf-8' : job.stream ? job.encoder.contentType : 'application/json'
+  if (cfg.precompute) return writePrecomputed(ctx, r, job, truth, contentType)
   const { n, finish } = tokenCount(ctx, job)
   const chunks = buildChunks(ctx, job, n)
   const info = makeInfo(ctx, r, job, chunks, finish)
   truth.outputTokens = n
-  const contentType = f.wrongContentType ? 'text/plain; charset=utf-8' : job.stream ? job.encoder.contentType : 'application/json'
   const ttftModel = ttftMs(cfg, job.promptTokens, ctx.admission.active)
-
-  if (cfg.precompute) return writePrecomputed(ctx, r, job, chunks, info, truth, contentType, ttftModel)
 
   const gap = gapSampler(cfg, r.requestId)
   let target = tAdmitted + ttftModel
@@ -317,58 +316,56 @@ function cutConnection(res: ServerResponse): void {
   socket.end()
 }
 
-function writePrecomputed(
-  ctx: SimContext,
-  r: SimRequest,
-  job: GenerateJob,
-  chunks: GenChunk[],
-  info: GenInfo,
-  truth: SimTruth,
-  contentType: string,
-  ttftModel: number,
-): void {
-  const { res } = r
+/** A response body built once and replayed for every request of the same shape. */
+export interface PrecomputedBody {
+  body: Buffer
+  /** Tokens of each output chunk that the body contains (cut short by disconnectAfter). */
+  chunkTokens: number[]
+  disconnect: boolean
+}
+
+function buildPrecomputed(ctx: SimContext, r: SimRequest, job: GenerateJob, n: number, finish: 'length' | 'stop'): PrecomputedBody {
   const cfg = ctx.config
-  const key = `${r.path}|${job.stream}|${job.includeUsage}|${job.model}|${chunks.length}|${info.outputTokens}|${job.promptTokens}|${info.finishReason}`
-  let buf = ctx.precomputed.get(key)
-  let disconnect = false
-  if (!buf) {
-    // A body cut by disconnectAfter is never cached, so `disconnect` is only decided here.
-    // Ids and timestamps are fixed so one body serves every request with the same shape.
-    const fixed: GenInfo = { ...info, requestId: 'sim-precomputed', created: 0, createdAt: new Date(0).toISOString() }
-    fixed.promptMs = ttftModel
-    fixed.decodeMs = Math.max(0, chunks.length - 1) * cfg.tokensPerChunk * cfg.itlMs
-    fixed.totalMs = fixed.promptMs + fixed.decodeMs
-    let text = ''
-    if (job.stream) {
-      for (const e of buildEvents(ctx, job, chunks)) {
-        if (e.kind === 'disconnect') {
-          disconnect = true
-          break
-        }
-        text += render(e, job, fixed)
-      }
-      if (!disconnect) text += job.encoder.final(fixed)
-    } else text = job.whole(fixed)
-    buf = Buffer.from(text)
-    if (!disconnect) {
-      if (ctx.precomputed.size >= 1000) ctx.precomputed.clear()
-      ctx.precomputed.set(key, buf)
-    }
+  const chunks = buildChunks(ctx, job, n)
+  // Ids and timestamps are fixed so one body serves every request with the same shape.
+  const info: GenInfo = { ...makeInfo(ctx, r, job, chunks, finish), requestId: 'sim-precomputed', created: 0, createdAt: new Date(0).toISOString() }
+  info.promptMs = ttftMs(cfg, job.promptTokens, 1)
+  info.decodeMs = Math.max(0, n - 1) * cfg.itlMs
+  info.totalMs = info.promptMs + info.decodeMs
+  if (!job.stream) return { body: Buffer.from(job.whole(info)), chunkTokens: n > 0 ? [n] : [], disconnect: false }
+  let text = ''
+  const chunkTokens: number[] = []
+  for (const e of buildEvents(ctx, job, chunks)) {
+    if (e.kind === 'disconnect') return { body: Buffer.from(text), chunkTokens, disconnect: true }
+    if (e.kind === 'tokens') chunkTokens.push(e.chunk.ids.length)
+    text += render(e, job, info)
   }
-  res.writeHead(200, { 'content-type': contentType, ...(disconnect ? {} : { 'content-length': String(buf.length) }) })
+  return { body: Buffer.from(text + job.encoder.final(info)), chunkTokens, disconnect: false }
+}
+
+function writePrecomputed(ctx: SimContext, r: SimRequest, job: GenerateJob, truth: SimTruth, contentType: string): void {
+  const { res } = r
+  const { n, finish } = tokenCount(ctx, job)
+  const key = `${r.path}|${job.stream}|${job.includeUsage}|${job.model}|${n}|${job.promptTokens}|${finish}`
+  let pre = ctx.precomputed.get(key)
+  if (!pre) {
+    pre = buildPrecomputed(ctx, r, job, n, finish)
+    if (ctx.precomputed.size >= 1000) ctx.precomputed.clear()
+    ctx.precomputed.set(key, pre)
+  }
+  truth.outputTokens = n
+  res.writeHead(200, { 'content-type': contentType, ...(pre.disconnect ? {} : { 'content-length': String(pre.body.length) }) })
   const t = epoch()
-  const written = job.stream ? chunks.slice(0, disconnect ? ctx.config.faults.disconnectAfter : chunks.length) : chunks.slice(0, 1)
-  for (const c of written) {
+  for (const tokens of pre.chunkTokens) {
     truth.chunkTimes.push(t)
     truth.chunkTargets!.push(t)
-    truth.chunkTokens.push(job.stream ? c.ids.length : info.outputTokens)
+    truth.chunkTokens.push(tokens)
   }
-  if (disconnect) {
+  if (pre.disconnect) {
     truth.outcome = 'fault'
     truth.fault = 'disconnect'
-    res.write(buf)
+    res.write(pre.body)
     cutConnection(res)
-  } else res.end(buf)
+  } else res.end(pre.body)
   truth.tEnd = epoch()
 }

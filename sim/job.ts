@@ -2,6 +2,7 @@
 // the wire. Encoders only format; pacing, faults, queueing and truth live in the engine.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Admission } from './admission.ts'
+import type { PrecomputedBody } from './engine.ts'
 import type { SimMetrics } from './metrics.ts'
 import type { Pacer } from './pacer.ts'
 import type { RequestLog, TruthStore } from './store.ts'
@@ -77,7 +78,7 @@ export interface SimContext {
   truths: TruthStore
   log: RequestLog
   metrics: SimMetrics
-  precomputed: Map<string, Buffer>
+  precomputed: Map<string, PrecomputedBody>
   hooks: SimProcessHooks
   /** Models served; Ollama create/pull/delete change it. */
   models: Map<string, { parameters?: Record<string, unknown>; from?: string; createdAt: string }>
