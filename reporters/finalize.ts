@@ -27,6 +27,8 @@ export interface FinalizeOptions {
   /** JUnit XML output; default BENCH_JUNIT. */
   junitPath?: string
   print?: (s: string) => void
+  /** Where BENCH_* settings are read from (default process.env); the bench reporter passes the effective knobs incl. env files. */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface FinalizeResult {
@@ -39,7 +41,7 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult> {
   const print = opts.print ?? ((s: string) => console.log(s))
-  const env = process.env
+  const env = opts.env ?? process.env
   const reasons: string[] = []
   const step = async (what: string, fn: () => unknown | Promise<unknown>) => {
     try {
@@ -79,7 +81,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
 
   let gate: GateResult | null = null
   await step('gate', () => {
-    gate = runGate(run, { baseline, allowClientBound: opts.allowClientBound ?? flag(env.BENCH_ALLOW_CLIENT_BOUND) })
+    gate = runGate(run, { baseline, allowClientBound: opts.allowClientBound ?? flag(env.BENCH_ALLOW_CLIENT_BOUND), env })
   })
   const g = gate as GateResult | null
   if (g) {
