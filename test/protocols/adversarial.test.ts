@@ -124,6 +124,39 @@ describe('stream shapes that are not failures', () => {
     expect(obs.tFirstContent).toBe(obs.chunkTimes[2])
   })
 
+  it('usage on every chunk (vLLM continuous_usage_stats): the last count wins, every chunk still counted', async () => {
+    const u = (n: number) => `,"usage":{"prompt_tokens":3,"total_tokens":${3 + n},"completion_tokens":${n}}`
+    const obs = await run('openai-completions', body(SSE, cmpl('a', u(1)) + cmpl('b', u(2)) + cmpl('c', u(3)) + usage(3) + DONE))
+    expect(obs.outcome).toBe('ok')
+    expect(obs.chunkTokens).toEqual([1, 1, 1])
+    expect(obs.server.outputTokens).toBe(3)
+  })
+
+  it('token text with escaped quotes, backslashes and multi-byte characters', async () => {
+    const texts = ['say "hi"', '\\', '"', 'naïve ✓', '']
+    server = await serve(body(SSE, texts.map((t) => cmpl(t)).join('') + usage(4) + DONE))
+    for (const keepText of [false, true]) {
+      const client = createClient('openai-completions', server.url, { keepText })
+      const obs = await client.generate(REQ)
+      await client.close()
+      expect(obs.outcome).toBe('ok')
+      expect(obs.chunkTokens).toEqual([1, 1, 1, 1])
+      expect(obs.text).toBe(keepText ? 'say "hi"\\"naïve ✓' : undefined)
+    }
+  })
+
+  it('multi-line data and named error events (SSE field rules)', async () => {
+    const multi = 'data: {"choices":[{"index":0,\ndata: "text":"x"}]}\n\n'
+    const obs = await run('openai-completions', body(SSE, multi + DONE))
+    expect(obs.outcome).toBe('ok')
+    expect(obs.chunkTokens).toEqual([1])
+    await server!.close()
+    server = undefined
+    const named = await run('openai-completions', body(SSE, cmpl('a') + 'event: error\ndata: {"message":"overloaded"}\n\n'))
+    expect(named.outcome).toBe('protocol_error')
+    expect(named.error).toBe('the server sent an error event: {"message":"overloaded"}')
+  })
+
   it('CRLF line endings and a final event without its blank line', async () => {
     const crlf = (cmpl('a') + cmpl('b') + usage(2)).replaceAll('\n', '\r\n')
     const obs = await run('openai-completions', body(SSE, `${crlf}data: [DONE]`))
