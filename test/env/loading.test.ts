@@ -202,7 +202,7 @@ describe('templates and README table', () => {
 
   const readme = new URL('../../README.md', import.meta.url)
   const text = existsSync(readme) ? readFileSync(readme, 'utf8') : ''
-  it.skipIf(!text.includes('<!-- knobs:start -->'))('README.md holds exactly the generated knob table', () => {
+  it('README.md holds exactly the generated knob table', () => {
     const m = text.match(/<!-- knobs:start -->\n([\s\S]*?)\n<!-- knobs:end -->/)
     expect(m?.[1]).toBe(knobTableMarkdown())
   })
