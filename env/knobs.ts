@@ -127,6 +127,7 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('TRITON_URL', undefined, url(), 'triton', 'Triton HTTP endpoint of slot A.', { aliases: ['TRITON_HTTP_A'] }),
   knob('TRITON_HTTP_B', undefined, url(), 'triton', 'Triton HTTP endpoint of slot B.'),
   knob('TRITON_MODELS', '', pairList(), 'triton', 'Models to bench: `name|alias` entries.', { emptyIsValue: true }),
+  knob('TRITON_MODEL_REPO', undefined, text(), 'triton', 'Model repository tritonserver loads (--model-repository).'),
   // TGI, SGLang
   knob('TGI_BIN', 'text-generation-launcher', text(), 'tgi', 'TGI launcher binary.'),
   knob('TGI_URL', undefined, url(), 'tgi', 'Bench an already-running TGI server at this URL.'),
@@ -212,6 +213,7 @@ export interface Knobs {
   TRITON_URL?: string
   TRITON_HTTP_B?: string
   TRITON_MODELS: TritonModel[]
+  TRITON_MODEL_REPO?: string
   TGI_BIN: string
   TGI_URL?: string
   SGLANG_BIN: string

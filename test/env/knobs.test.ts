@@ -83,6 +83,7 @@ const CASES: Record<string, Case> = {
   TRITON_URL: { good: '127.0.0.1:8000', expect: 'http://127.0.0.1:8000', bad: 'ws://x' },
   TRITON_HTTP_B: { good: '127.0.0.1:8001', expect: 'http://127.0.0.1:8001', bad: ':8001' },
   TRITON_MODELS: { good: 'ensemble|gemma3 llama3', expect: [{ name: 'ensemble', alias: 'gemma3' }, { name: 'llama3', alias: 'llama3' }], bad: 'a|b|c' },
+  TRITON_MODEL_REPO: { good: '/models/triton', expect: '/models/triton', bad: 'a\nb' },
   TGI_BIN: { good: 'text-generation-launcher', expect: 'text-generation-launcher', bad: 'x\ny' },
   TGI_URL: { good: 'http://tgi:80', expect: 'http://tgi:80', bad: 'http://exa mple' },
   SGLANG_BIN: { good: 'python3.11', expect: 'python3.11', bad: 'p\ny' },
