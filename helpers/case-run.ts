@@ -28,6 +28,21 @@ export interface CaseOptions {
   row?: Partial<RowContext>
   /** Ask for exactly numPredict tokens (ignore EOS) — default true, so decode lengths are comparable. */
   ignoreEos?: boolean
+  /**
+   * Let the server reuse its prompt cache across requests (default false): each request's prompt then starts with
+   * a unique tag, so prefix caches (llama.cpp cache_prompt, vLLM APC, SGLang radix) cannot skip the prefill and
+   * TTFT measures real prompt processing.
+   */
+  cachePrompt?: boolean
+}
+
+/** The prompt as sent: unique per request unless the case allows prompt-cache reuse. */
+export function promptFor(prompt: string | ChatMessage[], requestId: string, cachePrompt: boolean): string | ChatMessage[] {
+  if (cachePrompt) return prompt
+  const tag = `[request ${requestId}] `
+  if (typeof prompt === 'string') return tag + prompt
+  const i = prompt.findIndex((m) => m.role !== 'assistant')
+  return prompt.map((m, j) => (j === i ? { ...m, content: tag + m.content } : m))
 }
 
 export interface CaseIdent {
@@ -50,7 +65,7 @@ export async function sendOne(
   const knobs = getKnobs()
   const id = `${process.pid}-${++seq}`
   const req: GenerateRequest = {
-    prompt: opts.prompt ?? prompts.short,
+    prompt: promptFor(opts.prompt ?? prompts.short, id, opts.cachePrompt ?? false),
     maxTokens: opts.numPredict ?? knobs.BENCH_NUM_PREDICT,
     temperature: opts.temperature ?? knobs.TEMPERATURE,
     ignoreEos: opts.ignoreEos ?? true,
