@@ -10,7 +10,7 @@ import { startSimProcess, type SimProcess } from './sim-process.ts'
 
 declare module 'vitest' {
   interface TaskMeta {
-    harnessIngest?: { protocol: string; streams: number; tokensPerSec: number; samples: number[] }
+    harnessIngest?: { protocol: string; streams: number; tokensPerSec: number; tokensPerCpuSec: number; samples: number[] }
   }
 }
 
@@ -21,7 +21,15 @@ const OPTS = { iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0 }
 
 let sim: SimProcess
 const clients = new Map<string, ProtocolClient>()
-const rows: { name: string; streams: number; samples: number[] }[] = []
+interface Row {
+  name: string
+  streams: number
+  /** tokens per wall second, per measured iteration */
+  samples: number[]
+  /** tokens per second of the client's own CPU time (user + system): the ceiling with a whole core */
+  perCpu: number[]
+}
+const rows: Row[] = []
 let seq = 0
 
 beforeAll(async () => {
@@ -46,12 +54,13 @@ afterAll(async () => {
   for (const c of clients.values()) await c.close()
   await sim?.stop()
   console.log(`\ningest ceiling (${TOKENS_PER_REQUEST} tokens/request, ${REQUESTS_PER_ITERATION} requests/iteration, 1 token per SSE event)`)
-  console.log('client                      streams   tokens/s (median)   min .. max')
+  console.log('client                            streams   tokens/s (median)          min .. max   tokens per client CPU-second')
   for (const r of rows) {
+    if (r.samples.length === 0) continue
     const s = [...r.samples].sort((a, b) => a - b)
-    if (s.length === 0) continue
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
-    console.log(`${r.name.padEnd(28)}${String(r.streams).padStart(7)}   ${fmt(quantileSorted(s, 0.5)).padStart(17)}   ${fmt(s[0]!)} .. ${fmt(s.at(-1)!)}`)
+    const range = `${fmt(s[0]!)} .. ${fmt(s.at(-1)!)}`
+    console.log(`${r.name.padEnd(34)}${String(r.streams).padStart(7)}   ${fmt(median(s)).padStart(17)}   ${range.padStart(20)}   ${fmt(median(r.perCpu)).padStart(20)}`)
   }
 })
 
@@ -61,38 +70,60 @@ function client(protocol: ProtocolName): ProtocolClient {
   return c
 }
 
-/** Run REQUESTS_PER_ITERATION requests through `streams` workers; tokens/s over the wall time. */
-async function drive(streams: number, one: (id: string) => Promise<number>): Promise<number> {
+const median = (xs: number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5)
+
+interface Rate {
+  perWall: number
+  perCpu: number
+}
+
+/** Run REQUESTS_PER_ITERATION requests through `streams` workers; tokens/s over wall time and over client CPU time. */
+async function drive(streams: number, one: (id: string) => Promise<number>): Promise<Rate> {
   let next = 0
   let tokens = 0
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   await Promise.all(
     Array.from({ length: streams }, async () => {
       while (next < REQUESTS_PER_ITERATION) {
         next++
-        tokens += await one(`ingest-${seq++}`)
+        const n = await one(`ingest-${seq++}`)
+        tokens += n
       }
     }),
   )
   const secs = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const cpuSecs = (cpu.user + cpu.system) / 1e6
   if (tokens !== REQUESTS_PER_ITERATION * TOKENS_PER_REQUEST)
     throw new Error(`ingest bench: read ${tokens} tokens, expected ${REQUESTS_PER_ITERATION * TOKENS_PER_REQUEST}: the client lost tokens`)
-  return tokens / secs
+  return { perWall: tokens / secs, perCpu: tokens / cpuSecs }
 }
 
-function record(name: string, streams: number, fn: () => Promise<number>): void {
-  const row = { name, streams, samples: [] as number[] }
+function record(name: string, streams: number, fn: () => Promise<Rate>): void {
+  const row: Row = { name, streams, samples: [], perCpu: [] }
   rows.push(row)
   let phase = 'run'
   let meta: TaskMeta | undefined
   bench(
     `${name}, ${streams} streams`,
     async () => {
-      const tps = await fn()
+      // tinybench swallows a throwing bench as "0 samples": say why before it does.
+      const rate = await fn().catch((e: unknown) => {
+        console.error(`ingest bench "${name}, ${streams} streams" failed: ${(e as Error).message}`)
+        throw e
+      })
       if (phase !== 'run') return
-      row.samples.push(tps)
-      const s = [...row.samples].sort((a, b) => a - b)
-      if (meta) meta.harnessIngest = { protocol: name, streams, tokensPerSec: quantileSorted(s, 0.5), samples: [...row.samples] }
+      row.samples.push(rate.perWall)
+      row.perCpu.push(rate.perCpu)
+      if (meta)
+        meta.harnessIngest = {
+          protocol: name,
+          streams,
+          tokensPerSec: median(row.samples),
+          tokensPerCpuSec: median(row.perCpu),
+          samples: [...row.samples],
+        }
     },
     { ...OPTS, setup: (_t, mode) => void (phase = mode) },
   )
