@@ -1,3 +1,5 @@
 export { llmBench, type LlmBenchOptions } from './llm-bench.ts'
 export { prompts } from './prompts.ts'
 export type * from './types.ts'
+export { sweep, skipBench, type SweepKind, type SweepOptions } from './sweep.ts'
+export { autoNgCandidates, SweepStopper, type StopRules } from './sweep-rules.ts'
