@@ -1,0 +1,46 @@
+// Self-calibration: the event-loop monitor sees a blocked loop, and the verdict names the bound it broke.
+import { describe, expect, it } from 'vitest'
+import { clientBoundVerdict, EventLoopMonitor } from '../../helpers/metrics/client-health.ts'
+
+describe('EventLoopMonitor', () => {
+  it('reports a loop blocked by synchronous work', async () => {
+    const m = new EventLoopMonitor()
+    m.start()
+    // Let the sampling timer run a few periods, then hold the loop for 40 ms, then let it sample again.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 2))
+    const until = performance.now() + 40
+    while (performance.now() < until) {
+      // spin: this is the client being busy
+    }
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 2))
+    const s = m.stop()
+    expect(s.samples).toBeGreaterThan(0)
+    expect(s.maxMs).toBeGreaterThanOrEqual(30)
+  })
+
+  it('stop() without start() is all zeros', () => {
+    expect(new EventLoopMonitor().stop()).toEqual({ p50Ms: 0, p99Ms: 0, maxMs: 0, samples: 0 })
+  })
+})
+
+describe('clientBoundVerdict', () => {
+  it('a quiet client is trustworthy', () => {
+    expect(clientBoundVerdict({ loopDelayP99Ms: 0.4, dispatchLagP99Ms: 0.2, ttftP50Ms: 50, itlP50Ms: 10 })).toEqual({ clientBound: false })
+  })
+
+  it('loop delay above 10% of the ITL p50 (floor 1 ms) makes the run client-bound', () => {
+    const v = clientBoundVerdict({ loopDelayP99Ms: 2.5, dispatchLagP99Ms: 0.2, ttftP50Ms: 50, itlP50Ms: 20 })
+    expect(v.clientBound).toBe(true)
+    expect(v.reason).toBe(
+      'client-bound: results not trustworthy — event-loop delay p99 2.50 ms > 2.00 ms (10% of ITL p50). Lower BENCH_CONCURRENCY, or run the client on a less loaded machine.',
+    )
+    expect(clientBoundVerdict({ loopDelayP99Ms: 0.9, dispatchLagP99Ms: 0, ttftP50Ms: 5, itlP50Ms: 2 }).clientBound).toBe(false)
+  })
+
+  it('dispatch lag above 10% of the TTFT p50 makes the run client-bound; TTFT stands in when there is no ITL', () => {
+    const v = clientBoundVerdict({ loopDelayP99Ms: 0.5, dispatchLagP99Ms: 30, ttftP50Ms: 200, itlP50Ms: null })
+    expect(v.clientBound).toBe(true)
+    expect(v.reason).toContain('dispatch lag p99 30.00 ms > 20.00 ms (10% of TTFT p50)')
+    expect(v.reason).not.toContain('event-loop')
+  })
+})
