@@ -3,7 +3,9 @@
 // task.meta.fuze for the reporters (DESIGN.md "Verified vitest 4.1 bench mechanics").
 import { bench, TestRunner, type RunnerTestCase as Test } from 'vitest'
 import { getKnobs } from '../env/index.ts'
+import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
+import { flushInterruptedCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
 import type { RequestRecord } from './types.ts'
 
@@ -21,6 +23,9 @@ let active: ActiveCase | undefined
 export function activeCase(): ActiveCase | undefined {
   return active
 }
+
+// an interrupted worker still reports the running case (row + summary entry marked incomplete)
+onInterrupt(() => flushInterruptedCase(active))
 
 /** `describe > … > case`, without the file. */
 export function fullNameOf(task: Test): string {
