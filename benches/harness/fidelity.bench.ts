@@ -20,6 +20,13 @@ interface ErrStats {
 interface FidelityResult {
   streams: number
   ttftErrMs: ErrStats
+  /**
+   * The TTFT error split by wall clock (performance.timeOrigin is shared by processes on one machine):
+   * uplink = simulator received − client sent (the simulator's own intake delay is in here), downlink =
+   * client read − simulator wrote (the client's part).
+   */
+  uplinkMs: ErrStats
+  downlinkMs: ErrStats
   itlErrMs: ErrStats
   loopDelayP99Ms: number
   dispatchLagP99Ms: number
@@ -58,12 +65,14 @@ afterAll(async () => {
   await sim?.stop()
   const f = (x: number) => x.toFixed(3).padStart(8)
   console.log(`\ntiming fidelity, error = measured − true (ms); simulator TTFT ${TTFT_MS} ms, ITL ${ITL_MS} ms, ${TOKENS} tokens/request`)
-  console.log('streams  TTFT p50   TTFT p99  |TTFT| p99   ITL p50    ITL p99  |ITL| p99  |ITL| max   loop p99   lag p99  sim lag p99  cpu µs/chunk  verdict')
+  console.log(
+    'streams  TTFT p50   TTFT p99  |TTFT| p99  uplink p50  downlink p50  downlink p99   ITL p50    ITL p99  |ITL| p99  |ITL| max   loop p99   lag p99  sim lag p99  cpu µs/chunk  verdict',
+  )
   for (const r of results) {
     const t = r.ttftErrMs
     const i = r.itlErrMs
     console.log(
-      `${String(r.streams).padStart(7)} ${f(t.p50)}   ${f(t.p99)}   ${f(t.p99Abs)}  ${f(i.p50)}   ${f(i.p99)}  ${f(i.p99Abs)}  ${f(i.maxAbs)}   ${f(r.loopDelayP99Ms)}  ${f(r.dispatchLagP99Ms)}     ${f(r.simLagP99Ms)}      ${f(r.clientCpuUsPerChunk)}  ${r.verdict}`,
+      `${String(r.streams).padStart(7)} ${f(t.p50)}   ${f(t.p99)}   ${f(t.p99Abs)}    ${f(r.uplinkMs.p50)}      ${f(r.downlinkMs.p50)}      ${f(r.downlinkMs.p99)}  ${f(i.p50)}   ${f(i.p99)}  ${f(i.p99Abs)}  ${f(i.maxAbs)}   ${f(r.loopDelayP99Ms)}  ${f(r.dispatchLagP99Ms)}     ${f(r.simLagP99Ms)}      ${f(r.clientCpuUsPerChunk)}  ${r.verdict}`,
     )
   }
 })
@@ -80,6 +89,8 @@ const p = (xs: number[], q: number) => (xs.length ? quantileSorted([...xs].sort(
 /** One round: `streams` requests released together; errors against the simulator's truth. */
 interface Acc {
   ttft: number[]
+  up: number[]
+  down: number[]
   itl: number[]
   lag: number[]
   ttftMeasured: number[]
@@ -88,7 +99,7 @@ interface Acc {
   chunks: number
 }
 
-const newAcc = (): Acc => ({ ttft: [], itl: [], lag: [], ttftMeasured: [], simLag: [], cpuUs: 0, chunks: 0 })
+const newAcc = (): Acc => ({ ttft: [], up: [], down: [], itl: [], lag: [], ttftMeasured: [], simLag: [], cpuUs: 0, chunks: 0 })
 
 async function round(streams: number, acc: Acc): Promise<void> {
   const ids = Array.from({ length: streams }, () => `fid-${seq++}`)
@@ -110,6 +121,8 @@ async function round(streams: number, acc: Acc): Promise<void> {
     const measuredTtft = obs.chunkTimes[0]! - obs.tSend
     acc.ttft.push(measuredTtft - (truth.chunkTimes[0]! - truth.tReceived))
     acc.ttftMeasured.push(measuredTtft)
+    acc.up.push(truth.tReceived - (performance.timeOrigin + obs.tSend))
+    acc.down.push(performance.timeOrigin + obs.chunkTimes[0]! - truth.chunkTimes[0]!)
     acc.lag.push(obs.tSend - tDue)
     acc.chunks += obs.chunkTimes.length
     truth.chunkTargets?.forEach((target, i) => acc.simLag.push(truth.chunkTimes[i]! - target))
@@ -138,6 +151,8 @@ describe('harness timing fidelity', () => {
         const result: FidelityResult = {
           streams,
           ttftErrMs: stats(acc.ttft),
+          uplinkMs: stats(acc.up),
+          downlinkMs: stats(acc.down),
           itlErrMs: stats(acc.itl),
           loopDelayP99Ms: loopP99,
           dispatchLagP99Ms: lagP99,
