@@ -1,8 +1,9 @@
 // What every stack shim runs: record argv + the environment that matters to $FUZE_SHIM_LOG (one JSON line),
-// then become the simulator, in this stack's protocol, on the port the launch command named.
+// then become the simulator, in this stack's protocol, on the port the launch command named. When stopped
+// (SIGTERM/SIGINT, as the fixture stops servers) it logs the model-management calls it served (create/delete/pull).
 // Test knobs: FUZE_SHIM_MODELS (comma list the server "has"), FUZE_SHIM_SIM_ARGS (extra sim flags, space-separated).
 import { appendFileSync } from 'node:fs'
-import { runSim } from '../../sim/run.ts'
+import { parseSimArgs, READY_PREFIX, startSim } from '../../sim/index.ts'
 
 const [stack, ...argv] = process.argv.slice(2)
 const ENV_KEYS = ['CUDA_VISIBLE_DEVICES', 'OLLAMA_HOST', 'OLLAMA_MODELS', 'OLLAMA_SCHED_SPREAD']
@@ -43,11 +44,28 @@ function plan(): { protocol: string; port: string; models: string[] } | 'exit0' 
   }
 }
 
+function log(entry: Record<string, unknown>): void {
+  if (process.env.FUZE_SHIM_LOG) appendFileSync(process.env.FUZE_SHIM_LOG, JSON.stringify({ stack, pid: process.pid, ...entry }) + '\n')
+}
+
 const env: Record<string, string> = {}
 for (const k of ENV_KEYS) if (process.env[k] !== undefined) env[k] = process.env[k]!
-if (process.env.FUZE_SHIM_LOG) appendFileSync(process.env.FUZE_SHIM_LOG, JSON.stringify({ stack, argv, env, pid: process.pid }) + '\n')
+log({ argv, env })
 
 const p = plan()
 if (p === 'exit0') process.exit(0)
 const extra = process.env.FUZE_SHIM_SIM_ARGS?.split(/\s+/).filter(Boolean) ?? []
-process.exitCode = await runSim(['--protocol', p.protocol, '--host', '127.0.0.1', '--port', p.port, '--models', p.models.join(','), ...extra])
+const sim = await startSim(parseSimArgs(['--protocol', p.protocol, '--host', '127.0.0.1', '--port', p.port, '--models', p.models.join(','), ...extra]))
+process.stdout.write(`${READY_PREFIX}${sim.url}\n`)
+const stop = async () => {
+  const calls = sim.requests().filter((r) => /^\/api\/(create|delete|pull)$/.test(r.path))
+  const generateOptions = sim
+    .requests()
+    .filter((r) => /^\/api\/(generate|chat)$/.test(r.path))
+    .map((r) => ((r.body as { options?: unknown } | null)?.options ?? {}) as Record<string, unknown>)
+  log({ exit: true, calls: calls.map((r) => ({ path: r.path, body: r.body })), generateOptions })
+  await sim.close()
+  process.exit(0)
+}
+process.once('SIGTERM', stop)
+process.once('SIGINT', stop)
