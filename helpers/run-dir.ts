@@ -30,6 +30,28 @@ export function runDir(): string {
   return process.env.FUZE_RUN_DIR
 }
 
+/**
+ * Create this run's folder in the main process. Two runs started in the same second would otherwise share one
+ * folder (interleaved bench.csv, one summary.json overwriting the other, one aggregate row lost), so the folder
+ * is claimed with an exclusive mkdir and a later claimant gets `<id>-2`, `-3`, … A FUZE_RUN_ID set by the user is kept as is.
+ */
+export function claimRunDir(): string {
+  if (process.env.FUZE_RUN_DIR || process.env.FUZE_RUN_ID) return ensureRunDir()
+  const base = makeRunId()
+  mkdirSync(resultsDir(), { recursive: true })
+  for (let i = 1; ; i++) {
+    const id = i === 1 ? base : `${base}-${i}`
+    try {
+      mkdirSync(join(resultsDir(), id))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && i < 1000) continue
+      throw e
+    }
+    process.env.FUZE_RUN_ID = id
+    return ensureRunDir()
+  }
+}
+
 export function ensureRunDir(): string {
   const dir = runDir()
   mkdirSync(join(dir, 'logs'), { recursive: true })
