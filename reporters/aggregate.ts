@@ -2,7 +2,7 @@
 // optimized/published row. Merged under a file lock, de-duplicated by (run_ts, host, stack, model),
 // written via temp file + rename; the best-of files are rebuilt in the same critical section.
 import { existsSync, readFileSync } from 'node:fs'
-import { basename, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { hostname } from 'node:os'
 import { parseCsv, rowsToObjects, toCsv } from './csv-text.ts'
 import { normalizeTs, tokps, type Csv16Row } from './fuze-csv.ts'
@@ -98,7 +98,14 @@ export function aggregateRun(id: RunIdentity): AggregateRow[] {
   return out.sort((a, b) => a.stack.localeCompare(b.stack) || a.model.localeCompare(b.model))
 }
 
-export const aggregateKey = (r: AggregateRow) => [r.run_ts, r.host, r.stack, r.model].join('\u0000')
+/** The run folder a row came from (relative or absolute csv_file alike). */
+const runFolder = (csvFile: string) => basename(dirname(csvFile.replace(/\\/g, '/')))
+
+/**
+ * (run_ts, host, stack, model) as SPEC says, plus the run folder: two runs started in the same second (CI shards,
+ * parallel runs) share run_ts but are two runs, and one must not replace the other's row.
+ */
+export const aggregateKey = (r: AggregateRow) => [r.run_ts, r.host, r.stack, r.model, runFolder(r.csv_file)].join('\u0000')
 
 export function readAggregate(resultsDir: string): AggregateRow[] {
   const path = join(resultsDir, AGGREGATE_FILE)
