@@ -1,6 +1,7 @@
 // One HTTP streaming transport for every protocol: an undici Pool per origin (keep-alive), driven through
 // the low-level dispatch API so each read arrives as a Buffer in a callback (no stream/iterator layers
 // between the socket and the timestamp). Every way a request can end becomes an Outcome, never a throw.
+import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Pool, type Dispatcher } from 'undici'
 import type { Outcome, StreamObservation } from '../types.ts'
@@ -195,7 +196,12 @@ class StreamHandler implements Dispatcher.DispatchHandler {
         ),
       this.r.timeoutMs,
     )
-    this.r.signal?.addEventListener('abort', this.onSignal, { once: true })
+    const signal = this.r.signal
+    if (signal !== undefined) {
+      // One case-wide signal is shared by every concurrent request: hundreds of listeners are expected.
+      setMaxListeners(0, signal)
+      signal.addEventListener('abort', this.onSignal, { once: true })
+    }
   }
 
   abortWith(outcome: Outcome, error: string): void {

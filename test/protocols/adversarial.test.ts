@@ -307,6 +307,23 @@ describe('failures, each a distinct outcome', () => {
   })
 })
 
+it('one signal shared by many concurrent requests aborts them all, without listener warnings', async () => {
+  const warnings: string[] = []
+  const onWarning = (w: Error) => warnings.push(w.name)
+  process.on('warning', onWarning)
+  server = await serve(silentAfter(SSE, cmpl('a')))
+  const client = createClient('openai-completions', server.url)
+  const ac = new AbortController()
+  const all = Promise.all(Array.from({ length: 40 }, (_, i) => client.generate({ ...REQ, requestId: `shared-${i}`, signal: ac.signal })))
+  while (server.requests.length < 40) await new Promise((r) => setImmediate(r))
+  ac.abort()
+  const obs = await all
+  await client.close()
+  process.off('warning', onWarning)
+  expect(obs.map((o) => o.outcome)).toEqual(Array(40).fill('aborted'))
+  expect(warnings).toEqual([])
+})
+
 describe('request shapes', () => {
   const ok: Record<ProtocolName, [string, string]> = {
     'openai-completions': [SSE, DONE],
