@@ -9,7 +9,8 @@ import { toRecord } from './metrics/request.ts'
 import type { ProtocolName } from './protocols/index.ts'
 import { prompts } from './prompts.ts'
 import { ensureRunDir, isoWithOffset } from './run-dir.ts'
-import type { CaseMeta, ChatMessage, GenerateRequest, RequestRecord, RowContext } from './types.ts'
+import type { LoadInput } from './metrics/load-summary.ts'
+import type { CaseMeta, ChatMessage, GenerateRequest, RequestRecord, RowContext, SloSpec } from './types.ts'
 
 export interface CaseOptions {
   /** Prompt text or chat messages (default BENCH_PROMPT). */
@@ -45,6 +46,14 @@ export function promptFor(prompt: string | ChatMessage[], requestId: string, cac
   return prompt.map((m, j) => (j === i ? { ...m, content: tag + m.content } : m))
 }
 
+/** Per-request extras of load cases (optional; sequential cases pass none). */
+export interface SendExtras {
+  /** Cancels the request (case aborted): it ends with outcome 'aborted'. */
+  signal?: AbortSignal
+  /** Trial number, written into requests.jsonl beside the record. */
+  trial?: number
+}
+
 export interface CaseIdent {
   caseName: string
   fullName: string
@@ -61,6 +70,7 @@ export async function sendOne(
   phase: 'warmup' | 'run',
   caseT0: number,
   tDue?: number,
+  more: SendExtras = {},
 ): Promise<RequestRecord> {
   const knobs = getKnobs()
   const id = `${process.pid}-${++seq}`
@@ -73,11 +83,12 @@ export async function sendOne(
     extra: opts.extra,
     timeoutMs: knobs.TIMEOUT_GEN * 1000,
     requestId: id,
+    ...(more.signal !== undefined ? { signal: more.signal } : {}),
   }
   const obs = await server.client(opts.protocol).generate(req)
   const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
   try {
-    appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...rec }) + '\n')
+    appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...(more.trial !== undefined ? { trial: more.trial } : {}), ...rec }) + '\n')
   } catch (e) {
     // an unwritable results folder is reported by the reporter; measuring goes on
     if (knobs.VERBOSE) console.warn(`could not append requests.jsonl: ${(e as Error).message}`)
@@ -85,10 +96,33 @@ export async function sendOne(
   return rec
 }
 
+/** BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS as goodput objectives. */
+export function sloFromKnobs(): SloSpec {
+  const k = getKnobs()
+  return {
+    ...(k.BENCH_SLO_TTFT_MS !== undefined ? { ttftMs: k.BENCH_SLO_TTFT_MS } : {}),
+    ...(k.BENCH_SLO_TPOT_MS !== undefined ? { tpotMs: k.BENCH_SLO_TPOT_MS } : {}),
+    ...(k.BENCH_SLO_E2E_MS !== undefined ? { e2eMs: k.BENCH_SLO_E2E_MS } : {}),
+  }
+}
+
 /** Summary + CSV context of a finished case, as the reporters receive it. */
-export function caseMeta(server: ServerRef, opts: CaseOptions, ident: CaseIdent, records: RequestRecord[], incomplete = false): CaseMeta {
+export function caseMeta(
+  server: ServerRef,
+  opts: CaseOptions,
+  ident: CaseIdent,
+  records: RequestRecord[],
+  incomplete = false,
+  load?: LoadInput,
+  slo?: SloSpec,
+): CaseMeta {
   const knobs = getKnobs()
-  const summary = summarizeCase({ ...ident, stack: server.stack.name, model: server.model }, records, { incomplete })
+  const objectives = slo ?? sloFromKnobs()
+  const summary = summarizeCase({ ...ident, stack: server.stack.name, model: server.model }, records, {
+    incomplete,
+    ...(load ? { load } : {}),
+    slo: objectives,
+  })
   return {
     runDir: ensureRunDir(),
     summary,

@@ -7,9 +7,12 @@ import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
+import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
+import { runLoadCase } from './load/run-load.ts'
 import type { RequestRecord } from './types.ts'
 
-export type LlmBenchOptions = CaseOptions
+/** Case options plus load options (concurrency, rate, duration, preset, trials, prompt lengths, SLOs). */
+export type LlmBenchOptions = CaseOptions & LoadOptions
 
 /** The case being measured now, so an interrupted worker can still flush what it has. */
 export interface ActiveCase {
@@ -39,7 +42,43 @@ export function lastTask(): Test | undefined {
   return TestRunner.getCurrentSuite().tasks.at(-1) as Test | undefined
 }
 
+/**
+ * Register one bench case — or, for load options (several concurrency levels, a rate list, a duration, a preset,
+ * trials), one task per level named `name [c=4]` / `name [rate=2/s]`. A load task runs its whole scheduled phase
+ * (warmup included, tagged 'warmup') inside one tinybench iteration, so request counts stay exact.
+ */
 export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions = {}): void {
+  const levels = planLevels(opts, getKnobs())
+  if (levels === null) return sequentialBench(name, server, opts)
+  for (const level of levels) loadBench(name + level.suffix, server, opts, level)
+}
+
+function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level: LoadLevel): void {
+  const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
+  let task: Test | undefined
+  bench.skipIf(server.skipReason !== undefined)(
+    name,
+    async () => {
+      const records: RequestRecord[] = []
+      active = { ident, records, server, opts }
+      try {
+        const meta = await runLoadCase(server, opts, level, ident, records)
+        if (task) task.meta.fuze = meta
+      } finally {
+        active = undefined
+      }
+    },
+    { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
+  )
+  task = lastTask()
+  if (task) {
+    ident.file = task.file?.name ?? ''
+    ident.fullName = fullNameOf(task)
+    if (server.skipReason) task.meta.fuzeSkip = server.skipReason
+  }
+}
+
+function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): void {
   const knobs = getKnobs()
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   let phase: 'warmup' | 'run' = 'warmup'

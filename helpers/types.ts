@@ -155,6 +155,111 @@ export interface CaseSummary {
   failures: string[]
   warnings: string[]
   incomplete: boolean
+  /** Load cases only (concurrency > 1, a request rate, a duration, a preset or trials): the serving view. */
+  load?: LoadSummary
+  /** Requests that met every SLO set (BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); absent when none is set. */
+  goodput?: GoodputSummary
+}
+
+/** Service-level objectives a request must meet to count as good (ms; unset = not judged). */
+export interface SloSpec {
+  ttftMs?: number
+  tpotMs?: number
+  e2eMs?: number
+}
+
+export interface GoodputSummary {
+  slo: SloSpec
+  /** Measured requests that finished ok and met every SLO set. */
+  good: number
+  total: number
+  /** good / total (failed requests count as not good). */
+  fraction: number
+  /** Good requests per second over the steady-state window (load cases) or the measured wall time. */
+  requestsPerSec: number
+}
+
+/** Throughput over an interval; requests are counted by the share of their lifetime inside it, tokens by their arrival time. */
+export interface WindowThroughput {
+  /** ms since the measured phase started. */
+  startMs: number
+  endMs: number
+  durationMs: number
+  /** Requests in flight at some point of the window. */
+  requests: number
+  requestThroughput: number
+  outputTokenThroughput: number
+  /** (prompt + output) tokens/s; a prompt's tokens count when its first output token arrives. */
+  totalTokenThroughput: number
+}
+
+/** 95% confidence interval of a metric across trials (Student t on the trial values). */
+export interface TrialCi {
+  mean: number
+  lo: number
+  hi: number
+  halfWidth: number
+}
+
+export interface TrialStat {
+  trial: number
+  requests: number
+  ok: number
+  requestThroughput: number
+  outputTokenThroughput: number
+  totalTokenThroughput: number
+  goodputPerSec: number | null
+  ttftP50Ms: number | null
+  tpotP50Ms: number | null
+  e2eP50Ms: number | null
+  achievedRate: number | null
+}
+
+export interface LoadSummary {
+  mode: 'closed' | 'open'
+  /** Closed loop: streams; open loop: the concurrency cap, if any. */
+  concurrency?: number
+  targetRate?: number
+  arrival?: 'poisson' | 'constant'
+  rampUpS: number
+  durationS?: number
+  /** Request budget per trial, when bounded by count. */
+  requestBudget?: number
+  preset?: string
+  trials: number
+  /** Interval in which the full load was applied (closed: all streams busy; open: arrivals at full rate), trials pooled. */
+  steadyState: WindowThroughput | null
+  /** Requests released per second during the steady state vs what the arrival schedule asked for (open loop). */
+  achievedRate?: number
+  scheduledRate?: number
+  /** (achieved / target − 1) in %, and whether it is beyond ±5%. */
+  rateMissPct?: number
+  rateMissed?: boolean
+  /** Failed / measured requests. */
+  errorRate: number
+  aborted: boolean
+  abortReason?: string
+  /** How late the client released requests past the moment they were allowed to go. */
+  dispatchLagMs: Dist
+  /** Time requests waited behind this client's concurrency cap or dispatch lag (= queueMs, run phase). */
+  clientQueueMs: Dist
+  maxInFlight: number
+  eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number }
+  clientBound: boolean
+  prompts: {
+    source: 'fixed' | 'synthetic' | 'sharegpt'
+    /** Prompt lengths in tokens as measured before sending. */
+    inputTokens: Dist
+    /** 'tokenizer': counted by the server's /tokenize; 'estimate': a calibrated word estimate; 'server': usage.prompt_tokens only. */
+    lengthSource: 'tokenizer' | 'estimate' | 'server'
+    outputTokensRequested: Dist
+    /** Whether the output length was forced (ignore_eos / min_tokens) or only capped. */
+    outputForced: boolean
+    forcedBy: string
+  }
+  trialStats?: TrialStat[]
+  /** 95% CI across trials (present when trials > 1). */
+  ci95?: Partial<Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>>
 }
 
 /** The CSV16 row fields that are not metrics: where and how the case ran. */

@@ -1,6 +1,8 @@
 // RequestRecords of one bench case → CaseSummary. Only measured ('run') requests with outcome 'ok' enter latency statistics.
-import type { CaseSummary, Outcome, RequestRecord } from '../types.ts'
+import type { CaseSummary, Outcome, RequestRecord, SloSpec } from '../types.ts'
 import { dist, median } from './dist.ts'
+import { hasSlo } from './load.ts'
+import { goodputOf, summarizeLoad, type LoadInput } from './load-summary.ts'
 
 export interface CaseIdentity {
   caseName: string
@@ -26,7 +28,15 @@ function describeOutcomes(byOutcome: Partial<Record<Outcome, number>>): string {
     .join(', ')
 }
 
-export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: { incomplete?: boolean } = {}): CaseSummary {
+export interface SummarizeOptions {
+  incomplete?: boolean
+  /** Load cases: what the scheduler saw (windows, due times, client health); fills `summary.load`. */
+  load?: LoadInput
+  /** Goodput objectives; fills `summary.goodput` when any is set. */
+  slo?: SloSpec
+}
+
+export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: SummarizeOptions = {}): CaseSummary {
   const measured = all.filter((r) => r.phase === 'run')
   const ok = measured.filter((r) => r.outcome === 'ok')
   const byOutcome: Partial<Record<Outcome, number>> = {}
@@ -69,7 +79,7 @@ export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: { in
   }
   if (opts.incomplete) warnings.push('incomplete: the run was interrupted before this case finished')
 
-  return {
+  const summary: CaseSummary = {
     ...id,
     counts: {
       requests: measured.length,
@@ -98,4 +108,16 @@ export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: { in
     warnings,
     incomplete: opts.incomplete ?? false,
   }
+  const slo = opts.slo ?? {}
+  if (opts.load) {
+    const parts = summarizeLoad(opts.load, summary, slo)
+    summary.load = parts.load
+    if (parts.goodput) summary.goodput = parts.goodput
+    summary.failures.push(...parts.failures)
+    summary.warnings.push(...parts.warnings)
+  } else if (hasSlo(slo)) {
+    const g = goodputOf(measured, slo, 0)
+    summary.goodput = { ...g, requestsPerSec: wallMs > 0 ? (g.good * 1000) / wallMs : 0 }
+  }
+  return summary
 }

@@ -1,3 +1,6 @@
 export { dist, median, EMPTY_DIST } from './dist.ts'
 export { toRecord, perTokenItl, type RecordContext } from './request.ts'
 export { summarizeCase, type CaseIdentity } from './case.ts'
+export { windowThroughput, poolWindows, meetsSlo, hasSlo, rateCheck, tokenTimes, RATE_MISS_LIMIT_PCT, type RateCheck } from './load.ts'
+export { summarizeLoad, goodputOf, type LoadInput, type TrialInput } from './load-summary.ts'
+export { ci95, tQuantile975 } from './ci.ts'

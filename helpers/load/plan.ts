@@ -1,0 +1,104 @@
+// From a case's options, the knobs and a preset to the list of load levels (one bench task each), or the
+// verdict that the case is plain sequential (today's exact-iterations path).
+import type { Knobs } from '../../env/index.ts'
+import type { SloSpec } from '../types.ts'
+import type { ArrivalProcess } from './arrivals.ts'
+import { presetOf, type PresetName } from './presets.ts'
+import type { LoadBounds, LoadShape } from './scheduler.ts'
+import type { LengthSpec } from './synthetic.ts'
+
+export interface LoadOptions {
+  /** Closed-loop streams; a list gives one case each (default BENCH_CONCURRENCY, else the preset's). */
+  concurrency?: number | number[]
+  /** Open-loop request rate(s) in requests/s; a list gives one case each (default BENCH_RATE). */
+  rate?: number | number[]
+  /** Arrival process of rate cases (default poisson). */
+  arrival?: ArrivalProcess
+  /** Seconds over which load rises to its level (closed: streams join one by one; open: rate rises linearly). */
+  rampUpS?: number
+  /** Seconds of measured load per trial (default BENCH_DURATION, else the preset's); with no duration, `requests` bounds it. */
+  duration?: number
+  /** Open loop: most requests in flight; later arrivals wait in the client (their wait is queueMs). */
+  maxConcurrency?: number
+  /** Repetitions of the measured phase (default BENCH_TRIALS). */
+  trials?: number
+  preset?: PresetName
+  /** Synthetic prompt length in tokens (mean ± std); exact where the server has /tokenize. */
+  input?: LengthSpec
+  /** Output length in tokens (mean ± std); default numPredict. */
+  output?: LengthSpec
+  /** ShareGPT-format JSON file: prompts and reply lengths. */
+  sharegpt?: string
+  /** Goodput objectives (default BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS). */
+  slo?: SloSpec
+  /** Stop the case once this fraction of finished requests failed (default 0.5; 1 = never). */
+  abortErrorRate?: number
+  /** …but only after this many requests finished (default 10). */
+  abortMinRequests?: number
+  /** Seed of Poisson arrivals and synthetic lengths (default 1). */
+  seed?: number
+}
+
+export interface LoadLevel {
+  /** Appended to the case name when the case has several levels (` [c=4]`, ` [rate=2/s]`), else ''. */
+  suffix: string
+  shape: LoadShape
+  bounds: LoadBounds
+  trials: number
+  preset?: PresetName
+  input?: LengthSpec
+  output?: LengthSpec
+}
+
+const list = (v: number | number[] | undefined): number[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v])
+
+/** null: a plain sequential case (concurrency 1, no rate, duration, preset, trials or synthetic lengths). */
+export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Knobs): LoadLevel[] | null {
+  const presetName = opts.preset ?? knobs.BENCH_PRESET
+  const preset = presetName !== undefined ? presetOf(presetName) : undefined
+  const rates = list(opts.rate) ?? knobs.BENCH_RATE
+  const envConc = knobs.BENCH_CONCURRENCY.length === 1 && knobs.BENCH_CONCURRENCY[0] === 1 ? undefined : knobs.BENCH_CONCURRENCY
+  const conc = list(opts.concurrency) ?? envConc ?? preset?.concurrency ?? [1]
+  const duration = opts.duration ?? knobs.BENCH_DURATION ?? preset?.duration
+  const trials = opts.trials ?? knobs.BENCH_TRIALS
+  const input = opts.input ?? preset?.input
+  const output = opts.output ?? preset?.output
+  const isLoad =
+    (rates !== undefined && rates.length > 0) ||
+    conc.length > 1 ||
+    conc[0] !== 1 ||
+    duration !== undefined ||
+    trials > 1 ||
+    preset !== undefined ||
+    input !== undefined ||
+    output !== undefined ||
+    opts.sharegpt !== undefined ||
+    (opts.rampUpS ?? 0) > 0
+  if (!isLoad) return null
+  if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a whole number ≥ 1, got ${trials}: fix BENCH_TRIALS or the case's trials option.`)
+  const bounds: LoadBounds = {
+    // a duration bounds the phase by time; an explicit request count bounds it too
+    ...(duration === undefined ? { count: opts.requests ?? knobs.BENCH_REQUESTS } : opts.requests !== undefined ? { count: opts.requests } : {}),
+    ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
+  }
+  const common = { bounds, trials, ...(presetName ? { preset: presetName } : {}), ...(input ? { input } : {}), ...(output ? { output } : {}) }
+  if (rates !== undefined && rates.length > 0) {
+    return rates.map((rate) => ({
+      ...common,
+      suffix: rates.length > 1 ? ` [rate=${rate}/s]` : '',
+      shape: {
+        mode: 'open' as const,
+        rate,
+        arrival: opts.arrival ?? 'poisson',
+        rampUpS: opts.rampUpS ?? 0,
+        seed: opts.seed ?? 1,
+        ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
+      },
+    }))
+  }
+  return conc.map((c) => ({
+    ...common,
+    suffix: conc.length > 1 ? ` [c=${c}]` : '',
+    shape: { mode: 'closed' as const, concurrency: c, rampUpS: opts.rampUpS ?? 0 },
+  }))
+}

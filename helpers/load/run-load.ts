@@ -1,0 +1,161 @@
+// One load case: build the workload, warm up, run the scheduled phase once per trial while watching the
+// client's own event loop, and summarise. Records stream into `records` (and requests.jsonl) as they finish, so
+// an interrupted run still has them.
+import { getKnobs } from '../../env/index.ts'
+import type { ServerRef } from '../../fixtures/server.ts'
+import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from '../case-run.ts'
+import { EventLoopMonitor } from '../metrics/client-health.ts'
+import type { LoadInput, TrialInput } from '../metrics/load-summary.ts'
+import { prompts } from '../prompts.ts'
+import type { CaseMeta, RequestRecord } from '../types.ts'
+import { outputForcing } from './forcing.ts'
+import type { LoadLevel, LoadOptions } from './plan.ts'
+import { runSchedule, type AbortCheck, type Sender } from './scheduler.ts'
+import { estimateTokenizer, tokenizerFor } from './tokenizer.ts'
+import { buildWorkload, workItem, type WorkItem } from './workload.ts'
+
+export type LoadCaseOptions = CaseOptions & LoadOptions
+
+/** Most distinct prompts prepared per case (later requests reuse them, tagged unique). */
+const MAX_DISTINCT = 512
+
+/** Prompts to prepare so that, as far as possible, every request has its own (prefix caches then never help). */
+function distinctFor(level: LoadLevel): number {
+  const { shape, bounds } = level
+  if (bounds.count !== undefined) return Math.min(bounds.count * level.trials, MAX_DISTINCT)
+  const seconds = (bounds.durationMs ?? 0) / 1000
+  const perTrial = shape.mode === 'open' ? Math.ceil(shape.rate * seconds * 1.2) + 8 : shape.concurrency * 16
+  return Math.min(perTrial * level.trials, MAX_DISTINCT)
+}
+
+export const DEFAULT_ABORT_ERROR_RATE = 0.5
+export const DEFAULT_ABORT_MIN_REQUESTS = 10
+
+/** Stops a trial once too many of its finished requests failed; requests we cancelled ourselves do not count. */
+export function errorRateAbort(limit: number, minRequests: number): AbortCheck {
+  return (finished) => {
+    if (limit >= 1 || finished.length < minRequests) return undefined
+    const failed = finished.filter((r) => r.outcome !== 'ok' && r.outcome !== 'aborted')
+    const rate = failed.length / finished.length
+    if (rate <= limit) return undefined
+    const kinds = [...new Set(failed.map((r) => r.outcome))].join(', ')
+    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed.length} of ${finished.length} finished requests failed: ${kinds}; first error: ${failed[0]?.error ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
+  }
+}
+
+export async function runLoadCase(
+  server: ServerRef,
+  opts: LoadCaseOptions,
+  level: LoadLevel,
+  ident: CaseIdent,
+  records: RequestRecord[] = [],
+): Promise<CaseMeta> {
+  const knobs = getKnobs()
+  const client = server.client(opts.protocol)
+  const needsCount = level.input !== undefined || opts.sharegpt !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
+  const tokenizer = needsCount
+    ? await tokenizerFor(server.url, client.protocol, { model: server.resolvedModel.wireName, timeoutMs: knobs.TIMEOUT_TAGS * 1000 })
+    : estimateTokenizer
+  const workload = await buildWorkload(
+    {
+      prompt: opts.prompt ?? prompts.short,
+      numPredict: opts.numPredict ?? knobs.BENCH_NUM_PREDICT,
+      ...(level.input ? { input: level.input } : {}),
+      ...(level.output ? { output: level.output } : {}),
+      ...(opts.sharegpt !== undefined ? { sharegpt: opts.sharegpt } : {}),
+      distinct: distinctFor(level),
+      seed: opts.seed ?? 1,
+    },
+    tokenizer,
+  )
+  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
+  const itemOf = new Map<string, WorkItem>()
+  let caseT0 = performance.now()
+  let runIndex = 0
+  let reused = 0
+
+  const sender =
+    (phase: 'warmup' | 'run', trial: number, sink: RequestRecord[]): Sender =>
+    async (slot) => {
+      const index = phase === 'warmup' ? slot.index : runIndex++
+      const item = workItem(workload, index)
+      // synthetic and ShareGPT prompts are distinct already, so measured requests send them exactly as counted;
+      // warmups, reused items and fixed prompts get the usual unique tag so a prefix cache cannot skip a prefill
+      const fresh = phase === 'run' && workload.source !== 'fixed' && index < workload.items.length
+      if (phase === 'run' && !fresh && workload.source !== 'fixed') reused++
+      const reqOpts: CaseOptions = {
+        ...opts,
+        prompt: item.prompt,
+        numPredict: item.maxTokens,
+        cachePrompt: opts.cachePrompt ?? fresh,
+        extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
+      }
+      const rec = await sendOne(server, reqOpts, ident, phase, caseT0, slot.tDue, { signal: slot.signal, trial })
+      itemOf.set(rec.id, item)
+      records.push(rec)
+      sink.push(rec)
+      return rec
+    }
+
+  const warmup = opts.warmup ?? knobs.BENCH_WARMUP
+  if (warmup > 0) {
+    const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
+    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, c) }, { count: warmup }, sender('warmup', 0, []))
+  }
+
+  const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
+  const trials: TrialInput[] = []
+  caseT0 = performance.now()
+  for (let trial = 1; trial <= level.trials; trial++) {
+    const mine: RequestRecord[] = []
+    const monitor = new EventLoopMonitor()
+    monitor.start()
+    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, mine), check)
+    const loop = monitor.stop()
+    trials.push({
+      trial,
+      records: mine,
+      window: res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null,
+      dueOffsetsMs: res.dueOffsetsMs,
+      releaseOffsetsMs: res.releaseOffsetsMs,
+      rampEndMs: level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0,
+      dispatchLagMs: res.dispatchLagMs,
+      maxInFlight: res.maxInFlight,
+      loop: { p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, maxMs: loop.maxMs },
+      ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
+    })
+    if (res.aborted !== undefined) break
+  }
+
+  const shape = level.shape
+  const input: LoadInput = {
+    level: {
+      mode: shape.mode,
+      ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
+      ...(shape.mode === 'open'
+        ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
+        : {}),
+      rampUpS: shape.rampUpS ?? 0,
+      ...(level.bounds.durationMs !== undefined ? { durationS: level.bounds.durationMs / 1000 } : {}),
+      ...(level.bounds.count !== undefined ? { requestBudget: level.bounds.count } : {}),
+      ...(level.preset !== undefined ? { preset: level.preset } : {}),
+    },
+    trials,
+    prompts: {
+      source: workload.source,
+      lengthSource: workload.lengthSource,
+      inputTokens: workload.items.map((i) => i.promptTokens).filter((n): n is number => n !== null),
+      outputTokensRequested: workload.items.map((i) => i.maxTokens),
+      outputForced: forcing.forced,
+      forcedBy: forcing.by,
+    },
+    promptTokens: (r) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0,
+    requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
+  }
+  const meta = caseMeta(server, opts, ident, records, false, input, opts.slo)
+  if (reused > 0)
+    meta.summary.warnings.push(
+      `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
+    )
+  return meta
+}

@@ -1,0 +1,178 @@
+// Schedulers: closed loop (a fixed number of streams, each sending its next request when the last one ends)
+// and open loop (requests released at absolute due times from an arrival process, optionally under a
+// concurrency cap). Every request carries its due time, so the time it spent waiting in this client is
+// measured apart from the server's latency. The scheduler knows when the load it promised was fully
+// applied, and reports that as the steady-state window.
+import type { RequestRecord } from '../types.ts'
+import { arrivalOffsets, type ArrivalProcess } from './arrivals.ts'
+import { waitUntil } from './clock.ts'
+
+export type LoadShape =
+  | { mode: 'closed'; concurrency: number; rampUpS?: number }
+  | { mode: 'open'; rate: number; arrival: ArrivalProcess; rampUpS?: number; seed?: number; maxConcurrency?: number }
+
+export interface LoadBounds {
+  /** Requests to send in all. */
+  count?: number
+  /** No request is released after this many ms from the start. */
+  durationMs?: number
+}
+
+export interface SendSlot {
+  /** 0-based order of release (picks the prompt of a workload). */
+  index: number
+  /** performance.now() the request became due: queueMs = actual send − tDue. */
+  tDue: number
+  signal: AbortSignal
+}
+
+export type Sender = (slot: SendSlot) => Promise<RequestRecord>
+
+/** Looks at every finished request; returns a reason to stop the phase early, or undefined to go on. */
+export type AbortCheck = (finished: readonly RequestRecord[]) => string | undefined
+
+export interface ScheduleResult {
+  records: RequestRecord[]
+  /** performance.now() the phase started (due times are relative to it). */
+  t0: number
+  tEnd: number
+  /** Absolute performance.now() bounds of the interval in which the full load was applied; null when it never was. */
+  steady: { start: number; end: number } | null
+  /** Per released request: release − the moment it was allowed to go (due time, or a free slot under a cap). */
+  dispatchLagMs: number[]
+  /** Due offsets (ms from t0) and actual release offsets, in release order. */
+  dueOffsetsMs: number[]
+  releaseOffsetsMs: number[]
+  /** Most requests in flight at once, as this client counted them. */
+  maxInFlight: number
+  aborted?: string
+}
+
+export function checkShape(shape: LoadShape, bounds: LoadBounds): void {
+  if (shape.mode === 'closed' && !(Number.isInteger(shape.concurrency) && shape.concurrency >= 1))
+    throw new Error(`concurrency must be a whole number ≥ 1, got ${shape.concurrency}: fix BENCH_CONCURRENCY or the case's concurrency option.`)
+  if (shape.mode === 'open' && shape.maxConcurrency !== undefined && !(shape.maxConcurrency >= 1))
+    throw new Error(`maxConcurrency must be ≥ 1, got ${shape.maxConcurrency}: fix the case's maxConcurrency option.`)
+  if (bounds.count === undefined && bounds.durationMs === undefined)
+    throw new Error('a load phase needs a bound: a request count (BENCH_REQUESTS / requests) or a duration (BENCH_DURATION / duration).')
+  if (bounds.count !== undefined && !(Number.isInteger(bounds.count) && bounds.count >= 0))
+    throw new Error(`request count must be a whole number ≥ 0, got ${bounds.count}: fix BENCH_REQUESTS or the case's requests option.`)
+  if (bounds.durationMs !== undefined && !(bounds.durationMs > 0))
+    throw new Error(`duration must be > 0 s, got ${bounds.durationMs / 1000}: fix BENCH_DURATION or the case's duration option.`)
+}
+
+class Phase {
+  readonly records: RequestRecord[] = []
+  readonly dispatchLagMs: number[] = []
+  readonly dueOffsetsMs: number[] = []
+  readonly releaseOffsetsMs: number[] = []
+  readonly ac = new AbortController()
+  readonly t0 = performance.now()
+  inFlight = 0
+  maxInFlight = 0
+  aborted: string | undefined
+
+  constructor(private readonly send: Sender, private readonly check: AbortCheck | undefined) {}
+
+  /** Release one request now; resolves when it has finished and been recorded. */
+  async release(index: number, tDue: number, tAllowed: number): Promise<void> {
+    const now = performance.now()
+    this.dispatchLagMs.push(Math.max(0, now - tAllowed))
+    this.dueOffsetsMs.push(tDue - this.t0)
+    this.releaseOffsetsMs.push(now - this.t0)
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    try {
+      const rec = await this.send({ index, tDue, signal: this.ac.signal })
+      this.records.push(rec)
+    } finally {
+      this.inFlight--
+    }
+    if (this.aborted === undefined && this.check) {
+      const why = this.check(this.records)
+      if (why !== undefined) {
+        this.aborted = why
+        this.ac.abort(new Error(why))
+      }
+    }
+  }
+
+  result(steady: ScheduleResult['steady']): ScheduleResult {
+    return {
+      records: this.records,
+      t0: this.t0,
+      tEnd: performance.now(),
+      steady: steady && steady.end > steady.start ? steady : null,
+      dispatchLagMs: this.dispatchLagMs,
+      dueOffsetsMs: this.dueOffsetsMs,
+      releaseOffsetsMs: this.releaseOffsetsMs,
+      maxInFlight: this.maxInFlight,
+      ...(this.aborted !== undefined ? { aborted: this.aborted } : {}),
+    }
+  }
+}
+
+async function closedLoop(shape: Extract<LoadShape, { mode: 'closed' }>, bounds: LoadBounds, p: Phase): Promise<ScheduleResult> {
+  const c = shape.concurrency
+  const deadline = bounds.durationMs !== undefined ? p.t0 + bounds.durationMs : Infinity
+  const rampMs = (shape.rampUpS ?? 0) * 1000
+  let issued = 0
+  let started = 0
+  let steadyStart: number | undefined
+  let steadyEnd: number | undefined
+  const claim = (): number | undefined => {
+    if (p.aborted !== undefined || (bounds.count !== undefined && issued >= bounds.count) || performance.now() >= deadline) return undefined
+    return issued++
+  }
+  const stream = async (w: number): Promise<void> => {
+    // ramp-up: stream w joins at an even share of the ramp, so load rises in c steps
+    let due = p.t0 + (rampMs * w) / c
+    await waitUntil(due, p.ac.signal)
+    let first = true
+    for (let i = claim(); i !== undefined; i = claim()) {
+      if (first && ++started === c) steadyStart = performance.now()
+      first = false
+      await p.release(i, due, due)
+      due = performance.now()
+    }
+    // the first stream to run out ends the window in which all c were busy
+    steadyEnd ??= performance.now()
+  }
+  await Promise.all(Array.from({ length: c }, (_, w) => stream(w)))
+  return p.result(steadyStart !== undefined && steadyEnd !== undefined ? { start: steadyStart, end: steadyEnd } : null)
+}
+
+async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds, p: Phase): Promise<ScheduleResult> {
+  const offsets = arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
+  const cap = shape.maxConcurrency ?? Infinity
+  const pending = new Set<Promise<void>>()
+  const slotFreed: Array<() => void> = []
+  let lastRelease = p.t0
+  for (let i = 0; i < offsets.length && p.aborted === undefined; i++) {
+    const due = p.t0 + offsets[i]
+    await waitUntil(due, p.ac.signal)
+    let allowed = due
+    while (p.inFlight >= cap && p.aborted === undefined) {
+      await new Promise<void>((r) => slotFreed.push(r))
+      allowed = performance.now()
+    }
+    if (p.aborted !== undefined) break
+    const run = p.release(i, due, allowed).finally(() => {
+      pending.delete(run)
+      slotFreed.shift()?.()
+    })
+    pending.add(run)
+    lastRelease = performance.now()
+  }
+  await Promise.all(pending)
+  // the arrival process ran at full rate from the end of the ramp to the last release
+  const rampEnd = p.t0 + (shape.rampUpS ?? 0) * 1000
+  return p.result(offsets.length > 1 ? { start: Math.max(rampEnd, p.t0 + offsets[0]), end: lastRelease } : null)
+}
+
+/** Run one load phase; never throws for a failed request (records carry outcomes), only for a bad shape. */
+export async function runSchedule(shape: LoadShape, bounds: LoadBounds, send: Sender, check?: AbortCheck): Promise<ScheduleResult> {
+  checkShape(shape, bounds)
+  const p = new Phase(send, check)
+  return shape.mode === 'closed' ? closedLoop(shape, bounds, p) : openLoop(shape, bounds, p)
+}

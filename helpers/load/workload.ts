@@ -1,0 +1,70 @@
+// What each request of a load case sends: the prompt and the output length, from a fixed prompt, synthetic
+// prompts of a target token length, or a ShareGPT file. Requests take items in order and wrap around.
+import type { ChatMessage } from '../types.ts'
+import { loadShareGpt } from './sharegpt.ts'
+import { checkLength, drawLengths, promptOfLength, type LengthSpec } from './synthetic.ts'
+import type { PromptTokenizer } from './tokenizer.ts'
+
+export interface WorkItem {
+  prompt: string | ChatMessage[]
+  /** Prompt tokens counted before sending (null: unknown until the server reports it). */
+  promptTokens: number | null
+  maxTokens: number
+}
+
+export interface Workload {
+  source: 'fixed' | 'synthetic' | 'sharegpt'
+  lengthSource: 'tokenizer' | 'estimate' | 'server'
+  items: WorkItem[]
+}
+
+export interface WorkloadSpec {
+  /** Fixed prompt (used when neither input nor sharegpt is given). */
+  prompt: string | ChatMessage[]
+  /** Output tokens when no output spec or ShareGPT reply says otherwise. */
+  numPredict: number
+  input?: LengthSpec
+  output?: LengthSpec
+  sharegpt?: string
+  /** How many distinct items to prepare (requests cycle through them). */
+  distinct: number
+  seed: number
+  /** Upper bound on ShareGPT reply lengths (tokens), so one long reply does not dominate a run. */
+  maxOutput?: number
+}
+
+export function workItem(w: Workload, index: number): WorkItem {
+  return w.items[index % w.items.length]
+}
+
+export async function buildWorkload(spec: WorkloadSpec, tokenizer: PromptTokenizer): Promise<Workload> {
+  const n = Math.max(1, spec.distinct)
+  if (spec.output) checkLength('output', spec.output)
+  const outputs = spec.output ? drawLengths(spec.output, n, spec.seed + 1) : Array.from({ length: n }, () => spec.numPredict)
+  if (spec.sharegpt !== undefined) {
+    const pairs = loadShareGpt(spec.sharegpt, n)
+    const items: WorkItem[] = []
+    for (const p of pairs) {
+      const reply = await tokenizer.count(p.reply)
+      items.push({ prompt: p.prompt, promptTokens: await tokenizer.count(p.prompt), maxTokens: Math.max(1, Math.min(reply, spec.maxOutput ?? 1024)) })
+    }
+    return { source: 'sharegpt', lengthSource: tokenizer.source, items }
+  }
+  if (spec.input) {
+    checkLength('input', spec.input)
+    const lengths = drawLengths(spec.input, n, spec.seed)
+    const items: WorkItem[] = []
+    for (let i = 0; i < n; i++) {
+      const p = await promptOfLength(lengths[i], tokenizer, spec.seed * 7919 + i)
+      items.push({ prompt: p.text, promptTokens: p.tokens, maxTokens: outputs[i] })
+    }
+    return { source: 'synthetic', lengthSource: tokenizer.source, items }
+  }
+  const exact = tokenizer.source === 'tokenizer' && typeof spec.prompt === 'string'
+  const promptTokens = exact ? await tokenizer.count(spec.prompt as string) : null
+  return {
+    source: 'fixed',
+    lengthSource: exact ? 'tokenizer' : 'server',
+    items: outputs.map((maxTokens) => ({ prompt: spec.prompt, promptTokens, maxTokens })),
+  }
+}

@@ -1,0 +1,132 @@
+// Serving-view metrics of a load phase: throughput over the steady-state window, goodput against SLOs, and
+// achieved vs scheduled vs target arrival rate. Records are measured-phase RequestRecords whose tStartMs is
+// relative to the phase start.
+import type { RequestRecord, SloSpec, WindowThroughput } from '../types.ts'
+
+/** Tolerated deviation of the achieved arrival rate from the target before a case is flagged. */
+export const RATE_MISS_LIMIT_PCT = 5
+
+export function hasSlo(slo: SloSpec): boolean {
+  return slo.ttftMs !== undefined || slo.tpotMs !== undefined || slo.e2eMs !== undefined
+}
+
+/** A request is good when it finished ok and met every SLO that is set (a missing TPOT — one token — passes). */
+export function meetsSlo(r: RequestRecord, slo: SloSpec): boolean {
+  if (r.outcome !== 'ok') return false
+  if (slo.ttftMs !== undefined && (r.ttftMs === null || r.ttftMs > slo.ttftMs)) return false
+  if (slo.tpotMs !== undefined && r.tpotMs !== null && r.tpotMs > slo.tpotMs) return false
+  if (slo.e2eMs !== undefined && (r.e2eMs === null || r.e2eMs > slo.e2eMs)) return false
+  return true
+}
+
+/** Share of [a, b] that lies inside [s, e]. */
+function overlapShare(a: number, b: number, s: number, e: number): number {
+  if (b <= a) return a >= s && a <= e ? 1 : 0
+  return Math.max(0, Math.min(b, e) - Math.max(a, s)) / (b - a)
+}
+
+/** Arrival times (ms from phase start) of each output token of an ok request: first token at TTFT, then per-token ITL. */
+export function tokenTimes(r: RequestRecord): number[] {
+  if (r.outcome !== 'ok' || r.ttftMs === null) return []
+  const out = [r.tStartMs + r.ttftMs]
+  let t = out[0]
+  for (const gap of r.itlMs) out.push((t += gap))
+  // a server count above what the stream showed (no per-token gaps): the rest arrive with the last chunk
+  while (out.length < r.outputTokens) out.push(t)
+  return out.slice(0, Math.max(1, r.outputTokens))
+}
+
+/**
+ * Throughput inside [startMs, endMs]. A request counts by the share of its send→end lifetime that falls inside the
+ * window, so a window cut through the middle of requests neither gains nor loses whole requests (in a steady
+ * state this equals the completion rate). Only ok requests count; `good` narrows it further for goodput.
+ */
+export function windowThroughput(
+  records: readonly RequestRecord[],
+  startMs: number,
+  endMs: number,
+  promptTokens: (r: RequestRecord) => number,
+  good: (r: RequestRecord) => boolean = () => true,
+): WindowThroughput {
+  const durationMs = Math.max(0, endMs - startMs)
+  let requests = 0
+  let share = 0
+  let outTokens = 0
+  let inTokens = 0
+  for (const r of records) {
+    const a = r.tStartMs
+    const b = r.tStartMs + (r.e2eMs ?? 0)
+    if (b >= startMs && a <= endMs) requests++
+    if (r.outcome !== 'ok' || !good(r)) continue
+    share += overlapShare(a, b, startMs, endMs)
+    const times = tokenTimes(r)
+    for (const t of times) if (t >= startMs && t <= endMs) outTokens++
+    if (times.length > 0 && times[0] >= startMs && times[0] <= endMs) inTokens += promptTokens(r)
+  }
+  const perS = (n: number) => (durationMs > 0 ? (n * 1000) / durationMs : 0)
+  return {
+    startMs,
+    endMs,
+    durationMs,
+    requests,
+    requestThroughput: perS(share),
+    outputTokenThroughput: perS(outTokens),
+    totalTokenThroughput: perS(outTokens + inTokens),
+  }
+}
+
+/** Pool several trials' windows: totals over total time (each trial's window weighted by its length). */
+export function poolWindows(ws: readonly WindowThroughput[]): WindowThroughput | null {
+  if (ws.length === 0) return null
+  const dur = ws.reduce((a, w) => a + w.durationMs, 0)
+  const sum = (pick: (w: WindowThroughput) => number) => ws.reduce((a, w) => a + pick(w) * w.durationMs, 0)
+  return {
+    startMs: ws[0].startMs,
+    endMs: ws[ws.length - 1].endMs,
+    durationMs: dur,
+    requests: ws.reduce((a, w) => a + w.requests, 0),
+    requestThroughput: dur > 0 ? sum((w) => w.requestThroughput) / dur : 0,
+    outputTokenThroughput: dur > 0 ? sum((w) => w.outputTokenThroughput) / dur : 0,
+    totalTokenThroughput: dur > 0 ? sum((w) => w.totalTokenThroughput) / dur : 0,
+  }
+}
+
+export interface RateCheck {
+  achievedRate: number
+  scheduledRate: number
+  rateMissPct: number
+  rateMissed: boolean
+  /** A sentence for the summary's warnings when the rate was missed. */
+  warning?: string
+}
+
+/** Rate of events at `offsets` (ms): (n − 1) intervals over their span. */
+function rateOf(offsets: readonly number[]): number {
+  if (offsets.length < 2) return 0
+  const span = offsets[offsets.length - 1] - offsets[0]
+  return span > 0 ? ((offsets.length - 1) * 1000) / span : 0
+}
+
+/**
+ * Achieved (actual releases) vs scheduled (the arrival process's own draws) vs target rate, over the releases
+ * due after the ramp. A Poisson schedule of n arrivals deviates from its rate by about 1/√n by design, so the
+ * warning says whether the client or the sample size is to blame.
+ */
+export function rateCheck(target: number, dueOffsetsMs: readonly number[], releaseOffsetsMs: readonly number[], rampEndMs = 0): RateCheck | null {
+  const keep = dueOffsetsMs.map((d, i) => (d >= rampEndMs ? i : -1)).filter((i) => i >= 0)
+  if (keep.length < 2) return null
+  const achievedRate = rateOf(keep.map((i) => releaseOffsetsMs[i]))
+  const scheduledRate = rateOf(keep.map((i) => dueOffsetsMs[i]))
+  const rateMissPct = (achievedRate / target - 1) * 100
+  const rateMissed = Math.abs(rateMissPct) > RATE_MISS_LIMIT_PCT
+  const out: RateCheck = { achievedRate, scheduledRate, rateMissPct, rateMissed }
+  if (rateMissed) {
+    const clientPct = scheduledRate > 0 ? (achievedRate / scheduledRate - 1) * 100 : 0
+    const cause =
+      Math.abs(clientPct) > RATE_MISS_LIMIT_PCT
+        ? `the client released requests ${clientPct.toFixed(1)}% off its own schedule (it could not keep up: lower the rate or free the CPU)`
+        : `the arrival draws themselves ran at ${scheduledRate.toFixed(3)}/s: ${keep.length} Poisson arrivals vary by about ±${(100 / Math.sqrt(keep.length)).toFixed(0)}% — run longer (BENCH_DURATION) for a closer rate`
+    out.warning = `achieved request rate ${achievedRate.toFixed(3)}/s missed the target ${target}/s by ${rateMissPct.toFixed(1)}% (limit ±${RATE_MISS_LIMIT_PCT}%): ${cause}`
+  }
+  return out
+}

@@ -1,0 +1,89 @@
+// A ServerRef over an in-process simulator, so load cases run through the real client, sockets and summariser
+// without the vitest bench fixture (which only runs in bench mode).
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ServerRef } from '../../fixtures/server.ts'
+import { sim as simStack } from '../../fixtures/stacks/sim.ts'
+import { createClient, type ProtocolClient, type ProtocolName } from '../../helpers/protocols/index.ts'
+import type { RowContext } from '../../helpers/types.ts'
+import { execa } from 'execa'
+import { READY_PREFIX, type SimConfig } from '../../sim/index.ts'
+
+export interface SimRef {
+  url: string
+  server: ServerRef
+  /** GET /_sim/stats of the simulator process. */
+  stats(): Promise<{ requests: number; active: number; maxActive: number }>
+  close(): Promise<void>
+}
+
+type SimSettings = Partial<Omit<SimConfig, 'faults' | 'models'>>
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+
+/**
+ * The simulator as its own process, as users run it: its pacing then does not share this test's event loop, so
+ * the latencies the harness measures are the model's, not contention between the two.
+ */
+async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}) {
+  const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'sim', 'cli.ts'), '--port', '0']
+  for (const [k, v] of Object.entries(config)) args.push(`--${kebab(k)}`, String(v))
+  for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))
+  const child = execa(process.execPath, args, { reject: false, stdin: 'ignore' })
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = ''
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const m = buf.split('\n').find((l) => l.startsWith(READY_PREFIX))
+      if (m) resolve(m.slice(READY_PREFIX.length).trim())
+    })
+    void child.then((r) => reject(new Error(`simulator exited (${r.exitCode}) before it was ready: ${r.stderr}`)))
+  })
+  return { url, stop: async () => { child.kill('SIGTERM'); await child } }
+}
+
+/** Requests of these tests write requests.jsonl into a throwaway run folder. */
+export function useTempRunDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fuze-load-'))
+  process.env.FUZE_RUN_DIR = dir
+  return dir
+}
+
+export async function simRef(config: SimSettings, protocol: ProtocolName = 'openai-completions', faults: Record<string, number | boolean> = {}): Promise<SimRef> {
+  const sim = await startSimProcess({ protocol: protocol.startsWith('openai') ? 'openai' : 'llamacpp', ...config }, faults)
+  const clients = new Map<ProtocolName, ProtocolClient>()
+  const row: RowContext = {
+    endpoint: new URL(sim.url).host, unit: 'external', suffix: 'X', baseModel: 'sim-model', variantLabel: 'base-as-is', modelTag: 'sim-model',
+    numGpu: 'default', numCtx: 4096, batch: 32, numPredict: 16, gpuLabel: 'cpu', gpuName: 'cpu', gpuUuid: '', gpuMemMib: '',
+  }
+  const server: ServerRef = {
+    stack: simStack,
+    model: 'sim-model',
+    options: { stack: simStack, model: 'sim-model', protocol },
+    skipReason: undefined,
+    url: sim.url,
+    unit: 'external',
+    pin: { suffix: 'X', gpus: [], label: 'cpu', name: 'cpu', uuid: '', memMib: '' },
+    resolvedModel: { name: 'sim-model', alias: 'sim-model', wireName: 'sim-model' },
+    logPath: undefined,
+    gpuLayers: undefined,
+    client(p: ProtocolName = protocol) {
+      let c = clients.get(p)
+      if (!c) clients.set(p, (c = createClient(p, sim.url)))
+      return c
+    },
+    rowContext: (o = {}) => ({ ...row, ...o }),
+    restart: async () => undefined,
+    start: async () => undefined,
+    stop: async () => undefined,
+  }
+  return {
+    url: sim.url,
+    server,
+    stats: async () => (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { requests: number; active: number; maxActive: number },
+    async close() {
+      for (const c of clients.values()) await c.close()
+      await sim.stop()
+    },
+  }
+}
