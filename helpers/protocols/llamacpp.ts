@@ -37,8 +37,6 @@ class LlamaCppSink implements SseSink {
     this.parsed(buf, s, e, t)
   }
 
-  comment(): void {}
-
   malformed(reason: string): void {
     this.obs.fail('protocol_error', reason)
   }

@@ -55,8 +55,6 @@ class OpenAiSink implements SseSink {
     this.parsed(buf, s, e, t)
   }
 
-  comment(): void {}
-
   malformed(reason: string): void {
     this.obs.fail('protocol_error', reason)
   }

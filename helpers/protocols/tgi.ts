@@ -50,8 +50,6 @@ class TgiSink implements SseSink {
     this.parsed(buf, s, e, t)
   }
 
-  comment(): void {}
-
   malformed(reason: string): void {
     this.obs.fail('protocol_error', reason)
   }
