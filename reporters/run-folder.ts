@@ -1,6 +1,6 @@
 // Files of one run folder written by the main process as the run goes: bench.csv rows, summary.json, env.json.
 // Every rewrite is temp-file + rename so a crash never leaves a half-written file.
-import { appendFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { CaseMeta, CaseSummary, RowContext } from '../helpers/types.ts'
@@ -40,10 +40,16 @@ function wrap<T>(path: string, fn: () => T): T {
 }
 
 export function writeAtomic(path: string, content: string): void {
+  const tmp = `${path}.tmp-${process.pid}`
   wrap(path, () => {
-    const tmp = `${path}.tmp-${process.pid}`
-    writeFileSync(tmp, content)
-    renameSync(tmp, path)
+    try {
+      writeFileSync(tmp, content)
+      renameSync(tmp, path)
+    } catch (e) {
+      // a failed rename must not leave the temp file beside the real one
+      rmSync(tmp, { force: true })
+      throw e
+    }
   })
 }
 
