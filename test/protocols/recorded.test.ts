@@ -337,3 +337,25 @@ describe('clients over a real socket, recorded bodies', () => {
     expect(srv.requests[0]!.method).toBe('POST')
   })
 })
+
+describe('recorded error bodies', () => {
+  it.each<[string, number, ProtocolName]>([
+    ['vllm-404.json', 404, 'openai-chat'],
+    ['llama-server-503.json', 503, 'llamacpp'],
+    ['tgi-422.json', 422, 'tgi'],
+    ['ollama-404.json', 404, 'ollama-generate'],
+  ])('%s → http_error %i with the body as excerpt', async (file, status, protocol) => {
+    const text = recorded(file).toString('utf8')
+    const srv = await serve(body('application/json', text, status))
+    const client = createClient(protocol, srv.url)
+    const obs = await client.generate({ prompt: 'x', maxTokens: 4, temperature: 0, ignoreEos: false, model: 'm', timeoutMs: 5000, requestId: file })
+    await client.close()
+    await srv.close()
+    expect(obs.outcome).toBe('http_error')
+    expect(obs.httpStatus).toBe(status)
+    expect(obs.bodyExcerpt).toBe(text)
+    expect(obs.error).toContain(`answered HTTP ${status}: ${text.slice(0, 40)}`)
+    expect(obs.chunkTimes).toEqual([])
+  })
+})
+
