@@ -77,8 +77,9 @@ export function csvRows(runDir: string): Row[] {
   })
 }
 
+/** Server launches (not the `python3 -c` availability probe SGLang's check runs). */
 export function launches(entries: ShimEntry[]): ShimEntry[] {
-  return entries.filter((e) => e.argv)
+  return entries.filter((e) => e.argv && e.argv[0] !== '-c')
 }
 
 export function isAlive(pid: number): boolean {
