@@ -1,0 +1,41 @@
+// The -ngl sweep on a real llama-server (the generated tiny model): one server per candidate, rows per variant.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { freePort } from '../../fixtures/ports.ts'
+import { onlyRunDir, startBench } from '../support/run-bench.ts'
+import { csvRows } from './support.ts'
+
+describe('llama.cpp -ngl sweep', () => {
+  it('measures base-as-is, then restarts llama-server with each --n-gpu-layers until the rules stop', async () => {
+    const port = String(await freePort())
+    const run = startBench(['--project', 'llama.cpp', 'ngl-sweep'], {
+      BENCH_WARMUP: '0',
+      BENCH_REQUESTS: '2',
+      BENCH_NUM_PREDICT: '8',
+      PORT_A: port,
+      NGL_CANDIDATES: '-1 0 4 8',
+      EXHAUSTIVE: '1',
+      // nothing beats the best by 1000%: NO_IMPROVE_LIMIT=2 stops after the third candidate
+      EARLY_STOP_DELTA: '10',
+      NO_IMPROVE_LIMIT: '2',
+      CUDA_VISIBLE_DEVICES: '', // CPU: suffix X, label cpu, whatever GPUs the machine has
+    })
+    const r = await run.child
+    expect(r.exitCode, r.all).toBe(0)
+    const dir = onlyRunDir(run.resultsDir)
+    const rows = csvRows(dir)
+    expect(rows.map((x) => [x.variant_label, x.num_gpu, x.model_tag])).toEqual([
+      ['base-as-is', 'default', 'tiny-random-cpu-ngldefault'],
+      ['optimized', '-1', 'tiny-random-cpu-ngl-1'],
+      ['optimized', '0', 'tiny-random-cpu-ngl0'],
+      ['optimized', '4', 'tiny-random-cpu-ngl4'],
+    ])
+    for (const x of rows) expect(x).toMatchObject({ endpoint: `127.0.0.1:${port}`, unit: 'proc', suffix: 'X', base_model: 'tiny-random', num_predict: '8' })
+    for (const x of rows) expect(Number(x.tokens_per_sec)).toBeGreaterThan(0)
+    // each candidate got its own server: the log shows one start per variant plus the restore to the spec's settings
+    const log = readFileSync(join(dir, 'logs', `llama.cpp-X-${port}.log`), 'utf8')
+    expect(log.match(/listening on http:\/\/127\.0\.0\.1/g)?.length).toBe(5)
+    expect(r.all).toContain('-ngl sweep stopped after 3/4 candidates')
+  })
+})
