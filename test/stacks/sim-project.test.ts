@@ -1,0 +1,23 @@
+// `vitest bench --project sim`: every protocol end to end against the simulator as a real process.
+import { describe, expect, it } from 'vitest'
+import { freePort } from '../../fixtures/ports.ts'
+import { waitGone } from '../support/procs.ts'
+import { onlyRunDir, startBench } from '../support/run-bench.ts'
+import { csvRows } from './support.ts'
+
+describe('the sim bench project', () => {
+  it('runs openai (completions, chat), ollama (generate, chat), llamacpp, tgi and triton and writes a row each', async () => {
+    const port = String(await freePort())
+    const run = startBench(['--project', 'sim'], { BENCH_WARMUP: '1', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', PORT_A: port })
+    const r = await run.child
+    expect(r.exitCode, r.all).toBe(0)
+    const rows = csvRows(onlyRunDir(run.resultsDir))
+    expect(rows).toHaveLength(7)
+    for (const row of rows) {
+      expect(row).toMatchObject({ endpoint: `127.0.0.1:${port}`, unit: 'proc', base_model: 'sim-model', model_tag: 'sim-model', variant_label: 'base-as-is', num_predict: '8' })
+      expect(Number(row.tokens_per_sec)).toBeGreaterThan(0)
+    }
+    for (const p of ['openai', 'ollama', 'llamacpp', 'tgi', 'triton']) expect(r.all).toContain(`sim-model on sim (${p})`)
+    expect(await waitGone(`--port ${port}`)).toEqual([])
+  })
+})
