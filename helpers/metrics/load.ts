@@ -1,6 +1,7 @@
 // Serving-view metrics of a load phase: throughput over the steady-state window, goodput against SLOs, and
 // achieved vs scheduled vs target arrival rate. Records are measured-phase RequestRecords whose tStartMs is
 // relative to the phase start.
+import { linearRegression } from 'simple-statistics'
 import type { RequestRecord, SloSpec, WindowThroughput } from '../types.ts'
 
 /** Tolerated deviation of the achieved arrival rate from the target before a case is flagged. */
@@ -100,11 +101,14 @@ export interface RateCheck {
   warning?: string
 }
 
-/** Rate of events at `offsets` (ms): (n − 1) intervals over their span. */
+/**
+ * Rate of events at `offsets` (ms): 1 / the least-squares slope of time over event number, so one late release at
+ * either end of the run does not swing the figure the way (n − 1) / span would.
+ */
 function rateOf(offsets: readonly number[]): number {
   if (offsets.length < 2) return 0
-  const span = offsets[offsets.length - 1] - offsets[0]
-  return span > 0 ? ((offsets.length - 1) * 1000) / span : 0
+  const { m } = linearRegression(offsets.map((t, i) => [i, t]))
+  return m > 0 ? 1000 / m : 0
 }
 
 /**
