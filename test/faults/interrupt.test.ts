@@ -8,7 +8,7 @@ import { csvLines, finish, records, scratch, startFault, summary, waitPidsGone, 
 
 const { model } = scratch()
 
-describe('#9 interrupted mid-run', () => {
+describe.concurrent('#9 interrupted mid-run', () => {
   for (const [sig, group] of [['SIGTERM', false], ['SIGINT', false], ['SIGTERM', true], ['SIGINT', true]] as const) {
     it(`${sig} to ${group ? 'the process group' : 'the vitest process alone'}: no server left, partial case flushed and marked incomplete`, async () => {
       const run = await startFault('one-case', { FAULT_MODEL: model, BENCH_REQUESTS: '100000', FAULT_SIM_ARGS: '--itl-ms 2' }, { detached: group })

@@ -10,7 +10,7 @@ import { csvLines, records, runFault, scratch, waitGone } from './support.ts'
 
 const { dir, model } = scratch()
 
-describe('starting the server', () => {
+describe.concurrent('starting the server', () => {
   it('#1 LLAMACPP_BIN names a file that does not exist: one message naming the knob, exit 1, nothing started', async () => {
     const r = await runFault('one-case', { FAULT_MODEL: model, LLAMACPP_BIN: join(dir, 'no-such-llama-server') })
     expect(r.exitCode).toBe(1)
@@ -69,7 +69,7 @@ describe('starting the server', () => {
   it('#3 readiness never comes: fails at WAIT_API_SECS with the last answer, and the process group is killed', async () => {
     const r = await runFault('one-case', { FAULT_MODEL: model, FAULT_SIM_ARGS: '--ready-delay-ms 600000', WAIT_API_SECS: '2' })
     expect(r.exitCode).toBe(1)
-    expect(r.output).toMatch(/was not ready at http:\/\/127\.0\.0\.1:\d+\/health within 2 s \(last answer: HTTP 503[^)]*\)\. Its process group was killed\./)
+    expect(r.output).toMatch(/was not ready at http:\/\/127\.0\.0\.1:\d+\/health within 2 s \(last answer: .*\)\. Its process group was killed\./)
     expect(r.output).toContain('Raise WAIT_API_SECS')
     expect(r.leftovers).toEqual([])
   })
