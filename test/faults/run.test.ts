@@ -1,14 +1,23 @@
 // Faults #10–#13 and #15: the run as a whole. Zero samples fail the run, concurrent runs keep both rows, an
 // unwritable results folder is reported without half-written files, bad settings stop the run before any
 // server starts, and secrets in the environment reach no file or output.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { execa } from 'execa'
+import { freePort } from '../../fixtures/ports.ts'
+import { waitFor } from '../support/procs.ts'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseCsv } from '../../reporters/csv-text.ts'
-import { tempResults } from '../support/run-bench.ts'
-import { csvLines, finish, records, runFault, scratch, startFault, summary } from './support.ts'
+import { cleanEnv, onlyRunDir, ROOT, tempResults } from '../support/run-bench.ts'
+import { csvLines, FAULTS_CONFIG, finish, records, runFault, scratch, SIM_SHIM, startFault, summary, waitGone } from './support.ts'
 
 const { dir, model } = scratch()
+
+/** Root can run a command as `nobody` (setpriv from util-linux), so permissions apply to it. */
+function canDropToNobody(): boolean {
+  return process.getuid?.() === 0 && existsSync('/usr/bin/setpriv')
+}
 
 function filesUnder(root: string): string[] {
   return readdirSync(root, { recursive: true, withFileTypes: true })
@@ -85,6 +94,48 @@ describe('run-level faults', () => {
     expect(records(runDir).filter((x) => x.phase === 'run')).toHaveLength(3) // the measurements are still on disk
     // the case table still reaches the terminal
     expect(r.output).toMatch(/fault case +[\d.]+ +server/)
+  })
+
+  it.skipIf(!canDropToNobody())('#12 results folder turns read-only mid-run (a non-root user): the run fails saying so, no half-written CSV', async () => {
+    // root ignores permissions, so this run is vitest as `nobody`; everything it reads must be world-readable
+    const shared = mkdtempSync(join(tmpdir(), 'fuze-fault-nobody-'))
+    chmodSync(shared, 0o777)
+    const sharedModel = join(shared, 'model.gguf')
+    writeFileSync(sharedModel, 'GGUF placeholder\n')
+    chmodSync(sharedModel, 0o644)
+    const port = await freePort()
+    const child = execa(
+      'setpriv',
+      ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'),
+        'bench', '--run', '--configLoader', 'runner', '--config', FAULTS_CONFIG, 'one-case'],
+      {
+        cwd: ROOT,
+        env: cleanEnv({ HOME: shared, LOG_DIR: shared, CI: 'true', NO_COLOR: '1', LLAMACPP_BIN: SIM_SHIM, FAULT_MODEL: sharedModel, PORT_A: String(port),
+          BENCH_WARMUP: '0', BENCH_REQUESTS: '4', FAULT_NUM_PREDICT: '16', FAULT_SIM_ARGS: '--itl-ms 40' }),
+        extendEnv: false,
+        all: true,
+        reject: false,
+      },
+    )
+    let runDir = ''
+    await waitFor(() => {
+      try {
+        runDir = onlyRunDir(shared)
+        return records(runDir).length >= 1
+      } catch {
+        return false
+      }
+    }, 'the first measured request', 60_000)
+    chmodSync(runDir, 0o555) // like a disk that filled up: nothing more can be created there
+    const r = await child
+    expect(await waitGone(`--port ${port}`, 10_000)).toEqual([])
+    expect(r.exitCode, r.all).toBe(1)
+    expect(r.all).toMatch(/fuze-bench: Could not write .*bench\.csv: EACCES/)
+    expect(existsSync(join(runDir, 'bench.csv'))).toBe(false)
+    expect(readdirSync(runDir).filter((f) => f.includes('.tmp'))).toEqual([])
+    expect(records(runDir).length).toBeGreaterThanOrEqual(1) // what was written is whole
+    expect(r.all).toMatch(/fault case +[\d.]+ +server/) // the numbers still reach the terminal
+    chmodSync(runDir, 0o755)
   })
 
   it('#13 a bad knob value stops the run before any server starts, naming the variable (exit 2)', async () => {
