@@ -7,6 +7,7 @@ import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
+import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
 import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
 import { runLoadCase } from './load/run-load.ts'
 import type { RequestRecord } from './types.ts'
@@ -86,6 +87,7 @@ function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): vo
   let caseT0 = 0
   let started = false
   let task: Test | undefined
+  const monitor = new EventLoopMonitor()
 
   bench.skipIf(server.skipReason !== undefined)(
     name,
@@ -106,10 +108,18 @@ function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): vo
           active = { ident, records, server, opts }
         }
         caseT0 = performance.now()
+        if (mode === 'run') monitor.start()
       },
       teardown: (_t, mode) => {
         if (mode !== 'run' || !task) return
-        task.meta.fuze = caseMeta(server, opts, ident, records)
+        const loop = monitor.stop()
+        const meta = caseMeta(server, opts, ident, records)
+        // self-calibration: a client too busy to timestamp on time makes every figure suspect
+        const s = meta.summary
+        s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms: 0 }
+        const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: 0, ttftP50Ms: s.ttftMs.p50, itlP50Ms: s.itlMs.p50 })
+        if (verdict.clientBound && verdict.reason) s.failures.push(verdict.reason)
+        task.meta.fuze = meta
         active = undefined
         started = false
       },

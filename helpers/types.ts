@@ -155,6 +155,8 @@ export interface CaseSummary {
   failures: string[]
   warnings: string[]
   incomplete: boolean
+  /** The client's own timing health during the measured phase (self-calibration). */
+  clientHealth?: { loopDelayP50Ms: number; loopDelayP99Ms: number; loopDelayMaxMs: number; dispatchLagP99Ms: number }
   /** Load cases only (concurrency > 1, a request rate, a duration, a preset or trials): the serving view. */
   load?: LoadSummary
   /** Requests that met every SLO set (BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); absent when none is set. */
