@@ -61,7 +61,9 @@ async function numGpuCandidates(c: Ctx, api: OllamaApi, model: string): Promise<
     return c.knobs.NUM_GPU_CANDIDATES
   }
   // the output layer counts too: block_count + 1 offloadable layers
-  return autoNgCandidates(show.blockCount + 1, c.knobs.NG_PERCENT_SET)
+  const candidates = autoNgCandidates(show.blockCount + 1, c.knobs.NG_PERCENT_SET)
+  c.log(`num_gpu candidates (AUTO_NG, ${show.blockCount + 1} layers): ${candidates.join(' ')}`)
+  return candidates
 }
 
 async function bake(api: OllamaApi, name: string, from: string, numGpu: number, timeoutMs: number): Promise<void> {

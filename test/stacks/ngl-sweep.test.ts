@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../fixtures/ports.ts'
 import { onlyRunDir, startBench } from '../support/run-bench.ts'
-import { csvRows } from './support.ts'
+import { csvRows, expectFlowPassed } from './support.ts'
 
 describe('llama.cpp -ngl sweep', () => {
   it('measures base-as-is, then restarts llama-server with each --n-gpu-layers until the rules stop', async () => {
@@ -13,6 +13,7 @@ describe('llama.cpp -ngl sweep', () => {
       BENCH_WARMUP: '0',
       BENCH_REQUESTS: '2',
       BENCH_NUM_PREDICT: '8',
+      BENCH_ALLOW_CLIENT_BOUND: '1', // checks the flow; a loaded test machine must not fail it as client-bound
       PORT_A: port,
       NGL_CANDIDATES: '-1 0 4 8',
       EXHAUSTIVE: '1',
@@ -22,7 +23,7 @@ describe('llama.cpp -ngl sweep', () => {
       CUDA_VISIBLE_DEVICES: '', // CPU: suffix X, label cpu, whatever GPUs the machine has
     })
     const r = await run.child
-    expect(r.exitCode, r.all).toBe(0)
+    expectFlowPassed(r)
     const dir = onlyRunDir(run.resultsDir)
     const rows = csvRows(dir)
     expect(rows.map((x) => [x.variant_label, x.num_gpu, x.model_tag])).toEqual([

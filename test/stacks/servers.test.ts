@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { startBench } from '../support/run-bench.ts'
-import { barePath, isAlive, launches, runWithShims } from './support.ts'
+import { barePath, isAlive, launches, runWithShims, expectFlowPassed } from './support.ts'
 
 const UUIDS = ['GPU-3090ti00-1111-2222-3333-444444444444', 'GPU-a6000000-5555-6666-7777-888888888888']
 const HF = 'Qwen/Qwen2.5-0.5B-Instruct'
@@ -19,7 +19,7 @@ function normalise(argv: string[], ports: Record<string, string>): string[] {
 
 async function runStack(project: string, cases: number, env: Record<string, string> = {}) {
   const run = await runWithShims(['--project', project], env)
-  expect(run.r.exitCode, run.r.all).toBe(0)
+  expectFlowPassed(run.r)
   const started = launches(run.shim())
   expect(started.map((e) => e.env?.CUDA_VISIBLE_DEVICES)).toEqual(UUIDS)
   for (const e of started) expect(isAlive(e.pid)).toBe(false)

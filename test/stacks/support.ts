@@ -2,13 +2,17 @@
 import { existsSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
+import { expect } from 'vitest'
 import { freePort } from '../../fixtures/ports.ts'
 import { onlyRunDir, ROOT, startBench } from '../support/run-bench.ts'
 
 export const SHIMS = join(ROOT, 'test', 'shims')
 
-/** Few, short requests: these runs check the flow, not the numbers. */
-export const QUICK = { BENCH_WARMUP: '0', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', FUZE_SHIM_SIM_ARGS: '--itl-ms 1 --ttft-ms 2 --block-count 34' }
+/**
+ * Few, short requests: these runs check the flow, not the numbers — so a loaded test machine's event-loop delay
+ * (the client-bound health check) must not fail them.
+ */
+export const QUICK = { BENCH_ALLOW_CLIENT_BOUND: '1', BENCH_WARMUP: '0', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', FUZE_SHIM_SIM_ARGS: '--itl-ms 2 --ttft-ms 50 --block-count 34' }
 
 export interface ShimEntry {
   stack: string
@@ -30,6 +34,17 @@ export function barePath(): string {
 
 export async function ports(): Promise<{ PORT_A: string; PORT_B: string }> {
   return { PORT_A: String(await freePort()), PORT_B: String(await freePort()) }
+}
+
+/**
+ * The run succeeded as far as the stack flow goes: exit 0, or exit 1 only because a loaded test machine made cases
+ * client-bound (the reporter still fails those even with BENCH_ALLOW_CLIENT_BOUND=1; the gate does not).
+ */
+export function expectFlowPassed(r: { exitCode?: number; all?: string }): void {
+  const fails = (r.all ?? '').split('\n').filter((l) => l.startsWith('FAIL '))
+  expect(fails.filter((l) => !l.includes('client-bound: results not trustworthy')), r.all).toEqual([])
+  if (fails.length === 0) expect(r.exitCode, r.all).toBe(0)
+  else expect(r.exitCode, r.all).toBe(1)
 }
 
 export function shimPath(): string {
