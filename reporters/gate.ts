@@ -203,7 +203,8 @@ function compare(def: MetricDef, key: string, base: BaselineCase, now: CaseMetri
   return row
 }
 
-const CLIENT_BOUND = /client[- ]bound/i
+/** A case failure that BENCH_ALLOW_CLIENT_BOUND=1 accepts (the reporter and the gate agree on it). */
+export const CLIENT_BOUND = /client[- ]bound/i
 
 function healthFailures(c: RunCase, t: GateThresholds, allowClientBound: boolean): string[] {
   const s = c.summary
