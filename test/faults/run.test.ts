@@ -32,7 +32,7 @@ async function runBeforeServer(env: Record<string, string>) {
   return { ...r, serverStarted: existsSync(argvFile) }
 }
 
-describe('run-level faults', () => {
+describe.concurrent('run-level faults', () => {
   it('#10 a bench that measured nothing (vitest calls it passed) fails the run with the reason', async () => {
     const r = await runFault('throws', {})
     expect(r.exitCode, r.output).toBe(1)
@@ -110,7 +110,7 @@ describe('run-level faults', () => {
         'bench', '--run', '--configLoader', 'runner', '--config', FAULTS_CONFIG, 'one-case'],
       {
         cwd: ROOT,
-        env: cleanEnv({ HOME: shared, LOG_DIR: shared, CI: 'true', NO_COLOR: '1', LLAMACPP_BIN: SIM_SHIM, FAULT_MODEL: sharedModel, PORT_A: String(port),
+        env: cleanEnv({ HOME: shared, LOG_DIR: shared, CI: 'true', NO_COLOR: '1', LLAMACPP_BIN: SIM_SHIM, BENCH_ALLOW_CLIENT_BOUND: '1', FAULT_MODEL: sharedModel, PORT_A: String(port),
           BENCH_WARMUP: '0', BENCH_REQUESTS: '4', FAULT_NUM_PREDICT: '16', FAULT_SIM_ARGS: '--itl-ms 40' }),
         extendEnv: false,
         all: true,

@@ -24,12 +24,15 @@ export interface FaultRun extends BenchRun {
   port: number
 }
 
-/** Start `vitest bench` on one fault spec; the server listens on a fresh PORT_A so leftovers can be found by port. */
+/**
+ * Start `vitest bench` on one fault spec; the server listens on a fresh PORT_A so leftovers can be found by port.
+ * Fault runs share a busy machine with each other, so the client-bound health check (not what they test) is off.
+ */
 export async function startFault(spec: string, env: Record<string, string | undefined>, opts: { detached?: boolean; resultsDir?: string } = {}): Promise<FaultRun> {
   const port = await freePort()
   const run = startBench(
     ['--config', FAULTS_CONFIG, spec],
-    { LLAMACPP_BIN: SIM_SHIM, BENCH_WARMUP: '0', BENCH_REQUESTS: '3', WAIT_API_SECS: '30', TIMEOUT_GEN: '20', NO_COLOR: '1', FORCE_COLOR: '0', PORT_A: String(port), ...env },
+    { LLAMACPP_BIN: SIM_SHIM, BENCH_ALLOW_CLIENT_BOUND: '1', BENCH_WARMUP: '0', BENCH_REQUESTS: '3', WAIT_API_SECS: '30', TIMEOUT_GEN: '20', NO_COLOR: '1', FORCE_COLOR: '0', PORT_A: String(port), ...env },
     opts.resultsDir,
     { detached: opts.detached },
   )
