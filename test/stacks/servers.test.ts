@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { startBench } from '../support/run-bench.ts'
-import { barePath, isAlive, launches, runWithShims, expectFlowPassed } from './support.ts'
+import { barePath, isAlive, launches, runWithShims, expectFlowPassed, SHIMS } from './support.ts'
 
 const UUIDS = ['GPU-3090ti00-1111-2222-3333-444444444444', 'GPU-a6000000-5555-6666-7777-888888888888']
 const HF = 'Qwen/Qwen2.5-0.5B-Instruct'
@@ -66,6 +66,21 @@ describe('stacks on their shims, slots A then B', () => {
     const expected = (port: string) => ['--model-repository', '/models/triton', '--http-address', '127.0.0.1', '--http-port', port, '--grpc-port', '<free>', '--metrics-port', '<free>']
     expect(argv).toEqual([expected('<PORT_A>'), expected('<PORT_B>')])
     expect(rows.slice(0, 4).map((r) => `${r.base_model} ${r.model_tag}`)).toEqual(['ensemble llama3-8b', 'ensemble llama3-8b', 'tensorrt_llm tensorrt_llm', 'tensorrt_llm tensorrt_llm'])
+  })
+})
+
+describe('readiness', () => {
+  it('a server that never becomes ready fails the spec at WAIT_API_SECS with the command and its log, and is killed', async () => {
+    const run = await runWithShims(['--project', 'tgi'], { WAIT_API_SECS: '6', FUZE_SHIM_SIM_ARGS: '--ready-delay-ms 600000' })
+    expect(run.r.exitCode).not.toBe(0)
+    expect(run.r.all).toContain('was not ready at http://127.0.0.1:')
+    // the simulator answers 503 while "loading" (or nothing yet, when it starts slowly on a loaded machine)
+    expect(run.r.all).toMatch(/\/health within 6 s \(last answer: (HTTP 503 \{"error":"Model is loading"|.*ECONNREFUSED)/)
+    expect(run.r.all).toContain('command: ' + SHIMS + '/text-generation-launcher --model-id Qwen/Qwen2.5-0.5B-Instruct --hostname 127.0.0.1')
+    expect(run.r.all).toContain('Raise WAIT_API_SECS')
+    const started = launches(run.shim())
+    expect(started).toHaveLength(1)
+    expect(isAlive(started[0].pid)).toBe(false)
   })
 })
 
