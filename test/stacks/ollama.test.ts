@@ -176,6 +176,18 @@ describe('ollama without the binary', () => {
   })
 })
 
+describe('ollama with only the persistent daemon', () => {
+  it('no binary but a daemon answering at PERSISTENT_PORT: that daemon is benched as external, never stopped', async () => {
+    const run = startBench(['--project', 'ollama', 'llama3.2-3b'], { ...QUICK, PATH: barePath(), PERSISTENT_PORT: String(daemon.port) })
+    const r = await run.child
+    expectFlowPassed(r)
+    const rows = csvRows(onlyRunDir(run.resultsDir))
+    expect(rows.map((x) => `${x.unit} ${x.suffix} ${x.endpoint}`)).toEqual(Array(3).fill(`external X 127.0.0.1:${daemon.port}`))
+    // still serving: the fixture never stops a server it did not start
+    expect((await fetch(`${daemon.url}/api/version`)).status).toBe(200)
+  })
+})
+
 describe('ollama test instances and signals', () => {
   it('SIGTERM to the vitest process mid-run leaves no `ollama serve` behind', async () => {
     const log = shimLogFile()
