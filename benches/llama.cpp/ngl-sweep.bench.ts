@@ -1,11 +1,14 @@
-// llama.cpp × tiny-random: the -ngl sweep — base-as-is (the server's default offload), then one fresh llama-server
-// per NGL_CANDIDATES value, stopping by EXHAUSTIVE / ZERO_TOKPS_BREAK / NO_IMPROVE_LIMIT; one CSV row per variant.
+// llama.cpp × tiny-random: the -ngl sweep on each GPU slot (A then B with two GPUs; the CPU otherwise) —
+// base-as-is (the server's default offload), then one fresh llama-server per NGL_CANDIDATES value, stopping by
+// EXHAUSTIVE / ZERO_TOKPS_BREAK / NO_IMPROVE_LIMIT; one CSV row per variant.
 import { describe } from 'vitest'
 import { useServer } from '../../fixtures/index.ts'
 import { prompts, sweep } from '../../helpers/index.ts'
 
-const server = useServer({ stack: 'llama.cpp', model: 'tiny-random', gpu: 'A' })
+const server = useServer({ stack: 'llama.cpp', model: 'tiny-random', gpu: 'each' })
 
-describe('tiny-random on llama.cpp', () => {
-  sweep('ngl', server, { prompt: prompts.short })
-})
+for (const slot of server.slots) {
+  describe(`tiny-random on llama.cpp ${slot.slotName}`, () => {
+    sweep('ngl', slot, { prompt: prompts.short })
+  })
+}
