@@ -5,6 +5,7 @@ import { finishRun } from './reporters/finish.ts'
 import { benchPreflight } from './fixtures/preflight-config.ts'
 
 const BENCH_PROJECTS = ['llama.cpp', 'ollama', 'vllm', 'triton', 'tgi', 'sglang', 'sim', 'harness'] as const
+const TIMING_TESTS = ['test/load/sim-accuracy.test.ts']
 const benchMode = process.argv.slice(2).includes('bench')
 
 if (benchMode) {
@@ -28,7 +29,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          testTimeout: 60_000,
+          exclude: TIMING_TESTS,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // tests that compare measured timing with a known truth: one file at a time, nothing else competing for the CPU
+        extends: true,
+        test: {
+          name: 'timing',
+          include: TIMING_TESTS,
+          fileParallelism: false,
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },

@@ -117,7 +117,7 @@ function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): vo
         // self-calibration: a client too busy to timestamp on time makes every figure suspect
         const s = meta.summary
         s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms: 0 }
-        const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: 0, ttftP50Ms: s.ttftMs.p50, itlP50Ms: s.itlMs.p50 })
+        const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: 0, ttftP50Ms: s.ttftMs.p50, itlP50Ms: s.itlMs.p50, e2eP50Ms: s.e2eMs.p50 })
         if (verdict.clientBound && verdict.reason) s.failures.push(verdict.reason)
         task.meta.fuze = meta
         active = undefined

@@ -90,7 +90,7 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
     p99Ms: Math.max(0, ...input.trials.map((t) => t.loop.p99Ms)),
     maxMs: Math.max(0, ...input.trials.map((t) => t.loop.maxMs)),
   }
-  const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: lagDist.p99 ?? 0, ttftP50Ms: base.ttftMs.p50, itlP50Ms: base.itlMs.p50 })
+  const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: lagDist.p99 ?? 0, ttftP50Ms: base.ttftMs.p50, itlP50Ms: base.itlMs.p50, e2eP50Ms: base.e2eMs.p50 })
   if (verdict.clientBound) failures.push(verdict.reason ?? 'client-bound: results not trustworthy')
 
   const aborted = input.trials.find((t) => t.aborted !== undefined)?.aborted

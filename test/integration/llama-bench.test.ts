@@ -6,7 +6,8 @@ import { freePort } from '../../fixtures/ports.ts'
 import { CSV16_HEADER_LINE } from '../../reporters/csv16.ts'
 import { onlyRunDir, startBench } from '../support/run-bench.ts'
 
-const SMALL_RUN = { BENCH_WARMUP: '1', BENCH_REQUESTS: '3', BENCH_NUM_PREDICT: '16' }
+// the test suite loads the machine itself; whether a run is client-bound is tested on its own (test/protocols, test/reporters)
+const SMALL_RUN = { BENCH_WARMUP: '1', BENCH_REQUESTS: '3', BENCH_NUM_PREDICT: '16', BENCH_ALLOW_CLIENT_BOUND: '1' }
 
 describe('llama.cpp bench on the generated tiny model', () => {
   it('benchmarks a real llama-server and writes bench.csv, summary.json and requests.jsonl', async () => {
