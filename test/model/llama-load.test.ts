@@ -1,6 +1,7 @@
 // The real check for the generated models: a llama-server loads each preset and decodes exactly
-// the requested tokens. Needs a llama-server binary in LLAMACPP_BIN (CI provides one).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+// the requested tokens, with the llama-server fuze-bench resolves (LLAMACPP_BIN, PATH, or the cached build that
+// `npm test` provisions first with `fuze-bench setup`).
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,11 +9,10 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { execa, type ResultPromise } from 'execa'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { ensureModel, MODEL_PRESETS, type ModelPreset } from '../../fixtures/model/ensure-model.ts'
+import { ensureLlamaServer } from '../../fixtures/provision.ts'
 
-const bin = process.env.LLAMACPP_BIN
-if (!bin) {
-  console.warn('test/model/llama-load.test.ts skipped: LLAMACPP_BIN is not set. Point it at a llama-server binary to load the generated models for real.')
-}
+// resolved before this file swaps FUZE_CACHE_DIR for a throwaway model cache
+const bin: string = (await ensureLlamaServer(() => undefined)).path
 
 const LOAD_TIMEOUT_MS = 90_000
 let server: ResultPromise | undefined
@@ -70,13 +70,12 @@ interface Completion {
   timings?: { predicted_per_second?: number; predicted_n?: number }
 }
 
-describe.skipIf(!bin)(`generated models load in ${bin ?? 'llama-server'}`, () => {
+describe(`generated models load in ${bin}`, () => {
   test.each(MODEL_PRESETS.map((p) => [p]))('%s: 64 tokens decoded with ignore_eos', async (preset: ModelPreset) => {
-    if (!existsSync(bin!)) throw new Error(`LLAMACPP_BIN=${bin} does not exist; point it at a built llama-server binary.`)
     const model = await ensureModel(preset)
     const port = await freePort()
     output = ''
-    server = execa(bin!, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '2048'], { all: true, reject: false, buffer: false })
+    server = execa(bin, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '2048'], { all: true, reject: false, buffer: false })
     server.all?.on('data', (d: Buffer) => void (output += d.toString()))
     const base = `http://127.0.0.1:${port}`
     await waitReady(base, server)
