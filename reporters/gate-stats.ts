@@ -4,6 +4,7 @@
 // - Percentile bootstrap CI of the relative change for p99 metrics: a tail can move while the median
 //   does not, which a rank test would miss; the bootstrap tests the very statistic the threshold is on.
 import { errorFunction, quantileSorted } from 'simple-statistics'
+import { fnv1a, mulberry32 } from '../helpers/rng.ts'
 
 export type Alternative = 'greater' | 'less'
 
@@ -71,23 +72,8 @@ export function mannWhitney(x: readonly number[], y: readonly number[], alternat
   return 1 - normalCdf((stat - mu - 0.5) / sigma)
 }
 
-/** Small seeded PRNG so the bootstrap gives the same answer on every run of the gate. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-export function seedOf(text: string): number {
-  let h = 2166136261
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619)
-  return h >>> 0
-}
+// The bootstrap's PRNG and the seed hash are the project's one implementation, re-exported for callers.
+export { fnv1a as seedOf, mulberry32 }
 
 function resampleQuantile(xs: readonly number[], q: number, rnd: () => number): number {
   const s = new Float64Array(xs.length)
