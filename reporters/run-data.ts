@@ -3,31 +3,20 @@
 // truncated last line in requests.jsonl.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import type { CaseSummary, RequestRecord, RowContext } from '../helpers/types.ts'
+import type { RequestRecord } from '../helpers/types.ts'
 import type { GateThresholds } from './gate.ts'
 import { readCsv16, type Csv16Row } from './fuze-csv.ts'
+import type { RunSummary, SummaryCase } from './run-folder.ts'
 
-/** One case as summary.json holds it. `gate` (optional) carries per-spec gate thresholds. */
-export interface RunCase {
-  fullName: string
-  file: string
-  stack: string
-  model: string
-  row: RowContext
-  summary: CaseSummary
-  finishedAt: string
+/** One case as summary.json holds it: the writer's shape; `gate` (optional) carries per-spec gate thresholds. */
+export interface RunCase extends SummaryCase {
   gate?: Partial<GateThresholds>
 }
 
-export interface RunSummaryJson {
-  runId: string
-  host: string
-  startedAt: string
-  /** null while the run is still going (or was interrupted) */
-  finishedAt: string | null
-  incomplete: boolean
+/** summary.json as read back; `skipped` may be missing in a folder an older or interrupted run left. */
+export interface RunSummaryJson extends Omit<RunSummary, 'cases' | 'skipped'> {
   cases: RunCase[]
-  skipped?: Array<{ file: string; reason: string }>
+  skipped?: RunSummary['skipped']
 }
 
 export type RunRequest = RequestRecord & { file?: string }

@@ -20,6 +20,7 @@ export interface RunSummary {
   runId: string
   host: string
   startedAt: string
+  /** null while the run is still going (or was interrupted) */
   finishedAt: string | null
   incomplete: boolean
   cases: SummaryCase[]
