@@ -1,15 +1,11 @@
-// Byte-level Server-Sent Events splitter (WHATWG "event stream" parsing, minus EventSource's reconnection).
-// It works on the Buffers the socket delivered and hands events on as (buffer, start, end) ranges, so the
-// hot path never builds a string per line: at a million events a second a string + split per event is the
-// whole budget. Partial lines across reads are carried as bytes.
+// Server-Sent Events parsing (WHATWG "event stream", minus EventSource's reconnection) on top of the shared
+// byte-level line framing: events are handed on as (buffer, start, end) ranges, so the hot path never
+// builds a string per line.
+import { LineSplitter } from './lines.ts'
 
-const LF = 10
 const CR = 13
 const COLON = 58
 const SPACE = 32
-
-/** Longest line we carry across reads before declaring the stream malformed (no real server comes close). */
-export const MAX_LINE_BYTES = 16 * 1024 * 1024
 
 export interface SseSink {
   /**
@@ -19,12 +15,11 @@ export interface SseSink {
   event(buf: Buffer, start: number, end: number, t: number, name: string | undefined): void
   /** A `:` comment line (keep-alive ping). Never output. */
   comment?(t: number): void
-  /** The splitter could not continue (a line over MAX_LINE_BYTES). */
+  /** The splitter could not continue (a line over lines.ts MAX_LINE_BYTES). */
   malformed(reason: string): void
 }
 
-export class SseSplitter {
-  private carry: Buffer | null = null
+export class SseSplitter extends LineSplitter {
   // Data lines of the event being assembled. Almost every event has exactly one, kept without copying.
   private dataBuf: Buffer | null = null
   private dataStart = 0
@@ -32,62 +27,12 @@ export class SseSplitter {
   private extra: Buffer[] | null = null
   private dataT = 0
   private name: string | undefined = undefined
-  private failed = false
 
-  constructor(private readonly sink: SseSink) {}
-
-  feed(chunk: Buffer, t: number): void {
-    if (this.failed) return
-    let pos = 0
-    if (this.carry !== null) {
-      const nl = chunk.indexOf(LF)
-      if (nl < 0) {
-        if (this.carry.length + chunk.length > MAX_LINE_BYTES) return this.fail()
-        this.carry = Buffer.concat([this.carry, chunk])
-        return
-      }
-      const line = Buffer.concat([this.carry, chunk.subarray(0, nl)])
-      this.carry = null
-      this.line(line, 0, line.length, t)
-      pos = nl + 1
-    }
-    const len = chunk.length
-    while (pos < len) {
-      const nl = chunk.indexOf(LF, pos)
-      if (nl < 0) {
-        if (len - pos > MAX_LINE_BYTES) return this.fail()
-        this.carry = chunk.subarray(pos)
-        return
-      }
-      this.line(chunk, pos, nl, t)
-      if (this.failed) return
-      pos = nl + 1
-      // The blank line that ends an event almost always follows at once: handle it without another search.
-      if (chunk[pos] === LF) {
-        this.dispatch()
-        pos++
-      }
-    }
+  constructor(private readonly sink: SseSink) {
+    super('SSE', sink)
   }
 
-  /** End of body: a final event without its blank line is still delivered (servers that just close). */
-  end(t: number): void {
-    if (this.failed) return
-    if (this.carry !== null) {
-      const line = this.carry
-      this.carry = null
-      this.line(line, 0, line.length, t)
-    }
-    this.dispatch()
-  }
-
-  private fail(): void {
-    this.failed = true
-    this.carry = null
-    this.sink.malformed(`an SSE line grew past ${MAX_LINE_BYTES} bytes without a line break`)
-  }
-
-  private line(buf: Buffer, s: number, e: number, t: number): void {
+  protected line(buf: Buffer, s: number, e: number, t: number): void {
     if (e > s && buf[e - 1] === CR) e--
     if (e === s) return this.dispatch()
     const c0 = buf[s]
@@ -121,6 +66,11 @@ export class SseSplitter {
     } else {
       ;(this.extra ??= []).push(buf.subarray(s, e))
     }
+  }
+
+  /** A blank line ends the event being assembled. */
+  protected blank(): void {
+    this.dispatch()
   }
 
   private dispatch(): void {
