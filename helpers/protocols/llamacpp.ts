@@ -1,10 +1,10 @@
 // llama.cpp's native POST /completion over SSE. Partial events carry `content` and the generated token ids
 // in `tokens` (so multi-token chunks are counted exactly); the last event has `"stop":true`, the counts
 // (`tokens_predicted`, `tokens_evaluated`) and `timings`. There is no `[DONE]` on this endpoint.
-import type { GenerateRequest } from '../types.ts'
-import { asObject, errorText, type Json, num, type ObservationBuilder, setIf, str } from './observation.ts'
-import { type ProtocolDef, promptText } from './protocol.ts'
-import { countNumbers, excerpt, Finder, objectShaped, parseJson, QUOTE } from './scan.ts'
+import type { GenerateRequest, ServerTimings } from '../types.ts'
+import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
+import { type ProtocolDef, promptText, withExtras } from './protocol.ts'
+import { countNumbers, excerpt, Finder, objectShaped, QUOTE } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
 
 function body(req: GenerateRequest): Record<string, unknown> {
@@ -14,8 +14,7 @@ function body(req: GenerateRequest): Record<string, unknown> {
     temperature: req.temperature,
     stream: true,
   }
-  if (req.ignoreEos) b.ignore_eos = true
-  return { ...b, ...req.extra }
+  return withExtras(b, req)
 }
 
 class LlamaCppSink implements SseSink {
@@ -63,8 +62,8 @@ class LlamaCppSink implements SseSink {
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {
     const o = this.obs
-    const ev = asObject(parseJson(buf, s, e))
-    if (ev === undefined) return o.fail('protocol_error', `malformed SSE event (not a JSON object): ${excerpt(buf, s, e)}`)
+    const ev = objectOrFail(o, buf, s, e, 'SSE event')
+    if (ev === undefined) return
     if (ev.error !== undefined) return o.fail('protocol_error', `llama-server reported an error: ${errorText(ev.error)}`)
     const content = str(ev, 'content') ?? ''
     const ids = Array.isArray(ev.tokens) ? ev.tokens.length : 0
@@ -84,14 +83,19 @@ class LlamaCppSink implements SseSink {
 
   private timings(tm: Json): void {
     const sv = this.obs.server
-    setIf(sv, 'decodeMs', num(tm, 'predicted_ms'))
-    setIf(sv, 'promptMs', num(tm, 'prompt_ms'))
-    setIf(sv, 'decodeTokPerSec', num(tm, 'predicted_per_second'))
-    setIf(sv, 'promptTokPerSec', num(tm, 'prompt_per_second'))
+    llamaServerTimings(sv, tm)
     setIf(sv, 'outputTokens', num(tm, 'predicted_n'))
     // tokens_cached on the final event is the whole slot cache; cache_n is this prompt's reuse.
     setIf(sv, 'cachedPromptTokens', num(tm, 'cache_n'))
   }
+}
+
+/** llama-server's `timings` object, the same on /completion and its OpenAI endpoints: durations and rates. */
+export function llamaServerTimings(sv: ServerTimings, tm: Json): void {
+  setIf(sv, 'decodeMs', num(tm, 'predicted_ms'))
+  setIf(sv, 'promptMs', num(tm, 'prompt_ms'))
+  setIf(sv, 'decodeTokPerSec', num(tm, 'predicted_per_second'))
+  setIf(sv, 'promptTokPerSec', num(tm, 'prompt_per_second'))
 }
 
 export const llamacpp: ProtocolDef = {

@@ -1,5 +1,6 @@
 // What a protocol handler fills in while a stream is read; the transport turns it into a StreamObservation.
 import type { Outcome, ServerTimings } from '../types.ts'
+import { excerpt, parseJson } from './scan.ts'
 
 export class ObservationBuilder {
   readonly chunkTimes: number[] = []
@@ -24,6 +25,18 @@ export class ObservationBuilder {
     this.chunkTokens.push(tokens)
     if (reasoning) this.reasoningTokens += tokens
     else if (this.tFirstContent === undefined) this.tFirstContent = t
+  }
+
+  /**
+   * One chat-style delta (OpenAI, Ollama): text is output and kept; else reasoning is reasoning output;
+   * else a tool-call delta is output (it is generated tokens, with no text).
+   */
+  delta(t: number, text: string | undefined, reasoning: string | undefined, tools: unknown): void {
+    if (text) {
+      this.output(t, 1, false)
+      this.appendText(text)
+    } else if (reasoning) this.output(t, 1, true)
+    else if (Array.isArray(tools) && tools.length > 0) this.output(t, 1, false)
   }
 
   appendText(s: string): void {
@@ -74,4 +87,11 @@ export function errorText(v: unknown): string {
 /** Set a ServerTimings field only when the wire gave a number, so a missing value stays undefined. */
 export function setIf(server: ServerTimings, key: keyof Omit<ServerTimings, 'finishReason'>, v: number | undefined): void {
   if (v !== undefined) server[key] = v
+}
+
+/** The payload as a JSON object; anything else fails the stream as a protocol error that shows it. */
+export function objectOrFail(o: ObservationBuilder, buf: Buffer, s: number, e: number, what: 'SSE event' | 'NDJSON line'): Json | undefined {
+  const ev = asObject(parseJson(buf, s, e))
+  if (ev === undefined) o.fail('protocol_error', `malformed ${what} (not a JSON object): ${excerpt(buf, s, e)}`)
+  return ev
 }

@@ -3,9 +3,9 @@
 // The final `done:true` object carries the server's counts and durations (nanoseconds).
 import type { GenerateRequest } from '../types.ts'
 import { NdjsonSplitter, type LineSink } from './ndjson.ts'
-import { asObject, errorText, type Json, num, type ObservationBuilder, setIf, str } from './observation.ts'
+import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
 import { chatMessages, type ProtocolDef, promptText } from './protocol.ts'
-import { excerpt, Finder, objectShaped, parseJson, QUOTE } from './scan.ts'
+import { Finder, objectShaped, QUOTE } from './scan.ts'
 
 type Flavor = 'generate' | 'chat'
 
@@ -89,18 +89,11 @@ class OllamaSink implements LineSink {
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {
     const o = this.obs
-    const ev = asObject(parseJson(buf, s, e))
-    if (ev === undefined) return o.fail('protocol_error', `malformed NDJSON line (not a JSON object): ${excerpt(buf, s, e)}`)
+    const ev = objectOrFail(o, buf, s, e, 'NDJSON line')
+    if (ev === undefined) return
     if (ev.error !== undefined) return o.fail('protocol_error', `Ollama reported an error mid-stream: ${errorText(ev.error)}`)
     const src = this.flavor === 'chat' ? asObject(ev.message) : ev
-    const text = str(src, this.flavor === 'chat' ? 'content' : 'response')
-    const thinking = str(src, 'thinking')
-    const tools = src?.tool_calls
-    if (text) {
-      o.output(t, 1, false)
-      o.appendText(text)
-    } else if (thinking) o.output(t, 1, true)
-    else if (Array.isArray(tools) && tools.length > 0) o.output(t, 1, false)
+    o.delta(t, str(src, this.flavor === 'chat' ? 'content' : 'response'), str(src, 'thinking'), src?.tool_calls)
     if (ev.done === true) {
       this.final(ev)
       o.finish(t)

@@ -2,9 +2,10 @@
 // TGI's Messages API, Triton's OpenAI frontend). End marker `data: [DONE]`; counts from the final
 // `usage` chunk (asked for with stream_options.include_usage); llama-server adds `timings`.
 import type { GenerateRequest } from '../types.ts'
-import { asObject, errorText, type Json, num, type ObservationBuilder, setIf, str } from './observation.ts'
-import { chatMessages, type ProtocolDef, promptText } from './protocol.ts'
-import { excerpt, Finder, isDone, objectShaped, parseJson, QUOTE, Template } from './scan.ts'
+import { llamaServerTimings } from './llamacpp.ts'
+import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
+import { chatMessages, type ProtocolDef, promptText, withExtras } from './protocol.ts'
+import { excerpt, Finder, isDone, objectShaped, QUOTE, Template } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
 
 type Flavor = 'completions' | 'chat'
@@ -18,9 +19,7 @@ function body(flavor: Flavor, req: GenerateRequest): Record<string, unknown> {
   b.temperature = req.temperature
   b.stream = true
   b.stream_options = { include_usage: true }
-  // vLLM, SGLang and llama-server honour ignore_eos; servers that reject unknown fields get it only when asked.
-  if (req.ignoreEos) b.ignore_eos = true
-  return { ...b, ...req.extra }
+  return withExtras(b, req)
 }
 
 class OpenAiSink implements SseSink {
@@ -86,8 +85,8 @@ class OpenAiSink implements SseSink {
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {
     const o = this.obs
-    const ev = asObject(parseJson(buf, s, e))
-    if (ev === undefined) return o.fail('protocol_error', `malformed SSE event (not a JSON object): ${excerpt(buf, s, e)}`)
+    const ev = objectOrFail(o, buf, s, e, 'SSE event')
+    if (ev === undefined) return
     if (ev.error !== undefined && ev.error !== null) return o.fail('protocol_error', `the server sent an error event: ${errorText(ev.error)}`)
     const choices = ev.choices
     const c = Array.isArray(choices) ? asObject(choices[0]) : undefined
@@ -109,32 +108,15 @@ class OpenAiSink implements SseSink {
 
   private choice(c: Json, t: number): void {
     const o = this.obs
-    if (this.flavor === 'completions') {
-      const text = str(c, 'text')
-      if (text) {
-        o.output(t, 1, false)
-        o.appendText(text)
-      }
-      return
-    }
+    if (this.flavor === 'completions') return o.delta(t, str(c, 'text'), undefined, undefined)
     const d = asObject(c.delta)
-    const content = str(d, 'content')
-    const reasoning = str(d, 'reasoning_content') ?? str(d, 'reasoning')
-    const tools = d?.tool_calls
-    if (content) {
-      o.output(t, 1, false)
-      o.appendText(content)
-    } else if (reasoning) o.output(t, 1, true)
-    else if (Array.isArray(tools) && tools.length > 0) o.output(t, 1, false)
+    o.delta(t, str(d, 'content'), str(d, 'reasoning_content') ?? str(d, 'reasoning'), d?.tool_calls)
   }
 
   /** llama-server's timings (last chunk, or every chunk with timings_per_token). */
   private timings(tm: Json): void {
     const sv = this.obs.server
-    setIf(sv, 'decodeMs', num(tm, 'predicted_ms'))
-    setIf(sv, 'promptMs', num(tm, 'prompt_ms'))
-    setIf(sv, 'decodeTokPerSec', num(tm, 'predicted_per_second'))
-    setIf(sv, 'promptTokPerSec', num(tm, 'prompt_per_second'))
+    llamaServerTimings(sv, tm)
     // usage is the authority; predicted_n is still the server's own count when usage is missing.
     if (!this.usageSeen) setIf(sv, 'outputTokens', num(tm, 'predicted_n'))
   }

@@ -24,3 +24,13 @@ export function promptText(prompt: GenerateRequest['prompt']): string {
 export function chatMessages(prompt: GenerateRequest['prompt']): ChatMessage[] {
   return typeof prompt === 'string' ? [{ role: 'user', content: prompt }] : prompt
 }
+
+/**
+ * The end of every body the suite builds the same way: ignore_eos only when asked (vLLM, SGLang and
+ * llama-server honour it; servers that reject unknown fields must not get it), then the spec's
+ * extras, which win over the defaults.
+ */
+export function withExtras(b: Record<string, unknown>, req: GenerateRequest): Record<string, unknown> {
+  if (req.ignoreEos) b.ignore_eos = true
+  return { ...b, ...req.extra }
+}

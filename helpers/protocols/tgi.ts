@@ -2,9 +2,9 @@
 // so counts are explicit; the last event has `generated_text` and, with parameters.details, `details`
 // (generated_tokens, finish_reason). Errors arrive as `{"error": …, "error_type": …}` events.
 import type { GenerateRequest } from '../types.ts'
-import { asObject, errorText, num, type ObservationBuilder, setIf, str } from './observation.ts'
+import { asObject, errorText, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
 import { type ProtocolDef, promptText } from './protocol.ts'
-import { excerpt, Finder, objectShaped, parseJson } from './scan.ts'
+import { excerpt, Finder, objectShaped } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
 
 function body(req: GenerateRequest): Record<string, unknown> {
@@ -56,8 +56,8 @@ class TgiSink implements SseSink {
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {
     const o = this.obs
-    const ev = asObject(parseJson(buf, s, e))
-    if (ev === undefined) return o.fail('protocol_error', `malformed SSE event (not a JSON object): ${excerpt(buf, s, e)}`)
+    const ev = objectOrFail(o, buf, s, e, 'SSE event')
+    if (ev === undefined) return
     if (ev.error !== undefined && ev.error !== null) {
       const type = str(ev, 'error_type')
       return o.fail('protocol_error', `TGI reported an error${type ? ` (${type})` : ''}: ${errorText(ev.error)}`)

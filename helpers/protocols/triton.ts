@@ -3,9 +3,9 @@
 // backend). There is no end marker and no usage: the stream is complete when the body ends cleanly, and
 // token counts are the client's unless the model also returns a count output.
 import type { GenerateRequest } from '../types.ts'
-import { asObject, errorText, num, type ObservationBuilder, str } from './observation.ts'
-import { type ProtocolDef, promptText } from './protocol.ts'
-import { excerpt, Finder, objectShaped, parseJson, QUOTE } from './scan.ts'
+import { errorText, num, objectOrFail, type ObservationBuilder, str } from './observation.ts'
+import { type ProtocolDef, promptText, withExtras } from './protocol.ts'
+import { excerpt, Finder, objectShaped, QUOTE } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
 
 function modelPath(req: GenerateRequest): string {
@@ -23,8 +23,7 @@ function body(req: GenerateRequest): Record<string, unknown> {
     temperature: req.temperature,
     stream: true,
   }
-  if (req.ignoreEos) b.ignore_eos = true
-  return { ...b, ...req.extra }
+  return withExtras(b, req)
 }
 
 class TritonSink implements SseSink {
@@ -56,8 +55,8 @@ class TritonSink implements SseSink {
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {
     const o = this.obs
-    const ev = asObject(parseJson(buf, s, e))
-    if (ev === undefined) return o.fail('protocol_error', `malformed SSE event (not a JSON object): ${excerpt(buf, s, e)}`)
+    const ev = objectOrFail(o, buf, s, e, 'SSE event')
+    if (ev === undefined) return
     if (ev.error !== undefined) return o.fail('protocol_error', `Triton reported an error: ${errorText(ev.error)}`)
     // The vLLM backend can return per-response counts (return_num_output_tokens): exact tokens per chunk.
     const n = num(ev, 'num_output_tokens')
