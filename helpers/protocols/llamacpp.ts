@@ -2,7 +2,7 @@
 // in `tokens` (so multi-token chunks are counted exactly); the last event has `"stop":true`, the counts
 // (`tokens_predicted`, `tokens_evaluated`) and `timings`. There is no `[DONE]` on this endpoint.
 import type { GenerateRequest, ServerTimings } from '../types.ts'
-import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
+import { asObject, errorText, type Json, num, objectOrFail, ObservingSink, setIf, str } from './observation.ts'
 import { type ProtocolDef, promptText, withExtras } from './protocol.ts'
 import { countNumbers, excerpt, Finder, objectShaped, QUOTE } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
@@ -17,16 +17,11 @@ function body(req: GenerateRequest): Record<string, unknown> {
   return withExtras(b, req)
 }
 
-class LlamaCppSink implements SseSink {
+class LlamaCppSink extends ObservingSink implements SseSink {
   private readonly content = new Finder('"content":"')
   private readonly tokens = new Finder('"tokens":[')
   private readonly notStopped = new Finder('"stop":false')
   private readonly rare = [new Finder('"timings":{'), new Finder('"error":')]
-
-  constructor(
-    private readonly obs: ObservationBuilder,
-    private readonly fast: boolean,
-  ) {}
 
   event(buf: Buffer, s: number, e: number, t: number, name: string | undefined): void {
     const o = this.obs
@@ -34,10 +29,6 @@ class LlamaCppSink implements SseSink {
     if (name === 'error') return o.fail('protocol_error', `llama-server sent an error event: ${excerpt(buf, s, e)}`)
     if (this.fast && objectShaped(buf, s, e) && this.tokenEvent(buf, s, e, t)) return
     this.parsed(buf, s, e, t)
-  }
-
-  malformed(reason: string): void {
-    this.obs.fail('protocol_error', reason)
   }
 
   private tokenEvent(buf: Buffer, s: number, e: number, t: number): boolean {

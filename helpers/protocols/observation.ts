@@ -59,6 +59,21 @@ export class ObservationBuilder {
   }
 }
 
+/**
+ * What every protocol's wire sink starts from: the builder it fills, whether the byte-pattern fast path is
+ * on, and the one way a splitter's malformed stream is reported.
+ */
+export abstract class ObservingSink {
+  constructor(
+    protected readonly obs: ObservationBuilder,
+    protected readonly fast: boolean,
+  ) {}
+
+  malformed(reason: string): void {
+    this.obs.fail('protocol_error', reason)
+  }
+}
+
 /** A parsed JSON object, or undefined for anything else. */
 export type Json = Record<string, unknown>
 

@@ -3,7 +3,7 @@
 // The final `done:true` object carries the server's counts and durations (nanoseconds).
 import type { GenerateRequest } from '../types.ts'
 import { NdjsonSplitter, type LineSink } from './ndjson.ts'
-import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
+import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, ObservingSink, setIf, str } from './observation.ts'
 import { chatMessages, type ProtocolDef, promptText } from './protocol.ts'
 import { Finder, objectShaped, QUOTE } from './scan.ts'
 
@@ -47,7 +47,7 @@ function ms(ns: number | undefined): number | undefined {
   return ns === undefined ? undefined : ns / 1e6
 }
 
-class OllamaSink implements LineSink {
+class OllamaSink extends ObservingSink implements LineSink {
   private readonly out: Finder
   private readonly thinking = new Finder('"thinking":"')
   private readonly notDone = new Finder('"done":false')
@@ -55,9 +55,10 @@ class OllamaSink implements LineSink {
 
   constructor(
     private readonly flavor: Flavor,
-    private readonly obs: ObservationBuilder,
-    private readonly fast: boolean,
+    obs: ObservationBuilder,
+    fast: boolean,
   ) {
+    super(obs, fast)
     this.out = new Finder(flavor === 'chat' ? '"content":"' : '"response":"')
   }
 
@@ -65,10 +66,6 @@ class OllamaSink implements LineSink {
     if (this.obs.stopped) return
     if (this.fast && objectShaped(buf, s, e) && this.tokenLine(buf, s, e, t)) return
     this.parsed(buf, s, e, t)
-  }
-
-  malformed(reason: string): void {
-    this.obs.fail('protocol_error', reason)
   }
 
   private tokenLine(buf: Buffer, s: number, e: number, t: number): boolean {

@@ -3,7 +3,7 @@
 // `usage` chunk (asked for with stream_options.include_usage); llama-server adds `timings`.
 import type { GenerateRequest } from '../types.ts'
 import { llamaServerTimings } from './llamacpp.ts'
-import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
+import { asObject, errorText, type Json, num, objectOrFail, type ObservationBuilder, ObservingSink, setIf, str } from './observation.ts'
 import { chatMessages, type ProtocolDef, promptText, withExtras } from './protocol.ts'
 import { excerpt, Finder, isDone, objectShaped, QUOTE, Template } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
@@ -22,7 +22,7 @@ function body(flavor: Flavor, req: GenerateRequest): Record<string, unknown> {
   return withExtras(b, req)
 }
 
-class OpenAiSink implements SseSink {
+class OpenAiSink extends ObservingSink implements SseSink {
   private readonly out: Finder
   private readonly reasoning: Finder[]
   // Keys that make an event more than a plain token: handled by JSON.parse.
@@ -38,9 +38,10 @@ class OpenAiSink implements SseSink {
 
   constructor(
     private readonly flavor: Flavor,
-    private readonly obs: ObservationBuilder,
-    private readonly fast: boolean,
+    obs: ObservationBuilder,
+    fast: boolean,
   ) {
+    super(obs, fast)
     this.out = new Finder(flavor === 'chat' ? '"content":"' : '"text":"')
     this.reasoning = flavor === 'chat' ? [new Finder('"reasoning_content":"'), new Finder('"reasoning":"')] : []
   }
@@ -52,10 +53,6 @@ class OpenAiSink implements SseSink {
     if (name === 'error') return o.fail('protocol_error', `the server sent an error event: ${excerpt(buf, s, e)}`)
     if (this.fast && objectShaped(buf, s, e) && this.tokenEvent(buf, s, e, t)) return
     this.parsed(buf, s, e, t)
-  }
-
-  malformed(reason: string): void {
-    this.obs.fail('protocol_error', reason)
   }
 
   /** Fast path: true when the event was a plain token event and has been recorded. */

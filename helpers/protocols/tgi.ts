@@ -2,7 +2,7 @@
 // so counts are explicit; the last event has `generated_text` and, with parameters.details, `details`
 // (generated_tokens, finish_reason). Errors arrive as `{"error": …, "error_type": …}` events.
 import type { GenerateRequest } from '../types.ts'
-import { asObject, errorText, num, objectOrFail, type ObservationBuilder, setIf, str } from './observation.ts'
+import { asObject, errorText, num, objectOrFail, type ObservationBuilder, ObservingSink, setIf, str } from './observation.ts'
 import { type ProtocolDef, promptText } from './protocol.ts'
 import { excerpt, Finder, objectShaped } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
@@ -21,15 +21,13 @@ function body(req: GenerateRequest): Record<string, unknown> {
   return { inputs: promptText(req.prompt), parameters, stream: true }
 }
 
-class TgiSink implements SseSink {
+class TgiSink extends ObservingSink implements SseSink {
   private readonly token = new Finder('"token":{')
   private readonly notFinal = new Finder('"generated_text":null')
   private readonly error = new Finder('"error":')
 
-  constructor(
-    private readonly obs: ObservationBuilder,
-    private readonly fast: boolean,
-  ) {
+  constructor(obs: ObservationBuilder, fast: boolean) {
+    super(obs, fast)
     obs.tokensExplicit = true
   }
 
@@ -48,10 +46,6 @@ class TgiSink implements SseSink {
       return
     }
     this.parsed(buf, s, e, t)
-  }
-
-  malformed(reason: string): void {
-    this.obs.fail('protocol_error', reason)
   }
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {

@@ -3,7 +3,7 @@
 // backend). There is no end marker and no usage: the stream is complete when the body ends cleanly, and
 // token counts are the client's unless the model also returns a count output.
 import type { GenerateRequest } from '../types.ts'
-import { errorText, num, objectOrFail, type ObservationBuilder, str } from './observation.ts'
+import { errorText, num, objectOrFail, ObservingSink, str } from './observation.ts'
 import { type ProtocolDef, promptText, withExtras } from './protocol.ts'
 import { excerpt, Finder, objectShaped, QUOTE } from './scan.ts'
 import { SseSplitter, type SseSink } from './sse.ts'
@@ -26,14 +26,9 @@ function body(req: GenerateRequest): Record<string, unknown> {
   return withExtras(b, req)
 }
 
-class TritonSink implements SseSink {
+class TritonSink extends ObservingSink implements SseSink {
   private readonly out = new Finder('"text_output":"')
   private readonly error = new Finder('"error":')
-
-  constructor(
-    private readonly obs: ObservationBuilder,
-    private readonly fast: boolean,
-  ) {}
 
   event(buf: Buffer, s: number, e: number, t: number, name: string | undefined): void {
     const o = this.obs
@@ -47,10 +42,6 @@ class TritonSink implements SseSink {
       }
     }
     this.parsed(buf, s, e, t)
-  }
-
-  malformed(reason: string): void {
-    this.obs.fail('protocol_error', reason)
   }
 
   private parsed(buf: Buffer, s: number, e: number, t: number): void {
