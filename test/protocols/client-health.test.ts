@@ -45,10 +45,15 @@ describe('clientBoundVerdict', () => {
     expect(noE2e.reason).toContain('event-loop delay p99 40.00 ms > 30.00 ms (10% of TTFT p50)')
   })
 
-  it('dispatch lag above 10% of the TTFT p50 makes the run client-bound; TTFT stands in when there is no ITL', () => {
+  it('dispatch lag above 10% of the E2E p50 (TTFT p50 without E2E) makes the run client-bound', () => {
     const v = clientBoundVerdict({ loopDelayP99Ms: 0.5, dispatchLagP99Ms: 30, ttftP50Ms: 200, itlP50Ms: null })
     expect(v.clientBound).toBe(true)
     expect(v.reason).toContain('dispatch lag p99 30.00 ms > 20.00 ms (10% of TTFT p50)')
     expect(v.reason).not.toContain('event-loop')
+    // 2 ms late on requests that live 270 ms does not change the load the server saw
+    expect(clientBoundVerdict({ loopDelayP99Ms: 0.5, dispatchLagP99Ms: 2, ttftP50Ms: 16, itlP50Ms: 6, e2eP50Ms: 270 }).clientBound).toBe(false)
+    expect(clientBoundVerdict({ loopDelayP99Ms: 0.5, dispatchLagP99Ms: 40, ttftP50Ms: 16, itlP50Ms: 6, e2eP50Ms: 270 }).reason).toContain(
+      'dispatch lag p99 40.00 ms > 27.00 ms (10% of E2E p50)',
+    )
   })
 })
