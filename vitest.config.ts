@@ -18,6 +18,8 @@ if (benchMode) {
 export default defineConfig({
   test: {
     pool: 'forks',
+    // a benchmark runs once and exits (a watch loop would re-run GPU benchmarks on every file save)
+    watch: benchMode ? false : undefined,
     fileParallelism: benchMode ? false : undefined,
     maxWorkers: benchMode ? 1 : undefined,
     benchmark: {

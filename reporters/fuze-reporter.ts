@@ -107,7 +107,8 @@ export class FuzeReporter implements Reporter {
         this.failures.push(`finishing the run failed: ${(e as Error).message}`)
       }
     }
-    this.print(`\nresults: ${relative(process.cwd(), this.dir) || this.dir}/ (bench.csv, summary.json, requests.jsonl, logs/)`)
+    const rel = relative(process.cwd(), this.dir)
+    this.print(`\nresults: ${rel && !rel.startsWith('..') ? rel : this.dir}/ (bench.csv, summary.json, requests.jsonl, logs/)`)
     if (this.failures.length > 0 || this.writeErrors.length > 0) {
       for (const f of this.failures) this.print(`FAIL ${f}`)
       process.exitCode = 1
