@@ -34,21 +34,22 @@ function level(opts: Parameters<typeof planLevels>[0]) {
 
 describe('closed loop on the simulator', () => {
   it('request, output and total token throughput match c / E2E of the model within 2%', async () => {
-    const opts = { concurrency: 4, requests: 12, warmup: 4, input: { mean: 40, std: 0 }, numPredict: 12 }
+    // 24 output tokens: E2E ≈ 1.7 s, so the few ms of HTTP and scheduling per request stay well inside 2%
+    const opts = { concurrency: 4, requests: 12, warmup: 4, input: { mean: 40, std: 0 }, numPredict: 24 }
     const meta = await runLoadCase(s.server, opts, level(opts), ident('c4'))
     const load = meta.summary.load!
     expect(load.prompts).toMatchObject({ source: 'synthetic', lengthSource: 'tokenizer', outputForced: true, forcedBy: 'ignore_eos+min_tokens' })
     expect(load.prompts.inputTokens).toMatchObject({ min: 40, max: 40 })
     expect(meta.summary.counts).toMatchObject({ requests: 12, ok: 12, failed: 0 })
     expect(load.maxInFlight).toBe(4)
-    const e2e = e2eOf(40, 12)
+    const e2e = e2eOf(40, 24)
     const st = load.steadyState!
     within(st.requestThroughput, (4 * 1000) / e2e, 2)
-    within(st.outputTokenThroughput, (4 * 12 * 1000) / e2e, 2)
-    within(st.totalTokenThroughput, (4 * 52 * 1000) / e2e, 2)
+    within(st.outputTokenThroughput, (4 * 24 * 1000) / e2e, 2)
+    within(st.totalTokenThroughput, (4 * 64 * 1000) / e2e, 2)
     within(meta.summary.ttftMs.p50!, MODEL.ttftMs + MODEL.perPromptTokenMs * 40, 2)
     within(meta.summary.e2eMs.p50!, e2e, 2)
-    console.log(`sim closed c=4: req/s ${st.requestThroughput.toFixed(3)} vs model ${(4000 / e2e).toFixed(3)}; out tok/s ${st.outputTokenThroughput.toFixed(2)} vs ${(48000 / e2e).toFixed(2)}`)
+    console.log(`sim closed c=4: req/s ${st.requestThroughput.toFixed(3)} vs model ${(4000 / e2e).toFixed(3)}; out tok/s ${st.outputTokenThroughput.toFixed(2)} vs ${(96000 / e2e).toFixed(2)}`)
   })
 
   it('goodput counts exactly the requests that meet the TTFT objective (ShareGPT prompts of two lengths)', async () => {
