@@ -1,10 +1,11 @@
 // Files of one run folder written by the main process as the run goes: bench.csv rows, summary.json, env.json.
 // Every rewrite is temp-file + rename so a crash never leaves a half-written file.
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import type { CaseMeta, CaseSummary, RowContext } from '../helpers/types.ts'
 import { CSV16_HEADER_LINE, csv16Fields, csvLine } from './csv16.ts'
+import { writeFileAtomic } from './safe-write.ts'
 
 export interface SummaryCase {
   fullName: string
@@ -40,19 +41,6 @@ function wrap<T>(path: string, fn: () => T): T {
   }
 }
 
-export function writeAtomic(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`
-  wrap(path, () => {
-    try {
-      writeFileSync(tmp, content)
-      renameSync(tmp, path)
-    } catch (e) {
-      // a failed rename must not leave the temp file beside the real one
-      rmSync(tmp, { force: true })
-      throw e
-    }
-  })
-}
 
 export function appendCsv16Row(runDir: string, meta: CaseMeta): void {
   const path = join(runDir, 'bench.csv')
@@ -75,5 +63,5 @@ export function newRunSummary(runId: string, startedAt: string): RunSummary {
 
 export function writeSummaryJson(runDir: string, summary: RunSummary): void {
   mkdirSync(runDir, { recursive: true })
-  writeAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
+  writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
 }

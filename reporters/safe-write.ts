@@ -1,8 +1,8 @@
 // Writes that never leave a half-written file behind (temp file + rename in the same folder) and a
 // cross-process lock for read-modify-write of shared files such as results/benchmarks.csv.
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
+import { acquireLock, type FileLock } from '../fixtures/lock.ts'
 
 export class ReportWriteError extends Error {
   constructor(
@@ -37,62 +37,23 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-function holderAlive(lockPath: string): boolean {
-  try {
-    const pid = Number(readFileSync(lockPath, 'utf8').split('\n')[0])
-    if (!Number.isInteger(pid) || pid <= 0) return statSync(lockPath).mtimeMs > Date.now() - 30_000
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /**
- * Run `fn` while holding `<target>.lock` (O_EXCL create). A lock whose holder process is gone is
- * taken over, so a crashed run never blocks the next one. Gives up after `timeoutMs`.
+ * Run `fn` while holding `<target>.lock` (the same cross-process lock as the build and model caches:
+ * fixtures/lock.ts). A lock whose holder process is gone is taken over, so a crashed run never blocks the next one.
  */
 export async function withFileLock<T>(target: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
   const lockPath = `${target}.lock`
-  const deadline = Date.now() + timeoutMs
+  let lock: FileLock
   try {
-    mkdirSync(dirname(target), { recursive: true })
+    lock = await acquireLock(lockPath, { timeoutMs, pollMs: 20 })
   } catch (err) {
-    throw new ReportWriteError(dirname(target), err)
-  }
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(lockPath, 'wx')
-      writeFileSync(fd, `${process.pid}\n${new Date().toISOString()}\n`)
-      closeSync(fd)
-      break
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'EEXIST') throw new ReportWriteError(lockPath, err)
-      if (!holderAlive(lockPath)) {
-        try {
-          unlinkSync(lockPath)
-        } catch {
-          // another waiter removed it first
-        }
-        continue
-      }
-      if (Date.now() > deadline)
-        throw new Error(
-          `${lockPath} is held by another fuze-bench process (pid ${readFileSync(lockPath, 'utf8').split('\n')[0]}) for more than ${timeoutMs / 1000} s. ` +
-            `If no fuze-bench run or collect is running, delete that file and run \`npx fuze-bench collect\`.`,
-        )
-      await delay(Math.min(5 + attempt * 5, 100))
-    }
+    // cannot create the lock file at all (read-only folder…): say which file, and that nothing was touched
+    if ((err as NodeJS.ErrnoException).code) throw new ReportWriteError(lockPath, err)
+    throw new Error(`${(err as Error).message} If no fuze-bench run or collect is running, delete it and run \`npx fuze-bench collect\`.`)
   }
   try {
     return await fn()
   } finally {
-    try {
-      unlinkSync(lockPath)
-    } catch {
-      // lock already gone (folder removed): nothing to release
-    }
+    await lock.release()
   }
 }

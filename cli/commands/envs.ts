@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path'
 import { getKnobs, parseEnvText } from '../../env/index.ts'
 import { compileRegex, parseCommandArgs, UsageError, withUsage } from '../lib/args.ts'
-import { isBakedVariant, listModels, ollamaBase } from '../lib/ollama-api.ts'
+import { isBakedVariant, listTags, ollamaBase } from '../../fixtures/stacks/ollama-models.ts'
 import { ENV_ROOT, TEMPLATES_DIR } from '../lib/paths.ts'
 
 export const help = `Generate per-model env files from the tier templates, or promote preprod files to prod.
@@ -40,7 +40,7 @@ async function generate(v: { mode?: string; include?: string; host?: string; ove
   const include = compileRegex('envs', '--include', v.include)
   const knobs = getKnobs()
   const base = ollamaBase(v.host ?? knobs.OLLAMA_URL ?? `127.0.0.1:${knobs.PERSISTENT_PORT}`)
-  const tags = (await listModels(base, knobs.TIMEOUT_TAGS * 1000)).map((m) => m.name)
+  const tags = await listTags(base, knobs.TIMEOUT_TAGS * 1000)
   const models = tags.filter((t) => !isBakedVariant(t, knobs.ALIAS_PREFIX) && (!include || include.test(t)))
   console.log(`${base}: ${tags.length} models, ${models.length} selected`)
   for (const m of modes) {

@@ -7,7 +7,7 @@ import { execa } from 'execa'
 import { getKnobs, KnobError, type Knobs } from '../../env/index.ts'
 import { parseCommandArgs, withUsage } from '../lib/args.ts'
 import { formatTable } from '../lib/table.ts'
-import { which } from '../lib/which.ts'
+import { which } from '../../fixtures/which.ts'
 
 export const help = `Check this machine: OS, CPU, GPUs, CUDA, stack binaries, ports, model folders, knobs.
 

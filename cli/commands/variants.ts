@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs'
 import { getKnobs } from '../../env/index.ts'
 import { compileRegex, parseCommandArgs, UsageError, withUsage } from '../lib/args.ts'
-import { deleteModel, isBakedVariant, listModels, ollamaBase } from '../lib/ollama-api.ts'
+import { OllamaApi } from '../../helpers/protocols/ollama-api.ts'
+import { isBakedVariant, listTags, ollamaBase } from '../../fixtures/stacks/ollama-models.ts'
 
 export const help = `Delete baked Ollama variants (tags created by FAST_MODE=0 sweeps).
 
@@ -37,7 +38,7 @@ export async function cleanupVariants(opts: CleanupOptions, log: (line: string) 
   const knobs = getKnobs()
   const base = ollamaBase(opts.host ?? knobs.OLLAMA_URL ?? `127.0.0.1:${knobs.PERSISTENT_PORT}`)
   const timeoutMs = knobs.TIMEOUT_TAGS * 1000
-  const names = (await listModels(base, timeoutMs)).map((m) => m.name)
+  const names = await listTags(base, timeoutMs)
   const created = opts.fromCreated && new Set(opts.fromCreated.flatMap((n) => [n, n.replace(/:latest$/, ''), `${n}:latest`]))
   const selected = names.filter((n) => {
     if (created && !created.has(n)) return false
@@ -49,14 +50,23 @@ export async function cleanupVariants(opts: CleanupOptions, log: (line: string) 
   log(`${base}: ${names.length} tags, ${targets.length} variant(s) selected${opts.yes ? '' : ' (dry run: add --yes to delete)'}`)
   for (const n of refused) log(`  refused  ${n}  (not a baked variant name; add --force to delete it)`)
   let failed = 0
-  for (const n of targets) {
-    if (!opts.yes) {
-      log(`  would delete  ${n}`)
-      continue
+  const api = new OllamaApi(base, { timeoutMs })
+  try {
+    for (const n of targets) {
+      if (!opts.yes) {
+        log(`  would delete  ${n}`)
+        continue
+      }
+      try {
+        await api.delete(n)
+        log(`  deleted  ${n}`)
+      } catch (err) {
+        failed++
+        log(`  FAILED   ${n}  (${(err as Error).message})`)
+      }
     }
-    const why = await deleteModel(base, n, timeoutMs)
-    if (why) failed++
-    log(why ? `  FAILED   ${n}  (${why})` : `  deleted  ${n}`)
+  } finally {
+    await api.close()
   }
   return failed ? 1 : 0
 }

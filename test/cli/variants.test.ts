@@ -45,7 +45,7 @@ describe('fuze-bench variants cleanup', () => {
     ollama.failDelete.add(V2)
     const r = await cli(['variants', 'cleanup', '--host', ollama.url, '--from-created', list, '--yes'])
     expect(r.code).toBe(1)
-    expect(r.stdout).toContain(`  FAILED   ${V2}  (HTTP 500: {"error":"cannot delete ${V2}"})`)
+    expect(r.stdout).toContain(`  FAILED   ${V2}  (DELETE ${ollama.url}/api/delete answered HTTP 500: cannot delete ${V2})`)
   })
 
   it('uses OLLAMA_URL, and says how to fix an unreachable Ollama', async () => {
@@ -56,7 +56,7 @@ describe('fuze-bench variants cleanup', () => {
     ollama = await fakeOllama([])
     const r = await cli(['variants', 'cleanup', '--host', url])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(new RegExp(`^fuze-bench variants: cannot reach Ollama at ${url}/api/tags \\(.+\\); start it or point OLLAMA_URL / --host at a running one`))
+    expect(r.stderr).toMatch(new RegExp(`^fuze-bench variants: cannot use Ollama at ${url}: GET ${url}/api/tags failed: .+ Start it or point OLLAMA_URL / --host at a running one\\.`))
   })
 
   it('rejects bad usage with exit 2', async () => {
