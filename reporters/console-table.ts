@@ -7,12 +7,16 @@ function ms(d: Dist, k: 'p50' | 'p99'): string {
   return v === null ? '-' : v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0)
 }
 
-export function formatTable(headers: string[], rows: string[][], rightAlign: (i: number) => boolean = (i) => i > 0): string {
+/** Aligned plain-text table (header, dashes, rows); the one table layout of every console output. */
+export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, rightAlign: (i: number) => boolean = (i) => i > 0): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     cells.map((c, i) => (rightAlign(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd()
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
+
+/** Every column left-aligned (command listings). */
+export const leftTable = (headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string => formatTable(headers, rows, () => false)
 
 export function caseTable(cases: SummaryCase[]): string {
   const headers = ['case', 'tok/s', 'src', 'TTFT p50', 'TTFT p99', 'ITL p50', 'TPOT p50', 'E2E p50', 'ok/n', 'out tok']

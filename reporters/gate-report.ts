@@ -1,4 +1,5 @@
 // Human-readable forms of a GateResult: console text, markdown (GitHub step summary), one-line reasons.
+import { formatTable } from './console-table.ts'
 import type { GateResult, GateRow } from './gate.ts'
 
 export function fmtNum(v: number | null): string {
@@ -29,10 +30,7 @@ function tableRows(rows: readonly GateRow[]): string[][] {
 }
 
 function textTable(rows: readonly GateRow[]): string[] {
-  const body = tableRows(rows)
-  const w = HEAD.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
-  const line = (v: readonly string[]) => v.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd()
-  return [line(HEAD), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line)]
+  return formatTable(HEAD, tableRows(rows), (i) => i >= 2 && i <= 5).split('\n')
 }
 
 /** Every reason the run fails, one line each (FinalizeResult.reasons). */

@@ -1,4 +1,5 @@
 // Per-case metric table of one run (for `fuze-bench analyze`): what a person checks first after a run.
+import { formatTable } from './console-table.ts'
 import { aliasOf } from '../env/alias.ts'
 import type { RunData } from './run-data.ts'
 
@@ -19,7 +20,5 @@ export function renderRunTable(run: RunData): string {
       `${s.counts.ok}/${s.counts.requests}`,
     ]
   })
-  const w = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
-  const line = (v: readonly string[]) => v.map((c, i) => (i >= 4 ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd()
-  return [`== Run ${run.runId} (${run.summary?.host ?? '?'}) ==`, line(HEAD), w.map((x) => '-'.repeat(x)).join('  '), ...rows.map(line)].join('\n')
+  return [`== Run ${run.runId} (${run.summary?.host ?? '?'}) ==`, formatTable(HEAD, rows, (i) => i >= 4)].join('\n')
 }

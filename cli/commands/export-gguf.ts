@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync'
 import { aliasKey, aliasOf, getKnobs } from '../../env/index.ts'
 import { compileRegex, parseCommandArgs, UsageError, withUsage } from '../lib/args.ts'
 import { ENV_ROOT, fileStamp } from '../lib/paths.ts'
-import { formatTable } from '../lib/table.ts'
+import { leftTable } from '../../reporters/console-table.ts'
 
 export const help = `Export the GGUF files of an Ollama store for llama.cpp.
 
@@ -160,7 +160,7 @@ export async function run(args: string[]): Promise<number> {
       row.status = place(blob, row.gguf_path, v.copy, dryRun)
       updates[aliasKey(alias)] = row.gguf_path
     }
-    console.log(formatTable(['model_tag', 'status', 'gguf_path'], rows.map((r) => [r.model_tag, r.status, r.gguf_path])))
+    console.log(leftTable(['model_tag', 'status', 'gguf_path'], rows.map((r) => [r.model_tag, r.status, r.gguf_path])))
     if (dryRun) {
       console.log(`dry run: nothing written (${Object.keys(updates).length} LLAMACPP_PATH lines would be merged into ${envOut})`)
       return 0

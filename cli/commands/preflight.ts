@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { execa } from 'execa'
 import { getKnobs, KnobError, type Knobs } from '../../env/index.ts'
 import { parseCommandArgs, withUsage } from '../lib/args.ts'
-import { formatTable } from '../lib/table.ts'
+import { leftTable } from '../../reporters/console-table.ts'
 import { which } from '../../fixtures/which.ts'
 
 export const help = `Check this machine: OS, CPU, GPUs, CUDA, stack binaries, ports, model folders, knobs.
@@ -136,7 +136,7 @@ export async function run(args: string[]): Promise<number> {
         rows.push(['results', 'error', `${knobs.LOG_DIR} not writable (${(err as Error).message}); set LOG_DIR`])
       }
     }
-    console.log(formatTable(['check', 'status', 'detail'], rows))
+    console.log(leftTable(['check', 'status', 'detail'], rows))
     const errors = rows.filter((r) => r[1] === 'error').length
     console.log(`\n${errors} error(s), ${rows.filter((r) => r[1] === 'warn').length} warning(s)${errors && !values.strict ? ' (exit 0; --strict makes errors fail)' : ''}`)
     return values.strict && errors ? 1 : 0
