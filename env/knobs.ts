@@ -62,7 +62,8 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_SLO_TTFT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TTFT exceeds this (ms).'),
   knob('BENCH_SLO_TPOT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TPOT exceeds this (ms).'),
   knob('BENCH_SLO_E2E_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 end-to-end latency exceeds this (ms).'),
-  knob('BENCH_BASELINE', undefined, text(), 'output', 'summary.json of an earlier run to compare against (regression gate).'),
+  knob('BENCH_BASELINE', undefined, text(), 'output', 'Regression gate baseline: a baseline file (fuze-bench baseline save), a run folder, its summary.json, or a results folder (its newest runs per case).'),
+  knob('BENCH_BASELINE_RUNS', '3', int(1, 50), 'output', 'Runs per case taken when BENCH_BASELINE is a results folder (their spread is the measured run-to-run noise).'),
   knob('BENCH_JUNIT', undefined, text(), 'output', 'Write a JUnit XML report of the gate to this path.'),
   // Regression gate thresholds (reporters/gate.ts reads them; defaults must match its DEFAULT_THRESHOLDS).
   knob('BENCH_GATE_TOKPS_DROP_PCT', '10', num(0), 'output', 'Gate: fail when median tok/s drops more than this % below the baseline.'),
@@ -73,7 +74,9 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_GATE_E2E_P50_RISE_PCT', '10', num(0), 'output', 'Gate: fail when end-to-end p50 rises more than this % over the baseline.'),
   knob('BENCH_GATE_E2E_P99_RISE_PCT', '25', num(0), 'output', 'Gate: fail when end-to-end p99 rises more than this % over the baseline.'),
   knob('BENCH_GATE_ERROR_RATE_MAX_PCT', '0', num(0, 100), 'output', 'Gate: fail a case whose failed-request share is above this %.'),
-  knob('BENCH_GATE_ALPHA', '0.05', num(0, 1, true), 'output', 'Gate: significance level of the regression test.'),
+  knob('BENCH_GATE_ALPHA', '0.05', num(0, 1, true), 'output', 'Gate: family-wise significance level over all regression tests of a run (Holm).'),
+  knob('BENCH_GATE_NOISE_FLOOR_MS', '1', num(0), 'output', "Gate: a time metric changing less than this (ms, or the client's event-loop delay p99 if larger) never regresses."),
+  knob('BENCH_GATE_RUN_NOISE_PCT', '4', num(0), 'output', 'Gate: run-to-run noise (% per run, 1 sd; p99 twice) assumed until baseline runs measure it; counts as 4 runs of evidence.'),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
@@ -160,6 +163,7 @@ export interface Knobs {
   BENCH_SLO_TPOT_MS?: number
   BENCH_SLO_E2E_MS?: number
   BENCH_BASELINE?: string
+  BENCH_BASELINE_RUNS: number
   BENCH_JUNIT?: string
   BENCH_ALLOW_CLIENT_BOUND: boolean
   BENCH_GATE_TOKPS_DROP_PCT: number
@@ -171,6 +175,8 @@ export interface Knobs {
   BENCH_GATE_E2E_P99_RISE_PCT: number
   BENCH_GATE_ERROR_RATE_MAX_PCT: number
   BENCH_GATE_ALPHA: number
+  BENCH_GATE_NOISE_FLOOR_MS: number
+  BENCH_GATE_RUN_NOISE_PCT: number
   BENCH_UPDATE_BASELINE: boolean
   BENCH_ENV_FILE?: string[]
   CUDA_VISIBLE_DEVICES?: string

@@ -3,6 +3,7 @@
 import { EnvFileError, parseEnvFile } from './env-file.ts'
 import { KNOB_DEFS, type KnobDef, type Knobs } from './knobs.ts'
 import { isSecretName, redact, REDACTED } from './redact.ts'
+import { FuzeError } from '../helpers/errors.ts'
 
 export interface KnobIssue {
   key: string
@@ -16,7 +17,7 @@ export interface KnobIssue {
 /** Env var through which `fuze-bench bench` hands its flags (--gpu, --debug) to vitest workers, keeping flags > files. */
 export const FLAGS_ENV = 'FUZE_KNOB_FLAGS'
 
-export class KnobError extends Error {
+export class KnobError extends FuzeError {
   constructor(readonly issues: KnobIssue[]) {
     super(formatIssues(issues))
     this.name = 'KnobError'

@@ -7,6 +7,7 @@ import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
+import { failure } from './failure.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
 import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
 import { runLoadCase } from './load/run-load.ts'
@@ -118,7 +119,7 @@ function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): vo
         const s = meta.summary
         s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms: 0 }
         const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: 0, ttftP50Ms: s.ttftMs.p50, itlP50Ms: s.itlMs.p50, e2eP50Ms: s.e2eMs.p50 })
-        if (verdict.clientBound && verdict.reason) s.failures.push(verdict.reason)
+        if (verdict.clientBound && verdict.reason) s.failures.push(failure('client_bound', verdict.reason))
         task.meta.fuze = meta
         active = undefined
         started = false

@@ -10,6 +10,7 @@ import { bench, type RunnerTestCase as Test } from 'vitest'
 import { aliasOf, getKnobs, type Knobs } from '../env/index.ts'
 import type { ServerHandle, ServerRef } from '../fixtures/server.ts'
 import { caseMeta, runCase, type CaseIdent, type CaseOptions } from './case-run.ts'
+import { failure } from './failure.ts'
 import { fullNameOf, lastTask } from './llm-bench.ts'
 import { OllamaApi } from './protocols/ollama-api.ts'
 import { ensureRunDir } from './run-dir.ts'
@@ -38,7 +39,7 @@ interface Ctx {
 function asCandidate(meta: CaseMeta, note?: string): CaseMeta {
   const s = meta.summary
   if (s.failures.length === 0 && !note) return meta
-  const why = [note, ...s.failures].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
+  const why = [note, ...s.failures.map((f) => f.message)].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
   return { ...meta, summary: { ...s, failures: [], warnings: [...s.warnings, ...why] } }
 }
 
@@ -224,7 +225,7 @@ export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {
         const last = c.metas.at(-1)
         if (!last) throw e
         // keep what was measured, and fail the run with the reason
-        c.metas[c.metas.length - 1] = { ...last, summary: { ...last.summary, failures: [...last.summary.failures, msg] } }
+        c.metas[c.metas.length - 1] = { ...last, summary: { ...last.summary, failures: [...last.summary.failures, failure('sweep_failed', msg)] } }
       } finally {
         t.meta.fuzeVariants = c.metas
       }

@@ -1,5 +1,6 @@
 // Shared shapes that flow spec → protocol client → metrics → reporters.
 // Kept in one file so every module (and every stack) agrees on them.
+import type { Failure } from './failure.ts'
 
 /** How one request ended. Everything but 'ok' is counted apart and never averaged into latency. */
 export type Outcome =
@@ -152,7 +153,7 @@ export interface CaseSummary {
   requestThroughput: number
   outputTokenThroughput: number
   /** Reasons this case must fail the run (zero samples, all failed, client-bound…). */
-  failures: string[]
+  failures: Failure[]
   warnings: string[]
   incomplete: boolean
   /** The client's own timing health during the measured phase (self-calibration). */

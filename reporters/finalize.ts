@@ -4,8 +4,10 @@
 import { existsSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { aggregateRun, identifyRun, mergeAggregate } from './aggregate.ts'
-import { baselineFromRun, readBaseline, writeBaseline, type Baseline } from './baseline.ts'
-import { renderGateConsole, renderGateMarkdown, gateReasons } from './gate-report.ts'
+import { failure, type Failure } from '../helpers/failure.ts'
+import { baselineFromRun, readBaselineSource, writeBaseline } from './baseline.ts'
+import type { LoadedBaseline } from './gate-model.ts'
+import { gateFailures, renderGateConsole, renderGateMarkdown } from './gate-report.ts'
 import { runGate, type GateResult } from './gate.ts'
 import { annotations, appendStepSummary, isGithubActions } from './github.ts'
 import { writeReport } from './html.ts'
@@ -18,8 +20,10 @@ import { writeSummaryCsv } from './summary-csv.ts'
 export interface FinalizeOptions {
   runDir: string
   resultsDir: string
-  /** Baseline file; default BENCH_BASELINE. */
+  /** Baseline file, run folder, summary.json or results folder; default BENCH_BASELINE. */
   baseline?: string
+  /** Newest runs per case when the baseline is a results folder; default BENCH_BASELINE_RUNS. */
+  baselineRuns?: number
   /** Rewrite the baseline with this run's numbers (regressions are reported, not failed). Default BENCH_UPDATE_BASELINE=1. */
   updateBaseline?: boolean
   /** Do not fail client-bound cases. Default BENCH_ALLOW_CLIENT_BOUND=1. */
@@ -33,7 +37,7 @@ export interface FinalizeOptions {
 
 export interface FinalizeResult {
   failed: boolean
-  reasons: string[]
+  failures: Failure[]
 }
 
 const flag = (v: string | undefined) => v === '1' || v === 'true'
@@ -42,12 +46,12 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult> {
   const print = opts.print ?? ((s: string) => console.log(s))
   const env = opts.env ?? process.env
-  const reasons: string[] = []
+  const failures: Failure[] = []
   const step = async (what: string, fn: () => unknown | Promise<unknown>) => {
     try {
       await fn()
     } catch (err) {
-      reasons.push(`${what}: ${message(err)}`)
+      failures.push(failure('output_error', `${what}: ${message(err)}`))
       print(`fuze-bench: ${what} failed: ${message(err)}`)
     }
   }
@@ -57,7 +61,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
     run = loadRun(opts.runDir)
   } catch (err) {
     print(`fuze-bench: ${message(err)}`)
-    return { failed: true, reasons: [message(err)] }
+    return { failed: true, failures: [failure('no_results', message(err))] }
   }
   for (const w of run.warnings) print(`fuze-bench: note: ${w}`)
   const summary = run.summary
@@ -72,12 +76,15 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
     print(renderConsole(sections.filter((s) => s.title === 'Global best per model' || s.title === 'Current run')))
   })
 
-  let baseline: (Baseline & { path: string }) | undefined
+  let baseline: LoadedBaseline | undefined
   const baselinePath = opts.baseline ?? (env.BENCH_BASELINE || undefined)
   const update = opts.updateBaseline ?? flag(env.BENCH_UPDATE_BASELINE)
   // when updating, a baseline that does not exist yet is simply created below
   if (baselinePath && !(update && !existsSync(resolve(baselinePath))))
-    await step('baseline', () => (baseline = readBaseline(resolve(baselinePath))))
+    await step('baseline', () => {
+      const historyRuns = opts.baselineRuns ?? (env.BENCH_BASELINE_RUNS ? Number(env.BENCH_BASELINE_RUNS) : undefined)
+      baseline = readBaselineSource(baselinePath, { excludeRunDir: run.dir, historyRuns })
+    })
 
   let gate: GateResult | null = null
   await step('gate', () => {
@@ -87,7 +94,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
   if (g) {
     print(renderGateConsole(g))
     // --update-baseline accepts the new numbers: regressions are shown above but no longer fail the run
-    reasons.push(...(update ? gateReasons({ ...g, regressions: [] }) : gateReasons(g)))
+    failures.push(...(update ? gateFailures({ ...g, regressions: [] }) : gateFailures(g)))
     await step('gate.json', () => writeFileAtomic(join(run.dir, 'gate.json'), `${JSON.stringify(g, null, 1)}\n`))
   }
   if (update) {
@@ -105,5 +112,5 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
     for (const line of annotations(g)) print(line)
     await step('GITHUB_STEP_SUMMARY', () => appendStepSummary(`${renderGateMarkdown(g)}\n${renderMarkdown(sections.filter((s) => s.title === 'Current run'))}`, env))
   }
-  return { failed: reasons.length > 0, reasons }
+  return { failed: failures.length > 0, failures }
 }

@@ -94,7 +94,7 @@ function reportGate(g: GateResult): ReportGate {
   return {
     passed: g.passed,
     baseline: g.baseline ? `${g.baseline.name} (run ${g.baseline.runId})` : null,
-    failures: g.failures.map((f) => ({ caseKey: shortKey(f.caseKey), reason: f.reason })),
+    failures: g.failures.map((f) => ({ caseKey: shortKey(f.caseKey), reason: f.message })),
     rows: [...g.regressions, ...g.improvements].map((r) => ({
       caseKey: shortKey(r.caseKey), metric: r.label, baseline: fmtNum(r.baseline), now: fmtNum(r.now), change: fmtChange(r.changePct),
       threshold: `${r.thresholdPct}%`, evidence: fmtEvidence(r), verdict: r.verdict,
@@ -130,7 +130,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
         outcome: r.outcome,
         ...(r.error ? { error: r.error.slice(0, 200) } : {}),
       })),
-      failures: c.summary.failures,
+      failures: c.summary.failures.map((f) => f.message),
       warnings: c.summary.warnings,
     }
   })

@@ -1,7 +1,7 @@
 // JUnit XML for CI systems that show test results (BENCH_JUNIT=path): one testcase per bench case,
 // a <failure> per health failure or regressed metric.
-import type { GateResult } from './gate.ts'
-import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
+import type { GateResult } from './gate-model.ts'
+import { regressionText } from './gate-report.ts'
 import type { RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
@@ -16,8 +16,8 @@ export function junitXml(run: RunData, g: GateResult): string {
   for (const key of keys) {
     const c = cases.find((x) => x.fullName === key)
     const msgs = [
-      ...g.failures.filter((f) => f.caseKey === key).map((f) => f.reason),
-      ...g.regressions.filter((r) => r.caseKey === key).map((r) => `${r.label} regressed ${fmtChange(r.changePct)}: baseline ${fmtNum(r.baseline)}, now ${fmtNum(r.now)} (threshold ${r.thresholdPct}%, ${fmtEvidence(r)})`),
+      ...g.failures.filter((f) => f.caseKey === key).map((f) => f.message),
+      ...g.regressions.filter((r) => r.caseKey === key).map(regressionText),
     ]
     const classname = c ? `${c.stack}.${c.model}` : 'fuze-bench'
     const time = c ? (c.summary.wallMs / 1000).toFixed(3) : '0'

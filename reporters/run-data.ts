@@ -4,7 +4,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { RequestRecord } from '../helpers/types.ts'
-import type { GateThresholds } from './gate.ts'
+import { asFailure } from '../helpers/failure.ts'
+import type { GateThresholds } from './gate-model.ts'
 import { readCsv16, type Csv16Row } from './fuze-csv.ts'
 import type { RunSummary, SummaryCase } from './run-folder.ts'
 
@@ -67,6 +68,8 @@ export function loadRun(dir: string): RunData {
         }
       })
   }
+  // summary.json files written before failures had codes hold plain strings
+  for (const c of summary?.cases ?? []) c.summary.failures = (c.summary.failures ?? []).map(asFailure)
   return { dir, runId: summary?.runId ?? basename(dir), summary, benchRows, requests, warnings }
 }
 

@@ -46,7 +46,7 @@ export function summaryCsv(sum: RunSummaryJson): string {
       output_tokens_server_total: String(s.outputTokensServerTotal), output_tokens_client_total: String(s.outputTokensClientTotal),
       token_count_mismatches: String(s.tokenCountMismatches), wall_ms: n(s.wallMs, 1), request_throughput: n(s.requestThroughput),
       output_token_throughput: n(s.outputTokenThroughput), incomplete: String(s.incomplete),
-      failures: s.failures.join(' | '), warnings: s.warnings.join(' | '),
+      failures: s.failures.map((f) => f.message).join(' | '), warnings: s.warnings.join(' | '),
     }
   })
   return toCsv(SUMMARY_COLUMNS, rows)

@@ -1,4 +1,5 @@
 // RequestRecords of one bench case → CaseSummary. Only measured ('run') requests with outcome 'ok' enter latency statistics.
+import { failure, type Failure } from '../failure.ts'
 import type { CaseSummary, Outcome, RequestRecord, SloSpec } from '../types.ts'
 import { dist, median } from './dist.ts'
 import { hasSlo } from './load.ts'
@@ -60,13 +61,13 @@ export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: Summ
   }
   for (const r of ok) outTotal += r.outputTokens
 
-  const failures: string[] = []
+  const failures: Failure[] = []
   const warnings: string[] = []
   if (measured.length === 0) {
-    failures.push(`no measured requests (0 samples): the bench function never completed a request; check the log above for the error`)
+    failures.push(failure('zero_samples', 'no measured requests (0 samples): the bench function never completed a request; check the log above for the error'))
   } else if (ok.length === 0) {
     const firstErr = measured.find((r) => r.error)?.error ?? 'no error text'
-    failures.push(`all ${measured.length} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${firstErr}`)
+    failures.push(failure('all_failed', `all ${measured.length} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${firstErr}`))
   } else if (ok.length < measured.length) {
     warnings.push(`${measured.length - ok.length} of ${measured.length} requests failed (${describeOutcomes(byOutcome)})`)
   }

@@ -1,5 +1,6 @@
 // The `load` and `goodput` parts of a CaseSummary: steady-state throughput, goodput, achieved rate, client
 // health and the spread across trials. summarizeCase calls this; it reads records, never the clock.
+import { failure, type Failure } from '../failure.ts'
 import type { CaseSummary, GoodputSummary, LoadSummary, RequestRecord, SloSpec, TrialStat, WindowThroughput } from '../types.ts'
 import { ci95 } from './ci.ts'
 import { clientBoundVerdict } from './client-health.ts'
@@ -35,7 +36,7 @@ export interface LoadInput {
 export interface LoadParts {
   load: LoadSummary
   goodput?: GoodputSummary
-  failures: string[]
+  failures: Failure[]
   warnings: string[]
 }
 
@@ -50,7 +51,7 @@ function trialWindow(t: TrialInput, promptTokens: LoadInput['promptTokens'], goo
 }
 
 export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec): LoadParts {
-  const failures: string[] = []
+  const failures: Failure[] = []
   const warnings: string[] = []
   const all = input.trials.flatMap((t) => t.records)
   const judged = hasSlo(slo)
@@ -91,10 +92,10 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
     maxMs: Math.max(0, ...input.trials.map((t) => t.loop.maxMs)),
   }
   const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: lagDist.p99 ?? 0, ttftP50Ms: base.ttftMs.p50, itlP50Ms: base.itlMs.p50, e2eP50Ms: base.e2eMs.p50 })
-  if (verdict.clientBound) failures.push(verdict.reason ?? 'client-bound: results not trustworthy')
+  if (verdict.clientBound) failures.push(failure('client_bound', verdict.reason ?? 'client-bound: results not trustworthy'))
 
   const aborted = input.trials.find((t) => t.aborted !== undefined)?.aborted
-  if (aborted !== undefined) failures.push(aborted)
+  if (aborted !== undefined) failures.push(failure('error_rate', aborted))
 
   const measured = all.length
   const failed = all.filter((r) => r.outcome !== 'ok').length

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { Pool, type Dispatcher } from 'undici'
 import type { Outcome, StreamObservation } from '../types.ts'
 import type { ObservationBuilder } from './observation.ts'
+import { FuzeError } from '../errors.ts'
 
 /** Byte consumer for one response body (an SSE or NDJSON splitter wired to a protocol handler). */
 export interface WireParser {
@@ -55,7 +56,7 @@ const CONNECT_CODES = new Set([
 ])
 
 /** Reason objects for aborts we start ourselves, so onResponseError can tell them from network errors. */
-class OwnAbort extends Error {
+class OwnAbort extends FuzeError {
   constructor(
     readonly outcome: Outcome,
     message: string,

@@ -1,0 +1,119 @@
+// The regression gate's data: thresholds, baselines (several runs per case), rows and the verdict.
+// A leaf of the reporters: the gate, baselines, run loading and every output import these types
+// from here, so none of them needs another's module (no import cycles).
+import type { Failure } from '../helpers/failure.ts'
+
+export interface GateThresholds {
+  tokpsDropPct: number
+  ttftP50RisePct: number
+  ttftP99RisePct: number
+  tpotP50RisePct: number
+  tpotP99RisePct: number
+  e2eP50RisePct: number
+  e2eP99RisePct: number
+  errorRateMaxPct: number
+  /** Family-wise significance level of the run's regression tests (Holm). */
+  alpha: number
+  /** Changes of time metrics smaller than this (ms) are never regressions (the client's loop-delay p99 raises it). */
+  noiseFloorMs: number
+  /** Assumed run-to-run noise (%, one standard deviation) of median metrics before baseline runs measure it; tails get twice. */
+  runNoisePct: number
+}
+
+export type MetricId = 'tokps' | 'ttft_p50' | 'ttft_p99' | 'tpot_p50' | 'tpot_p99' | 'e2e_p50' | 'e2e_p99'
+export type SampleId = 'tokps' | 'ttftMs' | 'tpotMs' | 'e2eMs'
+
+export const BASELINE_FORMAT = 'fuze-bench-baseline/2'
+export const BASELINE_FORMAT_V1 = 'fuze-bench-baseline/1'
+
+/** One run's numbers of one case, as a baseline keeps them. */
+export interface BaselineRun {
+  runId: string
+  values: Record<MetricId, number | null>
+  /** Per-trial values (BENCH_TRIALS > 1) of the metrics trials report: replicates within the run. */
+  trials?: Partial<Record<MetricId, number[]>>
+  counts: { requests: number; ok: number; failed: number }
+  /** The client's event-loop delay p99 in that run (ms): part of its time-metric noise floor. */
+  loopDelayP99Ms?: number
+}
+
+export interface BaselineCase {
+  /** The case's vitest full name; how a run's case finds its baseline. */
+  key: string
+  stack: string
+  model: string
+  variantLabel: string
+  modelTag: string
+  numGpu: string
+  gpuLabel: string
+  /** Oldest first. */
+  runs: BaselineRun[]
+}
+
+export interface Baseline {
+  format: typeof BASELINE_FORMAT
+  name: string
+  createdAt: string
+  host: string
+  /** Every run the baseline was made from, oldest first. */
+  runIds: string[]
+  cases: BaselineCase[]
+}
+
+/** A baseline as loaded: where it came from (file, run folder, summary.json or results history). */
+export type LoadedBaseline = Baseline & { path: string }
+
+export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'inconclusive'
+
+export interface GateRow {
+  caseKey: string
+  stack: string
+  model: string
+  metric: MetricId
+  label: string
+  /** Geometric mean over the baseline's runs (and trials). */
+  baseline: number | null
+  now: number | null
+  /** (now − baseline) / baseline in percent. */
+  changePct: number | null
+  thresholdPct: number
+  test: 'run-level t'
+  /** Baseline replicates (runs × trials) behind `baseline`. */
+  baselineRuns: number
+  /** One-sided p-value of the change in its direction, and after Holm's adjustment over the run's tests. */
+  pValue?: number
+  pAdjusted?: number
+  /** Run-to-run noise used (%, 1 sd) and the t distribution's degrees of freedom. */
+  noisePct?: number
+  df?: number
+  /** Absolute floor (ms) the change had to pass, for time metrics. */
+  floorMs?: number
+  verdict: Verdict
+  note?: string
+}
+
+export interface GateFailure extends Failure {
+  caseKey: string
+}
+
+export interface GateResult {
+  passed: boolean
+  runId: string
+  baseline: {
+    path: string
+    name: string
+    runId: string
+    runIds: string[]
+  } | null
+  thresholds: GateThresholds
+  failures: GateFailure[]
+  rows: GateRow[]
+  regressions: GateRow[]
+  improvements: GateRow[]
+  warnings: string[]
+}
+
+/** A case's full name without the spec file prefix: the file is in the name twice (`file > describe > case`). */
+export function shortKey(key: string): string {
+  return key.replace(/^\S+\.(?:bench|test|spec)\.[cm]?[jt]s > /, '')
+}
