@@ -10,7 +10,7 @@ import { makeRun, sweepRun } from './make-run.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fuze-agg-'))
 
-describe('aggregate rows (SPEC.md §3)', () => {
+describe('aggregate rows (docs/spec.md §3)', () => {
   it('baseline = best base-as-is row, optimal = best optimized row with tok/s > 0; no optimal → optimal = baseline', () => {
     const results = join(tmp(), 'results')
     const dir = makeRun(results, '20250102_030405-h1', [
