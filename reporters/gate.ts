@@ -4,18 +4,11 @@
 // A metric regresses only when its change passes the threshold AND the change is significant on the
 // per-request samples (see gate-stats.ts). Health failures (0 samples, all failed, client-bound,
 // error rate over the ceiling, interrupted run) fail with or without a baseline.
-import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateMetricId, type GateSampleId, type GateThresholdKey } from '../helpers/metrics/registry.ts'
-import type { Baseline, BaselineCase } from './baseline.ts'
-import { shortKey } from './gate-report.ts'
+import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateThresholdKey } from '../helpers/metrics/registry.ts'
+import { shortKey } from './case-key.ts'
+import type { Baseline, BaselineCase, GateThresholds, MetricId, SampleId } from './gate-types.ts'
 import { bootstrapChangeCi, mannWhitney, seedOf } from './gate-stats.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
-
-/** Per-metric thresholds (from the metric registry) plus the case-health ceiling and the tests' significance level. */
-export interface GateThresholds extends Record<GateThresholdKey, number> {
-  errorRateMaxPct: number
-  /** Significance level of the tests. */
-  alpha: number
-}
 
 export const DEFAULT_THRESHOLDS: GateThresholds = {
   ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.defaultPct])) as Record<GateThresholdKey, number>),
@@ -46,8 +39,6 @@ export function thresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): GateThr
   return t
 }
 
-export type MetricId = GateMetricId
-export type SampleId = GateSampleId
 type MetricDef = GateMetricDef
 
 /** Gated metrics (tok/s, TTFT p50/p99…): one entry per gated stat of a registry descriptor. */
