@@ -1,11 +1,11 @@
 // llmBench(): one bench case = warmup + measured requests through the server's protocol client, with exact
 // counts (BENCH_WARMUP / BENCH_REQUESTS) as tinybench iterations, and the case summary attached to
-// task.meta.fuze for the reporters (DESIGN.md "Verified vitest 4.1 bench mechanics").
+// task.meta.fuze for the reporters (docs/design.md "Verified vitest 4.1 bench mechanics").
 import { bench, TestRunner, type RunnerTestCase as Test } from 'vitest'
 import { getKnobs } from '../env/index.ts'
 import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
-import { flushInterruptedCase } from './interrupted.ts'
+import { flushInterruptedCase, type ActiveCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
 import { failure } from './failure.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
@@ -17,12 +17,6 @@ import type { RequestRecord } from './types.ts'
 export type LlmBenchOptions = CaseOptions & LoadOptions
 
 /** The case being measured now, so an interrupted worker can still flush what it has. */
-export interface ActiveCase {
-  ident: CaseIdent
-  records: RequestRecord[]
-  server: ServerRef
-  opts: CaseOptions
-}
 let active: ActiveCase | undefined
 
 export function activeCase(): ActiveCase | undefined {
@@ -39,7 +33,7 @@ export function fullNameOf(task: Test): string {
   return names.join(' > ')
 }
 
-/** The task vitest just registered (DESIGN.md: capture it right after bench()). */
+/** The task vitest just registered (docs/design.md: capture it right after bench()). */
 export function lastTask(): Test | undefined {
   return TestRunner.getCurrentSuite().tasks.at(-1) as Test | undefined
 }

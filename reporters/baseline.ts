@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { FuzeError } from '../helpers/errors.ts'
 import { caseMetrics } from './gate.ts'
-import { BASELINE_FORMAT, BASELINE_FORMAT_V1, type Baseline, type BaselineCase, type LoadedBaseline, type MetricId, type SampleId } from './gate-model.ts'
+import { BASELINE_FORMAT, BASELINE_FORMAT_V1, type Baseline, type BaselineCase, type LoadedBaseline, type MetricId, type SampleId } from './gate-types.ts'
 import { isRunDir, listRunDirs, loadRun, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 

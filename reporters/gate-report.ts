@@ -1,9 +1,8 @@
 // Human-readable forms of a GateResult: console text, markdown (GitHub step summary), one-line reasons.
 import { failure, type Failure } from '../helpers/failure.ts'
+import { shortKey } from './case-key.ts'
 import { formatTable } from './console-table.ts'
-import { shortKey, type GateResult, type GateRow } from './gate-model.ts'
-
-export { shortKey }
+import type { GateResult, GateRow } from './gate-types.ts'
 
 export function fmtNum(v: number | null): string {
   if (v === null) return '—'

@@ -1,34 +1,23 @@
-// The regression gate. Default thresholds live here and nowhere else; env vars override them for a
-// whole run, a spec's `gate` options override both for its cases (the specific beats the general).
+// The regression gate. Which metrics it judges, their default thresholds and whether a noise floor applies
+// come from the metric registry (helpers/metrics/registry.ts); env vars override thresholds for a whole
+// run, a spec's `gate` options override both for its cases (the specific beats the general).
 // A metric regresses only when its change passes the threshold AND an absolute noise floor (time
 // metrics) AND is significant against run-to-run noise after Holm's correction over every test of the
 // run (gate-evidence.ts). Health failures (0 samples, all failed, client-bound, error rate over the
 // ceiling, interrupted run) fail with or without a baseline.
-import { type Failure, failure } from '../helpers/failure.ts'
-import { bootstrapLogSe, holm, noiseEstimate, poolNoise, type RunLevelTest, runLevelTest } from './gate-evidence.ts'
-import type { BaselineCase, GateFailure, GateResult, GateRow, GateThresholds, LoadedBaseline, MetricId, SampleId } from './gate-model.ts'
-import { shortKey } from './gate-model.ts'
+import { failure, type Failure } from '../helpers/failure.ts'
+import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateThresholdKey } from '../helpers/metrics/registry.ts'
+import type { TrialStat } from '../helpers/types.ts'
+import { shortKey } from './case-key.ts'
+import { bootstrapLogSe, holm, noiseEstimate, poolNoise, runLevelTest, type RunLevelTest } from './gate-evidence.ts'
 import { seedOf } from './gate-stats.ts'
+import type { BaselineCase, GateFailure, GateResult, GateRow, GateThresholds, LoadedBaseline, MetricId, SampleId } from './gate-types.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
 
-export type {
-  GateFailure,
-  GateResult,
-  GateRow,
-  GateThresholds,
-  MetricId,
-  SampleId,
-  Verdict,
-} from './gate-model.ts'
+export type { GateFailure, GateResult, GateRow, GateThresholds, MetricId, SampleId, Verdict } from './gate-types.ts'
 
 export const DEFAULT_THRESHOLDS: GateThresholds = {
-  tokpsDropPct: 10,
-  ttftP50RisePct: 15,
-  ttftP99RisePct: 30,
-  tpotP50RisePct: 10,
-  tpotP99RisePct: 25,
-  e2eP50RisePct: 10,
-  e2eP99RisePct: 25,
+  ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.defaultPct])) as Record<GateThresholdKey, number>),
   errorRateMaxPct: 0,
   alpha: 0.05,
   noiseFloorMs: 1,
@@ -36,13 +25,7 @@ export const DEFAULT_THRESHOLDS: GateThresholds = {
 }
 
 export const THRESHOLD_ENV: Record<keyof GateThresholds, string> = {
-  tokpsDropPct: 'BENCH_GATE_TOKPS_DROP_PCT',
-  ttftP50RisePct: 'BENCH_GATE_TTFT_P50_RISE_PCT',
-  ttftP99RisePct: 'BENCH_GATE_TTFT_P99_RISE_PCT',
-  tpotP50RisePct: 'BENCH_GATE_TPOT_P50_RISE_PCT',
-  tpotP99RisePct: 'BENCH_GATE_TPOT_P99_RISE_PCT',
-  e2eP50RisePct: 'BENCH_GATE_E2E_P50_RISE_PCT',
-  e2eP99RisePct: 'BENCH_GATE_E2E_P99_RISE_PCT',
+  ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.knob])) as Record<GateThresholdKey, string>),
   errorRateMaxPct: 'BENCH_GATE_ERROR_RATE_MAX_PCT',
   alpha: 'BENCH_GATE_ALPHA',
   noiseFloorMs: 'BENCH_GATE_NOISE_FLOOR_MS',
@@ -71,88 +54,18 @@ export function thresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): GateThr
   return t
 }
 
-interface MetricDef {
-  id: MetricId
-  label: string
-  samples: SampleId
-  /** true: bigger is better (tok/s) */
-  higherBetter: boolean
-  q: 0.5 | 0.99
-  threshold: keyof GateThresholds
-  /** Time metrics (ms) have an absolute noise floor; tails (p99) are assumed twice as noisy run to run. */
-  unit: 'ms' | 'tok/s'
-}
+type MetricDef = GateMetricDef
 
-export const METRICS: readonly MetricDef[] = [
-  {
-    id: 'tokps',
-    label: 'tok/s (median)',
-    samples: 'tokps',
-    higherBetter: true,
-    q: 0.5,
-    threshold: 'tokpsDropPct',
-    unit: 'tok/s',
-  },
-  {
-    id: 'ttft_p50',
-    label: 'TTFT p50 ms',
-    samples: 'ttftMs',
-    higherBetter: false,
-    q: 0.5,
-    threshold: 'ttftP50RisePct',
-    unit: 'ms',
-  },
-  {
-    id: 'ttft_p99',
-    label: 'TTFT p99 ms',
-    samples: 'ttftMs',
-    higherBetter: false,
-    q: 0.99,
-    threshold: 'ttftP99RisePct',
-    unit: 'ms',
-  },
-  {
-    id: 'tpot_p50',
-    label: 'TPOT p50 ms',
-    samples: 'tpotMs',
-    higherBetter: false,
-    q: 0.5,
-    threshold: 'tpotP50RisePct',
-    unit: 'ms',
-  },
-  {
-    id: 'tpot_p99',
-    label: 'TPOT p99 ms',
-    samples: 'tpotMs',
-    higherBetter: false,
-    q: 0.99,
-    threshold: 'tpotP99RisePct',
-    unit: 'ms',
-  },
-  {
-    id: 'e2e_p50',
-    label: 'E2E p50 ms',
-    samples: 'e2eMs',
-    higherBetter: false,
-    q: 0.5,
-    threshold: 'e2eP50RisePct',
-    unit: 'ms',
-  },
-  {
-    id: 'e2e_p99',
-    label: 'E2E p99 ms',
-    samples: 'e2eMs',
-    higherBetter: false,
-    q: 0.99,
-    threshold: 'e2eP99RisePct',
-    unit: 'ms',
-  },
-]
+/** Gated metrics (tok/s, TTFT p50/p99…): one entry per gated stat of a registry descriptor. */
+export const METRICS: readonly MetricDef[] = GATE_METRICS
+
+/** Trials report these p50s each (load cases, BENCH_TRIALS > 1): replicates within a run. */
+const TRIAL_FIELDS: Partial<Record<MetricId, keyof TrialStat>> = { ttft_p50: 'ttftP50Ms', tpot_p50: 'tpotP50Ms', e2e_p50: 'e2eP50Ms' }
 
 /** The numbers of one case the gate compares: summary values, per-trial values and per-request samples. */
 export interface CaseMetrics {
   values: Record<MetricId, number | null>
-  /** Per-trial values where the case ran BENCH_TRIALS > 1 (load cases report p50s per trial). */
+  /** Per-trial values where the case ran BENCH_TRIALS > 1. */
   trials: Partial<Record<MetricId, number[]>>
   samples: Record<SampleId, number[]>
   requests: number
@@ -163,34 +76,16 @@ export interface CaseMetrics {
 
 export function caseMetrics(run: RunData, c: RunCase): CaseMetrics {
   const s = c.summary
-  const ok = caseRequests(run, c).filter((r) => r.outcome === 'ok')
-  const pick = (f: (r: (typeof ok)[number]) => number | null) => ok.map(f).filter((v): v is number => v !== null && Number.isFinite(v))
-  const server = s.tokensPerSecSource === 'server'
+  const reqs = caseRequests(run, c)
   const trialStats = s.load?.trialStats ?? []
-  const perTrial = (f: (t: (typeof trialStats)[number]) => number | null) => trialStats.map(f).filter((v): v is number => v !== null && v > 0)
   const trials: CaseMetrics['trials'] = {}
-  if (trialStats.length > 1) {
-    trials.ttft_p50 = perTrial((t) => t.ttftP50Ms)
-    trials.tpot_p50 = perTrial((t) => t.tpotP50Ms)
-    trials.e2e_p50 = perTrial((t) => t.e2eP50Ms)
-  }
+  if (trialStats.length > 1)
+    for (const [id, field] of Object.entries(TRIAL_FIELDS) as Array<[MetricId, keyof TrialStat]>)
+      trials[id] = trialStats.map((t) => t[field]).filter((v): v is number => typeof v === 'number' && v > 0)
   return {
-    values: {
-      tokps: s.counts.ok > 0 ? s.tokensPerSec : null,
-      ttft_p50: s.ttftMs.p50,
-      ttft_p99: s.ttftMs.p99,
-      tpot_p50: s.tpotMs.p50,
-      tpot_p99: s.tpotMs.p99,
-      e2e_p50: s.e2eMs.p50,
-      e2e_p99: s.e2eMs.p99,
-    },
+    values: Object.fromEntries(METRICS.map((g) => [g.id, gateValue(g, s, s.counts.ok)])) as Record<MetricId, number | null>,
     trials,
-    samples: {
-      tokps: pick((r) => (server ? r.decodeTokPerSecServer : r.decodeTokPerSecClient)),
-      ttftMs: pick((r) => r.ttftMs),
-      tpotMs: pick((r) => r.tpotMs),
-      e2eMs: pick((r) => r.e2eMs),
-    },
+    samples: Object.fromEntries(METRICS.map((g) => [g.samples, gateSamples(g, reqs, s)])) as Record<SampleId, number[]>,
     requests: s.counts.requests,
     ok: s.counts.ok,
     failed: s.counts.failed,
@@ -219,7 +114,7 @@ export function baselineLogs(b: BaselineCase, id: MetricId): number[] {
 }
 
 /** The run noise assumed before any baseline run measures it: log scale, doubled for tails. */
-const priorSigma = (def: MetricDef, t: GateThresholds) => Math.log(1 + t.runNoisePct / 100) * (def.q > 0.5 ? 2 : 1)
+const priorSigma = (def: MetricDef, t: GateThresholds) => Math.log(1 + t.runNoisePct / 100) * def.runNoiseScale
 
 interface Pending {
   row: GateRow
@@ -269,7 +164,7 @@ function compare(def: MetricDef, key: string, base: BaselineCase, now: CaseMetri
   row.noisePct = (Math.exp(Math.max(noise.sigma, within)) - 1) * 100
   row.df = noise.df
   let floored = false
-  if (def.unit === 'ms') {
+  if (def.noiseFloor === 'ms') {
     const loop = Math.max(now.loopDelayP99Ms ?? 0, ...base.runs.map((r) => r.loopDelayP99Ms ?? 0))
     row.floorMs = Math.max(t.noiseFloorMs, loop)
     floored = Math.abs(n - b) < row.floorMs

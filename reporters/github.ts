@@ -1,6 +1,6 @@
 // GitHub Actions output: `::error` workflow commands (annotations) and a GITHUB_STEP_SUMMARY section.
 import { appendFileSync } from 'node:fs'
-import type { GateResult } from './gate-model.ts'
+import type { GateResult } from './gate-types.ts'
 import { gateFailures } from './gate-report.ts'
 import { ReportWriteError } from './safe-write.ts'
 

@@ -1,6 +1,6 @@
 // JUnit XML for CI systems that show test results (BENCH_JUNIT=path): one testcase per bench case,
 // a <failure> per health failure or regressed metric.
-import type { GateResult } from './gate-model.ts'
+import type { GateResult } from './gate-types.ts'
 import { regressionText } from './gate-report.ts'
 import type { RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'

@@ -1,16 +1,11 @@
-// The regression gate's data: thresholds, baselines (several runs per case), rows and the verdict.
-// A leaf of the reporters: the gate, baselines, run loading and every output import these types
-// from here, so none of them needs another's module (no import cycles).
+// The regression gate's data — metric ids, thresholds, baselines (several runs per case), rows and the
+// verdict — in a leaf module, so the gate, the baseline reader/writer, the run loader and every output
+// share them without importing one another (no import cycles).
 import type { Failure } from '../helpers/failure.ts'
+import type { GateMetricId, GateSampleId, GateThresholdKey } from '../helpers/metrics/registry.ts'
 
-export interface GateThresholds {
-  tokpsDropPct: number
-  ttftP50RisePct: number
-  ttftP99RisePct: number
-  tpotP50RisePct: number
-  tpotP99RisePct: number
-  e2eP50RisePct: number
-  e2eP99RisePct: number
+/** Per-metric thresholds (keys from the metric registry) plus the case-health ceiling and the evidence settings. */
+export interface GateThresholds extends Record<GateThresholdKey, number> {
   errorRateMaxPct: number
   /** Family-wise significance level of the run's regression tests (Holm). */
   alpha: number
@@ -20,8 +15,9 @@ export interface GateThresholds {
   runNoisePct: number
 }
 
-export type MetricId = 'tokps' | 'ttft_p50' | 'ttft_p99' | 'tpot_p50' | 'tpot_p99' | 'e2e_p50' | 'e2e_p99'
-export type SampleId = 'tokps' | 'ttftMs' | 'tpotMs' | 'e2eMs'
+/** Gate metric ids and sample sets: one per gated stat of a metric registry descriptor. */
+export type MetricId = GateMetricId
+export type SampleId = GateSampleId
 
 export const BASELINE_FORMAT = 'fuze-bench-baseline/2'
 export const BASELINE_FORMAT_V1 = 'fuze-bench-baseline/1'
@@ -111,9 +107,4 @@ export interface GateResult {
   regressions: GateRow[]
   improvements: GateRow[]
   warnings: string[]
-}
-
-/** A case's full name without the spec file prefix: the file is in the name twice (`file > describe > case`). */
-export function shortKey(key: string): string {
-  return key.replace(/^\S+\.(?:bench|test|spec)\.[cm]?[jt]s > /, '')
 }
