@@ -1,5 +1,5 @@
 // Every knob fuze-bench reads: one entry with its schema, default and description.
-// Names are the FuZe shell suite's (users' env files keep working); SPEC.md §1 is the source.
+// Names are the FuZe shell suite's (users' env files keep working); docs/spec.md §1 is the source.
 import { anyText, bool, int, intList, num, numList, oneOf, pairList, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
 
 export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'output'
@@ -7,7 +7,7 @@ export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep
 export interface KnobDef {
   /** The variable name; per-alias knobs are written `LLAMACPP_PATH_<alias>`. */
   name: string
-  /** Default as written in SPEC.md (a string, like an env file value), or undefined = unset. */
+  /** Default as written in docs/spec.md (a string, like an env file value), or undefined = unset. */
   default: string | undefined
   description: string
   /** What a valid value looks like, in words (used in errors and the README). */

@@ -1,6 +1,6 @@
 // llmBench(): one bench case = warmup + measured requests through the server's protocol client, with exact
 // counts (BENCH_WARMUP / BENCH_REQUESTS) as tinybench iterations, and the case summary attached to
-// task.meta.fuze for the reporters (DESIGN.md "Verified vitest 4.1 bench mechanics"). Both shapes run on
+// task.meta.fuze for the reporters (docs/design.md "Verified vitest 4.1 bench mechanics"). Both shapes run on
 // CaseRun (case-runner.ts): the same calibration, interrupt flush, records, meta and case hooks.
 import { bench, TestRunner, type RunnerTestCase as Test } from 'vitest'
 import { getKnobs } from '../env/index.ts'
@@ -21,7 +21,7 @@ export function fullNameOf(task: Test): string {
   return names.join(' > ')
 }
 
-/** The task vitest just registered (DESIGN.md: capture it right after bench()). */
+/** The task vitest just registered (docs/design.md: capture it right after bench()). */
 export function lastTask(): Test | undefined {
   return TestRunner.getCurrentSuite().tasks.at(-1) as Test | undefined
 }

@@ -1,4 +1,4 @@
-// sweep(): one bench task that measures every variant of a server setting (SPEC.md §4) and reports one CSV row
+// sweep(): one bench task that measures every variant of a server setting (docs/spec.md §4) and reports one CSV row
 // per measured variant (task.meta.fuzeVariants). Candidates depend on the running server (AUTO_NG reads
 // /api/show), and vitest fixes its tasks at collection, so the whole sweep lives inside one bench function.
 //   'num_gpu' (Ollama): options.num_gpu per request (FAST_MODE=1) or baked `…-ng<N>` tags (FAST_MODE=0).

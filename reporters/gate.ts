@@ -3,23 +3,10 @@
 // A metric regresses only when its change passes the threshold AND the change is significant on the
 // per-request samples (see gate-stats.ts). Health failures (0 samples, all failed, client-bound,
 // error rate over the ceiling, interrupted run) fail with or without a baseline.
-import type { Baseline, BaselineCase } from './baseline.ts'
-import { shortKey } from './gate-report.ts'
+import { shortKey } from './case-key.ts'
+import type { Baseline, BaselineCase, GateThresholds, MetricId, SampleId } from './gate-types.ts'
 import { bootstrapChangeCi, mannWhitney, seedOf } from './gate-stats.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
-
-export interface GateThresholds {
-  tokpsDropPct: number
-  ttftP50RisePct: number
-  ttftP99RisePct: number
-  tpotP50RisePct: number
-  tpotP99RisePct: number
-  e2eP50RisePct: number
-  e2eP99RisePct: number
-  errorRateMaxPct: number
-  /** Significance level of the tests. */
-  alpha: number
-}
 
 export const DEFAULT_THRESHOLDS: GateThresholds = {
   tokpsDropPct: 10,
@@ -62,8 +49,6 @@ export function thresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): GateThr
   return t
 }
 
-export type MetricId = 'tokps' | 'ttft_p50' | 'ttft_p99' | 'tpot_p50' | 'tpot_p99' | 'e2e_p50' | 'e2e_p99'
-export type SampleId = 'tokps' | 'ttftMs' | 'tpotMs' | 'e2eMs'
 
 interface MetricDef {
   id: MetricId
