@@ -1,16 +1,13 @@
 // The shapes the gate compares — metric ids, thresholds, the baseline file — in a leaf module, so the gate,
 // the baseline reader/writer and the run loader share them without importing one another.
-export type MetricId = 'tokps' | 'ttft_p50' | 'ttft_p99' | 'tpot_p50' | 'tpot_p99' | 'e2e_p50' | 'e2e_p99'
-export type SampleId = 'tokps' | 'ttftMs' | 'tpotMs' | 'e2eMs'
+import type { GateMetricId, GateSampleId, GateThresholdKey } from '../helpers/metrics/registry.ts'
 
-export interface GateThresholds {
-  tokpsDropPct: number
-  ttftP50RisePct: number
-  ttftP99RisePct: number
-  tpotP50RisePct: number
-  tpotP99RisePct: number
-  e2eP50RisePct: number
-  e2eP99RisePct: number
+/** Gate metric ids and sample sets: one per gated stat of a metric registry descriptor. */
+export type MetricId = GateMetricId
+export type SampleId = GateSampleId
+
+/** Per-metric thresholds (keys from the metric registry) plus the case-health ceiling and the tests' significance level. */
+export interface GateThresholds extends Record<GateThresholdKey, number> {
   errorRateMaxPct: number
   /** Significance level of the tests. */
   alpha: number
