@@ -1,12 +1,21 @@
 // The metric registry: every descriptor gives the known value for hand-built records (through the real
 // summarizeCase), names are unique, and the names users and files already depend on (summary.json fields,
 // summary.csv columns, gate ids, threshold keys, knobs) are exactly what they were before the registry.
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { KNOB_DEFS } from '../../env/index.ts'
 import { summarizeCase } from '../../helpers/metrics/case.ts'
 import { csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS } from '../../helpers/metrics/registry.ts'
 import type { RequestRecord } from '../../helpers/types.ts'
-import { DEFAULT_THRESHOLDS, THRESHOLD_ENV } from '../../reporters/gate.ts'
-import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
+import { baselineFromRun } from '../../reporters/baseline.ts'
+import { DEFAULT_THRESHOLDS, runGate, THRESHOLD_ENV } from '../../reporters/gate.ts'
+import { reportData } from '../../reporters/html.ts'
+import { loadRun } from '../../reporters/run-data.ts'
+import { SUMMARY_COLUMNS, summaryCsv } from '../../reporters/summary-csv.ts'
+import { REPO } from '../reporters/cli.ts'
+import { makeRun } from '../reporters/make-run.ts'
 
 const ID = { caseName: 'c', fullName: 'f > c', file: 'f', stack: 'sim', model: 'm' }
 
@@ -84,5 +93,26 @@ describe('metric registry', () => {
     expect(DEFAULT_THRESHOLDS).toMatchObject({ tokpsDropPct: 10, ttftP50RisePct: 15, ttftP99RisePct: 30, tpotP50RisePct: 10, e2eP99RisePct: 25, errorRateMaxPct: 0, alpha: 0.05 })
     expect(THRESHOLD_ENV.e2eP50RisePct).toBe('BENCH_GATE_E2E_P50_RISE_PCT')
     expect(TABLE_COLUMNS[0].header).toBe('tok/s')
+  })
+
+  it('every metric reaches summary.json, summary.csv, the report table, the gate, the knob schema and the README', () => {
+    const run = loadRun(makeRun(mkdtempSync(join(tmpdir(), 'fuze-reg-')), 'r', [{ stack: 'llama.cpp', model: 'm', tokps: 50 }]))
+    const c = run.summary!.cases[0]
+    const [header, row] = summaryCsv(run.summary!).trim().split('\n').map((l) => l.split(','))
+    const report = reportData(run, null)
+    const gate = runGate(run, { baseline: { ...baselineFromRun(run, 'b'), path: 'b.json' }, env: {} })
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
+    for (const m of METRICS) {
+      expect(c.summary, m.id).toHaveProperty(m.json)
+      const measured = m.kind === 'scalar' || (c.summary as unknown as Record<string, { n: number }>)[m.json].n > 0 // make-run records have no TTFOT
+      for (const col of csvColumns(m)) expect(row[header.indexOf(col)], `${m.id}: summary.csv ${col}`).toMatch(measured ? /^[0-9a-z.]+$/ : /^0?$/)
+    }
+    expect(report.metricColumns.map((x) => x.header)).toEqual(TABLE_COLUMNS.map((x) => x.header))
+    expect(report.cases[0].metrics.every((v) => v !== null && Number.isFinite(v))).toBe(true)
+    expect(gate.rows.map((r) => r.metric)).toEqual(GATE_METRICS.map((g) => g.id))
+    for (const g of GATE_METRICS) {
+      expect(KNOB_DEFS.find((d) => d.name === g.knob)?.default, g.knob).toBe(String(g.defaultPct))
+      expect(readme, g.knob).toContain(`| \`${g.knob}\` | output | \`${g.defaultPct}\` |`)
+    }
   })
 })
