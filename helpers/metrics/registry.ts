@@ -146,6 +146,12 @@ export const METRICS = [
     definition: "Decode rate the server reports (llama.cpp timings.predicted_per_second, Ollama eval_count / eval_duration).",
   },
   {
+    kind: 'dist', id: 'prefill', label: 'Prefill', prose: 'prefill tok/s', unit: 'tok/s', json: 'prefillTokPerSec', csv: 'prefill_tps',
+    digits: 1, better: 'higher', of: 'ok', table: ['p50'], gate: { p50: 15 },
+    take: (r) => (r.promptTokensServer !== null && r.ttftMs !== null && r.ttftMs > 0 ? (r.promptTokensServer * 1000) / r.ttftMs : null),
+    definition: "Prefill tokens/s per request: the server's prompt token count ÷ TTFT (so it includes network and server-side queueing).",
+  },
+  {
     kind: 'scalar', id: 'tokps', label: 'tok/s', prose: 'median tok/s', unit: 'tok/s', json: 'tokensPerSec', csv: 'tokens_per_sec',
     csvDigits: 2, csvFixed: true, digits: 2, better: 'higher', headline: true, table: true,
     take: (c) => decodeRate(c).value ?? 0,

@@ -115,4 +115,20 @@ describe('metric registry', () => {
       expect(readme, g.knob).toContain(`| \`${g.knob}\` | output | \`${g.defaultPct}\` |`)
     }
   })
+
+  it('prefill tok/s: prompt tokens ÷ TTFT per ok request; none without the server\'s prompt count', () => {
+    expect(s.prefillTokPerSec).toMatchObject({ n: 2, min: 50000 / 300, max: 50000 / 100 }) // 50 prompt tokens in 300 ms and 100 ms
+    const t = summarizeCase(ID, [rec({ promptTokensServer: 2048, ttftMs: 512 }), rec({ promptTokensServer: null }), rec({ ttftMs: 0 })])
+    expect(t.prefillTokPerSec).toMatchObject({ n: 1, p50: 4000 })
+  })
+
+  it('the gate fails a case whose prefill tok/s halved (TTFT doubled at the same prompt length)', () => {
+    const results = mkdtempSync(join(tmpdir(), 'fuze-prefill-'))
+    const base = loadRun(makeRun(results, 'fast', [{ stack: 'llama.cpp', model: 'm', tokps: 50, ttftMs: 40 }], { seed: 3 }))
+    const now = loadRun(makeRun(results, 'slow', [{ stack: 'llama.cpp', model: 'm', tokps: 50, ttftMs: 80 }], { seed: 4 }))
+    const g = runGate(now, { baseline: { ...baselineFromRun(base, 'b'), path: 'b.json' }, env: {} })
+    const row = g.regressions.find((r) => r.metric === 'prefill_p50')!
+    expect([row.label, row.thresholdPct, g.passed]).toEqual(['Prefill p50 tok/s', 15, false])
+    expect(Math.abs(row.changePct! + 50)).toBeLessThan(5) // −50% within the 5% per-request jitter of make-run
+  })
 })
