@@ -22,9 +22,27 @@ const ID = { caseName: 'c', fullName: 'f > c', file: 'f', stack: 'sim', model: '
 /** A measured ok request; every timing is given so the expected values are plain arithmetic. */
 function rec(over: Partial<RequestRecord> = {}): RequestRecord {
   return {
-    id: 'r', caseName: 'c', phase: 'run', outcome: 'ok', startedAt: '2025-01-01T00:00:00.000Z', tStartMs: 0, queueMs: 0,
-    ttftMs: 100, ttfotMs: 100, e2eMs: 1000, tpotMs: 10, itlMs: [10, 10], chunkGapsMs: [], outputTokensServer: 3, outputTokensClient: 3,
-    outputTokens: 3, promptTokensServer: 50, tokenCountMismatch: false, decodeTokPerSecClient: 90, decodeTokPerSecServer: 100, server: {},
+    id: 'r',
+    caseName: 'c',
+    phase: 'run',
+    outcome: 'ok',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    tStartMs: 0,
+    queueMs: 0,
+    ttftMs: 100,
+    ttfotMs: 100,
+    e2eMs: 1000,
+    tpotMs: 10,
+    itlMs: [10, 10],
+    chunkGapsMs: [],
+    outputTokensServer: 3,
+    outputTokensClient: 3,
+    outputTokens: 3,
+    promptTokensServer: 50,
+    tokenCountMismatch: false,
+    decodeTokPerSecClient: 90,
+    decodeTokPerSecServer: 100,
+    server: {},
     ...over,
   }
 }
@@ -34,10 +52,38 @@ describe('metric registry', () => {
   const records = [
     rec({ id: 'w', phase: 'warmup', ttftMs: 9999, queueMs: 9999, decodeTokPerSecServer: 1 }),
     rec({ id: 'a', tStartMs: 0, ttftMs: 100, ttfotMs: 150, e2eMs: 1000, tpotMs: 20, itlMs: [10, 30], queueMs: 2 }),
-    rec({ id: 'b', tStartMs: 500, ttftMs: 300, ttfotMs: 300, e2eMs: 2500, tpotMs: 40, itlMs: [50], queueMs: 4, decodeTokPerSecServer: 200,
-      decodeTokPerSecClient: 190, outputTokensServer: 5, outputTokensClient: 4, outputTokens: 5, tokenCountMismatch: true }),
-    rec({ id: 'x', tStartMs: 100, outcome: 'timeout', ttftMs: null, ttfotMs: null, e2eMs: 300, tpotMs: null, itlMs: [], queueMs: 6,
-      decodeTokPerSecClient: null, decodeTokPerSecServer: null, outputTokensServer: null, outputTokensClient: 0, outputTokens: 0 }),
+    rec({
+      id: 'b',
+      tStartMs: 500,
+      ttftMs: 300,
+      ttfotMs: 300,
+      e2eMs: 2500,
+      tpotMs: 40,
+      itlMs: [50],
+      queueMs: 4,
+      decodeTokPerSecServer: 200,
+      decodeTokPerSecClient: 190,
+      outputTokensServer: 5,
+      outputTokensClient: 4,
+      outputTokens: 5,
+      tokenCountMismatch: true,
+    }),
+    rec({
+      id: 'x',
+      tStartMs: 100,
+      outcome: 'timeout',
+      ttftMs: null,
+      ttfotMs: null,
+      e2eMs: 300,
+      tpotMs: null,
+      itlMs: [],
+      queueMs: 6,
+      decodeTokPerSecClient: null,
+      decodeTokPerSecServer: null,
+      outputTokensServer: null,
+      outputTokensClient: 0,
+      outputTokens: 0,
+    }),
   ]
   const s = summarizeCase(ID, records)
 
@@ -90,7 +136,15 @@ describe('metric registry', () => {
       ['e2e_p50', 'e2eMs', 'e2eP50RisePct', 'BENCH_GATE_E2E_P50_RISE_PCT', 'E2E p50 ms'],
       ['e2e_p99', 'e2eMs', 'e2eP99RisePct', 'BENCH_GATE_E2E_P99_RISE_PCT', 'E2E p99 ms'],
     ])
-    expect(DEFAULT_THRESHOLDS).toMatchObject({ tokpsDropPct: 10, ttftP50RisePct: 15, ttftP99RisePct: 30, tpotP50RisePct: 10, e2eP99RisePct: 25, errorRateMaxPct: 0, alpha: 0.05 })
+    expect(DEFAULT_THRESHOLDS).toMatchObject({
+      tokpsDropPct: 10,
+      ttftP50RisePct: 15,
+      ttftP99RisePct: 30,
+      tpotP50RisePct: 10,
+      e2eP99RisePct: 25,
+      errorRateMaxPct: 0,
+      alpha: 0.05,
+    })
     expect(THRESHOLD_ENV.e2eP50RisePct).toBe('BENCH_GATE_E2E_P50_RISE_PCT')
     expect(TABLE_COLUMNS[0].header).toBe('tok/s')
   })
@@ -98,7 +152,10 @@ describe('metric registry', () => {
   it('every metric reaches summary.json, summary.csv, the report table, the gate, the knob schema and the README', () => {
     const run = loadRun(makeRun(mkdtempSync(join(tmpdir(), 'fuze-reg-')), 'r', [{ stack: 'llama.cpp', model: 'm', tokps: 50 }]))
     const c = run.summary!.cases[0]
-    const [header, row] = summaryCsv(run.summary!).trim().split('\n').map((l) => l.split(','))
+    const [header, row] = summaryCsv(run.summary!)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','))
     const report = reportData(run, null)
     const gate = runGate(run, { baseline: { ...baselineFromRun(run, 'b'), path: 'b.json' }, env: {} })
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
@@ -116,7 +173,7 @@ describe('metric registry', () => {
     }
   })
 
-  it('prefill tok/s: prompt tokens ÷ TTFT per ok request; none without the server\'s prompt count', () => {
+  it("prefill tok/s: prompt tokens ÷ TTFT per ok request; none without the server's prompt count", () => {
     expect(s.prefillTokPerSec).toMatchObject({ n: 2, min: 50000 / 300, max: 50000 / 100 }) // 50 prompt tokens in 300 ms and 100 ms
     const t = summarizeCase(ID, [rec({ promptTokensServer: 2048, ttftMs: 512 }), rec({ promptTokensServer: null }), rec({ ttftMs: 0 })])
     expect(t.prefillTokPerSec).toMatchObject({ n: 1, p50: 4000 })
