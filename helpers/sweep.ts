@@ -132,9 +132,15 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       let meta: CaseMeta
       const row = { ...common, variantLabel: 'optimized' as const, numGpu: String(n) }
       if (k.FAST_MODE) {
-        meta = await measure(c, server, `num_gpu=${n}`, { ...row, modelTag: base }, {
-          extra: { ...c.opts.extra, options: { ...(c.opts.extra?.options as object | undefined), num_gpu: n, num_ctx: k.BENCH_NUM_CTX } },
-        })
+        meta = await measure(
+          c,
+          server,
+          `num_gpu=${n}`,
+          { ...row, modelTag: base },
+          {
+            extra: { ...c.opts.extra, options: { ...(c.opts.extra?.options as object | undefined), num_gpu: n, num_ctx: k.BENCH_NUM_CTX } },
+          },
+        )
       } else {
         const name = `${aliasOf(base, k).full}-${label}-ng${n}`
         try {
@@ -165,9 +171,15 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       await api.create(name, base, { num_gpu: best.n })
       noteCreated(name, `published num_gpu=${best.n}`)
       c.metas.push(
-        await measure(c, viewOf(server, name), `published num_gpu=${best.n}`, { ...common, variantLabel: 'published', numGpu: String(best.n), modelTag: `${name}:latest` }, {
-          warmup: Math.max(1, c.opts.warmup ?? k.BENCH_WARMUP),
-        }),
+        await measure(
+          c,
+          viewOf(server, name),
+          `published num_gpu=${best.n}`,
+          { ...common, variantLabel: 'published', numGpu: String(best.n), modelTag: `${name}:latest` },
+          {
+            warmup: Math.max(1, c.opts.warmup ?? k.BENCH_WARMUP),
+          },
+        ),
       )
     }
   } finally {

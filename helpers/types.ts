@@ -181,7 +181,9 @@ export interface LoadSummary {
   }
   trialStats?: TrialStat[]
   /** 95% CI across trials (present when trials > 1). */
-  ci95?: Partial<Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>>
+  ci95?: Partial<
+    Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>
+  >
 }
 
 /** The CSV16 row fields that are not metrics: where and how the case ran. */

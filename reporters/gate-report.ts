@@ -67,7 +67,12 @@ const md = (s: string) => s.replace(/\|/g, '\\|')
 export function renderGateMarkdown(g: GateResult): string {
   const out: string[] = [`## fuze-bench gate: ${g.passed ? '✅ pass' : '❌ FAIL'}`, '']
   const runs = g.baseline ? g.baseline.runIds.map((id) => `\`${id}\``).join(', ') : ''
-  out.push(g.baseline ? `Run \`${g.runId}\` against baseline **${md(g.baseline.name)}** (run${g.baseline.runIds.length === 1 ? '' : 's'} ${runs}).` : `Run \`${g.runId}\`, no baseline (health checks only).`, '')
+  out.push(
+    g.baseline
+      ? `Run \`${g.runId}\` against baseline **${md(g.baseline.name)}** (run${g.baseline.runIds.length === 1 ? '' : 's'} ${runs}).`
+      : `Run \`${g.runId}\`, no baseline (health checks only).`,
+    '',
+  )
   if (g.failures.length) out.push('**Failures**', '', ...g.failures.map((f) => `- \`${md(shortKey(f.caseKey))}\`: ${md(f.message)}`), '')
   const table = (title: string, rows: readonly GateRow[]) => {
     if (!rows.length) return

@@ -42,7 +42,6 @@ function wrap<T>(path: string, fn: () => T): T {
   }
 }
 
-
 export function appendCsv16Row(runDir: string, meta: CaseMeta): void {
   const path = join(runDir, 'bench.csv')
   wrap(path, () => {

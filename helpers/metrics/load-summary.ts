@@ -66,7 +66,8 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
     )
   }
 
-  const rates = input.level.targetRate !== undefined ? input.trials.map((t) => rateCheck(input.level.targetRate!, t.dueOffsetsMs, t.releaseOffsetsMs, t.rampEndMs)) : []
+  const rates =
+    input.level.targetRate !== undefined ? input.trials.map((t) => rateCheck(input.level.targetRate!, t.dueOffsetsMs, t.releaseOffsetsMs, t.rampEndMs)) : []
   const rateOk = rates.filter((r) => r !== null)
   let rateFields: Pick<LoadSummary, 'achievedRate' | 'scheduledRate' | 'rateMissPct' | 'rateMissed'> = {}
   if (rateOk.length > 0 && input.level.targetRate !== undefined) {
@@ -120,7 +121,9 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
   if (input.prompts.outputForced) {
     const short = all.filter((r) => r.outcome === 'ok' && r.outputTokensServer !== null && input.requestedTokens(r) !== r.outputTokensServer).length
     if (short > 0)
-      warnings.push(`${short} request(s) returned another output length than requested although it was forced (${input.prompts.forcedBy}): the server ignored it`)
+      warnings.push(
+        `${short} request(s) returned another output length than requested although it was forced (${input.prompts.forcedBy}): the server ignored it`,
+      )
   }
 
   const goodWindow = poolWindows(goodWindows.filter((w): w is WindowThroughput => w !== null))

@@ -23,7 +23,8 @@ describe('finalizeRun', () => {
     expect(csv).toHaveLength(15) // header + 14 cases
     expect(SUMMARY_COLUMNS).toContain('ttft_ms_p99')
     expect(readFileSync(join(results, 'benchmarks.csv'), 'utf8').split('\n')[0]).toBe(AGGREGATE_COLUMNS.join(','))
-    for (const f of ['benchmarks.best.csv', 'benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv']) expect(existsSync(join(results, f))).toBe(true)
+    for (const f of ['benchmarks.best.csv', 'benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv'])
+      expect(existsSync(join(results, f))).toBe(true)
     expect(JSON.parse(readFileSync(join(dir, 'gate.json'), 'utf8')).passed).toBe(true)
     const html = readFileSync(join(dir, 'report.html'), 'utf8')
     expect(html).toContain('Chart.js v4.6.1')
@@ -47,12 +48,16 @@ describe('finalizeRun', () => {
       const res = await finalizeRun({ runDir: dir, resultsDir: results, junitPath: join(root, 'junit.xml'), print: (s) => out.push(s) })
       expect(res.failed).toBe(true)
       expect(res.failures[0].code).toBe('all_failed')
-      expect(res.failures[0].message).toMatch(/^benches\/vllm\/Qwen-Qwen2\.5-0\.5B\.bench\.ts > Qwen\/Qwen2\.5-0\.5B on vllm > decode 32 tokens: all 10 measured requests failed/)
+      expect(res.failures[0].message).toMatch(
+        /^benches\/vllm\/Qwen-Qwen2\.5-0\.5B\.bench\.ts > Qwen\/Qwen2\.5-0\.5B on vllm > decode 32 tokens: all 10 measured requests failed/,
+      )
     } finally {
       process.env = saved
     }
     expect(out.filter((l) => l.startsWith('::error'))).toEqual([
-      expect.stringMatching(/^::error title=fuze-bench gate::benches\/vllm\/.* all 10 measured requests failed \(connect_error×10\); first error: connect ECONNREFUSED 127\.0\.0\.1:11435$/),
+      expect.stringMatching(
+        /^::error title=fuze-bench gate::benches\/vllm\/.* all 10 measured requests failed \(connect_error×10\); first error: connect ECONNREFUSED 127\.0\.0\.1:11435$/,
+      ),
     ])
     const md = readFileSync(summary, 'utf8')
     expect(md.startsWith('# earlier step\n## fuze-bench gate: ❌ FAIL')).toBe(true)
@@ -84,7 +89,13 @@ describe('finalizeRun', () => {
       expect(res.failures[0].message).toContain(`could not write ${results}/benchmarks.csv.lock (EACCES)`)
       expect(res.failures[0].message).toContain('Nothing was half-written')
       expect(readFileSync(join(results, 'benchmarks.csv'), 'utf8')).toBe(before)
-      expect(readdirSync(results).sort()).toEqual(['benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv', 'benchmarks.best.csv', 'benchmarks.csv', 'r1'])
+      expect(readdirSync(results).sort()).toEqual([
+        'benchmarks.best.by_host_model.csv',
+        'benchmarks.best.by_model.csv',
+        'benchmarks.best.csv',
+        'benchmarks.csv',
+        'r1',
+      ])
       expect(existsSync(join(runDir, 'report.html'))).toBe(true)
     } finally {
       chmodSync(results, 0o755)

@@ -7,7 +7,13 @@ describe('Mann-Whitney U (one-sided)', () => {
     expect(mannWhitney([1, 2, 3], [4, 5, 6], 'less')).toBeCloseTo(1 / 20, 12)
     expect(mannWhitney([4, 5, 6], [1, 2, 3], 'less')).toBe(1)
     const a = Array.from({ length: 10 }, (_, i) => 100 + i)
-    expect(mannWhitney(a, a.map((v) => v * 3), 'less')).toBeCloseTo(1 / 184756, 12)
+    expect(
+      mannWhitney(
+        a,
+        a.map((v) => v * 3),
+        'less',
+      ),
+    ).toBeCloseTo(1 / 184756, 12)
   })
 
   it('agrees with brute-force enumeration of every rank assignment (exact path)', () => {
@@ -29,10 +35,20 @@ describe('Mann-Whitney U (one-sided)', () => {
       return hit / total
     }
     for (const [x, y] of [
-      [[1, 4, 6, 9], [2, 3, 5, 7, 8]],
-      [[10, 11, 12, 3], [1, 2, 4, 5, 6, 7]],
-      [[1, 2], [3, 4, 5, 6, 7, 8, 9]],
-    ]) expect(mannWhitney(x, y, 'greater')).toBeCloseTo(brute(x, y), 12)
+      [
+        [1, 4, 6, 9],
+        [2, 3, 5, 7, 8],
+      ],
+      [
+        [10, 11, 12, 3],
+        [1, 2, 4, 5, 6, 7],
+      ],
+      [
+        [1, 2],
+        [3, 4, 5, 6, 7, 8, 9],
+      ],
+    ])
+      expect(mannWhitney(x, y, 'greater')).toBeCloseTo(brute(x, y), 12)
     expect(mannWhitney([1, 4, 6, 9], [2, 3, 5, 7, 8], 'greater')).toBeCloseTo(69 / 126, 12)
   })
 

@@ -86,7 +86,10 @@ describe('case lifecycle hooks', () => {
         ['load', 'runner > hooks load', s.url],
       ])
       for (const c of seen.start) expect(c.t0).toBeGreaterThan(before)
-      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([['sweep-variant', 2], ['load', 4]])
+      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([
+        ['sweep-variant', 2],
+        ['load', 4],
+      ])
       expect(sweepMeta.summary.sections).toEqual({ probe: { kind: 'sweep-variant', server: s.url } })
       expect(loadMeta.summary.sections).toEqual({ probe: { kind: 'load', server: s.url } })
       expect(loadMeta.summary.warnings).toContain('case end hook brokenHook failed: sampler gone')
