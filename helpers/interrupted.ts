@@ -4,9 +4,18 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { appendCsv16Row, caseFromMeta, newRunSummary, writeSummaryJson, type RunSummary } from '../reporters/run-folder.ts'
-import { caseMeta } from './case-run.ts'
-import type { ActiveCase } from './llm-bench.ts'
+import type { ServerRef } from '../fixtures/server.ts'
+import { caseMeta, type CaseIdent, type CaseOptions } from './case-run.ts'
 import { runId } from './run-dir.ts'
+import type { RequestRecord } from './types.ts'
+
+/** The case being measured now (llm-bench keeps it), so an interrupted worker can still flush what it has. */
+export interface ActiveCase {
+  ident: CaseIdent
+  records: RequestRecord[]
+  server: ServerRef
+  opts: CaseOptions
+}
 
 export function flushInterruptedCase(c: ActiveCase | undefined): void {
   if (!c) return

@@ -5,7 +5,7 @@ import { bench, TestRunner, type RunnerTestCase as Test } from 'vitest'
 import { getKnobs } from '../env/index.ts'
 import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
-import { flushInterruptedCase } from './interrupted.ts'
+import { flushInterruptedCase, type ActiveCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
 import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
@@ -16,12 +16,6 @@ import type { RequestRecord } from './types.ts'
 export type LlmBenchOptions = CaseOptions & LoadOptions
 
 /** The case being measured now, so an interrupted worker can still flush what it has. */
-export interface ActiveCase {
-  ident: CaseIdent
-  records: RequestRecord[]
-  server: ServerRef
-  opts: CaseOptions
-}
 let active: ActiveCase | undefined
 
 export function activeCase(): ActiveCase | undefined {
