@@ -78,6 +78,8 @@ export interface CaseSummary extends MetricValues {
   load?: LoadSummary
   /** Requests that met every SLO set (BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); absent when none is set. */
   goodput?: GoodputSummary
+  /** Extra sections attached by case hooks (helpers/case-hooks.ts: server metrics, GPU power, …), by name. */
+  sections?: Record<string, unknown>
 }
 
 /** Service-level objectives a request must meet to count as good (ms; unset = not judged). */
