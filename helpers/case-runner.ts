@@ -20,6 +20,8 @@ import { flushInterruptedCase } from './interrupted.ts'
 import { failure } from './failure.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
 import type { LoadInput } from './metrics/load-summary.ts'
+// registers the one-line progress report of every finished case (an onCaseEnd hook)
+import './progress.ts'
 import type { CaseMeta, CaseSummary, RequestRecord, SloSpec } from './types.ts'
 import { getKnobs } from '../env/index.ts'
 

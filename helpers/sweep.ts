@@ -15,6 +15,7 @@ import { caseMeta, type CaseOptions } from './case-run.ts'
 import { runCase } from './case-runner.ts'
 import { failure, type Failure } from './failure.ts'
 import { fullNameOf, lastTask } from './llm-bench.ts'
+import { printProgress, setProgressNote } from './progress.ts'
 import { OllamaApi } from './protocols/ollama-api.ts'
 import { ensureRunDir } from './run-dir.ts'
 import { autoNgCandidates, SweepStopper } from './sweep-rules.ts'
@@ -129,8 +130,9 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
     const stopper = new SweepStopper(stopRules(k))
     const results: { n: number; tps: number }[] = []
     const label = server.pin.label
-    for (const n of candidates) {
+    for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta
+      setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       const row = { ...common, variantLabel: 'optimized' as const, numGpu: String(n) }
       if (k.FAST_MODE) {
         meta = await measure(
@@ -152,6 +154,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
         } catch (e) {
           meta = asCandidate(caseMeta(server, c.opts, c.ident(`num_gpu=${n}`), []), `baking ${name} failed: ${(e as Error).message}`)
           meta = { ...meta, row: { ...meta.row, ...row, modelTag: `${name}:latest` } }
+          printProgress(meta.summary, 0)
         }
         const ok = meta.summary.tokensPerSec > 0
         const v = created.get(name)
@@ -165,6 +168,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
         break
       }
     }
+    setProgressNote(undefined)
     if (k.GC_AFTER_RUN) for (const [name, v] of created) if (!v.ok) await remove(name)
     const best = stopper.bestIndex >= 0 ? results[stopper.bestIndex] : undefined
     if (k.PUBLISH_BEST && best) {
@@ -184,6 +188,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       )
     }
   } finally {
+    setProgressNote(undefined)
     await api.close()
   }
 }
@@ -201,6 +206,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
   try {
     for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta
+      setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       try {
         await server.restart({ gpuLayers: n })
         meta = await measure(c, server, `ngl=${n}`, { variantLabel: 'optimized' })
@@ -208,6 +214,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
         // the row still says which candidate this was: rowContext reads the settings of the failed start
         meta = asCandidate(caseMeta(server, c.opts, c.ident(`ngl=${n}`), [], true), `server did not start: ${(e as Error).message.split('\n')[0]}`)
         meta = { ...meta, row: { ...meta.row, variantLabel: 'optimized' } }
+        printProgress(meta.summary, 0)
       }
       c.metas.push(meta)
       if (!stopper.add(meta.summary.tokensPerSec)) {
@@ -216,6 +223,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
       }
     }
   } finally {
+    setProgressNote(undefined)
     // cases after the sweep run on the server the spec asked for
     await server.restart({ gpuLayers: original })
   }
