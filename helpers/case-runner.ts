@@ -24,6 +24,8 @@ import { flushInterruptedCase } from './interrupted.ts'
 import { CaseAccumulator } from './metrics/accumulator.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
 import type { LoadAcc } from './metrics/load-summary.ts'
+// registers the one-line progress report of every finished case (an onCaseEnd hook)
+import './progress.ts'
 import { flushAllSync } from './records-writer.ts'
 import type { CaseMeta, CaseSummary, RequestRecord, SloSpec } from './types.ts'
 import { getKnobs } from '../env/index.ts'
