@@ -19,6 +19,8 @@ import { caseMeta, sendOne, type CaseOptions, type SendExtras } from './case-run
 import { flushInterruptedCase } from './interrupted.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
 import type { LoadInput } from './metrics/load-summary.ts'
+// registers the one-line progress report of every finished case (an onCaseEnd hook)
+import './progress.ts'
 import type { CaseMeta, CaseSummary, RequestRecord, SloSpec } from './types.ts'
 import { getKnobs } from '../env/index.ts'
 
