@@ -52,6 +52,9 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_DURATION', undefined, num(0, undefined, true), 'load', 'Seconds to keep sending at BENCH_RATE (instead of a request count).'),
   knob('BENCH_PRESET', undefined, oneOf(['chatbot', 'batch', 'edge'] as const), 'load', 'Load preset (prompt/output lengths and concurrency profile).'),
   knob('BENCH_TRIALS', '1', int(1, 100), 'load', 'Repetitions of each case; results keep every trial.'),
+  knob('BENCH_CAPACITY', '0', bool(), 'load', 'Turn every case into a capacity search: the highest request rate sustained inside BENCH_SLO_* (open-loop probes, bracket then bisect).'),
+  knob('BENCH_CAPACITY_PROBE_S', '10', num(0, undefined, true), 'load', 'Capacity search: seconds of Poisson arrivals per probe rate.'),
+  knob('BENCH_CAPACITY_BUDGET_S', '300', num(0, undefined, true), 'load', 'Capacity search: most seconds the whole search may take; it reports the bracket it reached.'),
   knob('TIMEOUT_GEN', '300', num(0, undefined, true), 'load', 'Per-request timeout, seconds.'),
   knob('TIMEOUT_TAGS', '10', num(0, undefined, true), 'load', 'Timeout of metadata calls (/api/tags, /v1/models), seconds.'),
   knob('WAIT_API_SECS', '120', num(0, undefined, true), 'load', 'Readiness deadline for a started server, seconds.'),
@@ -150,6 +153,9 @@ export interface Knobs {
   BENCH_DURATION?: number
   BENCH_PRESET?: 'chatbot' | 'batch' | 'edge'
   BENCH_TRIALS: number
+  BENCH_CAPACITY: boolean
+  BENCH_CAPACITY_PROBE_S: number
+  BENCH_CAPACITY_BUDGET_S: number
   TIMEOUT_GEN: number
   TIMEOUT_TAGS: number
   WAIT_API_SECS: number

@@ -52,6 +52,10 @@ export interface SendExtras {
   signal?: AbortSignal
   /** Trial number, written into requests.jsonl beside the record. */
   trial?: number
+  /** More fields for the requests.jsonl line (conversation and turn, capacity probe, prefix group). */
+  labels?: Record<string, string | number>
+  /** Receives the generated text (asks the client to keep it): multi-turn cases resend it. */
+  onText?: (text: string) => void
 }
 
 export interface CaseIdent {
@@ -84,11 +88,13 @@ export async function sendOne(
     timeoutMs: knobs.TIMEOUT_GEN * 1000,
     requestId: id,
     ...(more.signal !== undefined ? { signal: more.signal } : {}),
+    ...(more.onText !== undefined ? { keepText: true } : {}),
   }
   const obs = await server.client(opts.protocol).generate(req)
   const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
+  more.onText?.(obs.text ?? '')
   try {
-    appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...(more.trial !== undefined ? { trial: more.trial } : {}), ...rec }) + '\n')
+    appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...(more.trial !== undefined ? { trial: more.trial } : {}), ...more.labels, ...rec }) + '\n')
   } catch (e) {
     // an unwritable results folder is reported by the reporter; measuring goes on
     if (knobs.VERBOSE) console.warn(`could not append requests.jsonl: ${(e as Error).message}`)

@@ -8,9 +8,10 @@ import type { ServerRef } from '../fixtures/server.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
-import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
+import { planLevels, type LoadOptions } from './load/plan.ts'
+import { runCapacityCase } from './load/run-capacity.ts'
 import { runLoadCase } from './load/run-load.ts'
-import type { RequestRecord } from './types.ts'
+import type { CaseMeta, RequestRecord } from './types.ts'
 
 /** Case options plus load options (concurrency, rate, duration, preset, trials, prompt lengths, SLOs). */
 export type LlmBenchOptions = CaseOptions & LoadOptions
@@ -49,12 +50,18 @@ export function lastTask(): Test | undefined {
  * (warmup included, tagged 'warmup') inside one tinybench iteration, so request counts stay exact.
  */
 export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions = {}): void {
-  const levels = planLevels(opts, getKnobs())
+  const knobs = getKnobs()
+  if (opts.capacity !== undefined || knobs.BENCH_CAPACITY) {
+    // BENCH_CAPACITY=1 turns the case as written (prompt, lengths, SLOs) into a search over request rates
+    const log = (s: string) => console.log(`[${server.stack.name} ${server.model}] ${name}: ${s}`)
+    return loadBench(name, server, opts, (ident, records) => runCapacityCase(server, opts, ident, records, log))
+  }
+  const levels = planLevels(opts, knobs)
   if (levels === null) return sequentialBench(name, server, opts)
-  for (const level of levels) loadBench(name + level.suffix, server, opts, level)
+  for (const level of levels) loadBench(name + level.suffix, server, opts, (ident, records) => runLoadCase(server, opts, level, ident, records))
 }
 
-function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level: LoadLevel): void {
+function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, run: (ident: CaseIdent, records: RequestRecord[]) => Promise<CaseMeta>): void {
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   let task: Test | undefined
   bench.skipIf(server.skipReason !== undefined)(
@@ -63,7 +70,7 @@ function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level
       const records: RequestRecord[] = []
       active = { ident, records, server, opts }
       try {
-        const meta = await runLoadCase(server, opts, level, ident, records)
+        const meta = await run(ident, records)
         if (task) task.meta.fuze = meta
       } finally {
         active = undefined

@@ -8,11 +8,17 @@ import { EventLoopMonitor } from '../metrics/client-health.ts'
 import type { LoadInput, TrialInput } from '../metrics/load-summary.ts'
 import { prompts } from '../prompts.ts'
 import type { CaseMeta, RequestRecord } from '../types.ts'
-import { outputForcing } from './forcing.ts'
+import { outputForcing, type OutputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
-import { runSchedule, type AbortCheck, type Sender } from './scheduler.ts'
-import { estimateTokenizer, tokenizerFor } from './tokenizer.ts'
-import { buildWorkload, workItem, type WorkItem } from './workload.ts'
+import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
+import { runSchedule, type ScheduleResult, type Sender } from './scheduler.ts'
+import { rateCheck } from '../metrics/load.ts'
+import { dist } from '../metrics/dist.ts'
+import { runConversationCase } from './run-conversation.ts'
+import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
+import { loadTrace, type Trace } from './trace.ts'
+import { buildWorkload, workItem, type WorkItem, type Workload } from './workload.ts'
+import { prefixCacheOf } from './workload-stats.ts'
 
 export type LoadCaseOptions = CaseOptions & LoadOptions
 
@@ -28,34 +34,61 @@ function distinctFor(level: LoadLevel): number {
   return Math.min(perTrial * level.trials, MAX_DISTINCT)
 }
 
-export const DEFAULT_ABORT_ERROR_RATE = 0.5
-export const DEFAULT_ABORT_MIN_REQUESTS = 10
+export { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 
-/** Stops a trial once too many of its finished requests failed; requests we cancelled ourselves do not count. */
-export function errorRateAbort(limit: number, minRequests: number): AbortCheck {
-  return (finished) => {
-    if (limit >= 1 || finished.length < minRequests) return undefined
-    const failed = finished.filter((r) => r.outcome !== 'ok' && r.outcome !== 'aborted')
-    const rate = failed.length / finished.length
-    if (rate <= limit) return undefined
-    const kinds = [...new Set(failed.map((r) => r.outcome))].join(', ')
-    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed.length} of ${finished.length} finished requests failed: ${kinds}; first error: ${failed[0]?.error ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
+/** The server's /tokenize where it has one (exact lengths), else the calibrated estimate. */
+export function caseTokenizer(server: ServerRef, protocol: ReturnType<ServerRef['client']>['protocol']): Promise<PromptTokenizer> {
+  return tokenizerFor(server.url, protocol, { model: server.resolvedModel.wireName, timeoutMs: getKnobs().TIMEOUT_TAGS * 1000 })
+}
+
+function traceReport(trace: Trace, file: string, timeScale: number, records: readonly RequestRecord[]) {
+  const measured = records.filter((r) => r.phase === 'run')
+  // queueMs = send − due: with no concurrency cap it is all dispatch lag
+  const lags = measured.map((r) => r.queueMs)
+  const n = measured.length
+  const span = n > 1 ? trace.entries[Math.min(n, trace.entries.length) - 1].offsetMs / 1000 : 0
+  return {
+    file,
+    format: trace.format,
+    requests: n,
+    timeScale,
+    spanS: span,
+    meanRate: span > 0 ? (n - 1) / span : 0,
+    clamped: trace.clamped,
+    sendLagMs: dist(lags),
+    within5Ms: n > 0 ? lags.filter((l) => l <= 5).length / n : 0,
   }
 }
 
-export async function runLoadCase(
-  server: ServerRef,
-  opts: LoadCaseOptions,
-  level: LoadLevel,
-  ident: CaseIdent,
-  records: RequestRecord[] = [],
-): Promise<CaseMeta> {
+/** What a load case and each probe of a capacity search share: the workload, a sender, the summary inputs. */
+export interface PreparedLoad {
+  level: LoadLevel
+  workload: Workload
+  forcing: OutputForcing
+  /** Timeline origin of the records sent from now on (a phase or a probe start). */
+  setOrigin(t: number): void
+  sender(phase: 'warmup' | 'run', trial: number, sink: RequestRecord[], labels?: Record<string, string | number>): Sender
+  /** Warmup requests (closed loop, at most `concurrency` at once); their records only go into the case's list. */
+  warmup(count: number, concurrency: number): Promise<RequestRecord[]>
+  loadInput(level: LoadLevel, trials: TrialInput[]): LoadInput
+  /** Adds the workload report (prefix cache, shared prefix, trace) and reuse warnings to a finished case. */
+  finish(meta: CaseMeta): CaseMeta
+}
+
+export async function prepareLoad(server: ServerRef, opts: LoadCaseOptions, level: LoadLevel, ident: CaseIdent, records: RequestRecord[]): Promise<PreparedLoad> {
   const knobs = getKnobs()
   const client = server.client(opts.protocol)
-  const needsCount = level.input !== undefined || opts.sharegpt !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
-  const tokenizer = needsCount
-    ? await tokenizerFor(server.url, client.protocol, { model: server.resolvedModel.wireName, timeoutMs: knobs.TIMEOUT_TAGS * 1000 })
-    : estimateTokenizer
+  const needsCount =
+    level.input !== undefined || opts.sharegpt !== undefined || level.trace !== undefined || opts.sharedPrefix !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
+  const tokenizer = needsCount ? await caseTokenizer(server, client.protocol) : estimateTokenizer
+  let trace: Trace | undefined
+  if (level.trace !== undefined) {
+    trace = loadTrace(level.trace)
+    const offsetsMs = trace.entries.map((e) => e.offsetMs)
+    // the trace's own least-squares rate is the target, so a rate miss means the client lagged, not the trace's bursts
+    const rate = rateCheck(1, offsetsMs, offsetsMs)?.scheduledRate ?? trace.meanRate
+    level = { ...level, shape: { ...level.shape, mode: 'open', rate, arrival: 'trace', offsetsMs } as LoadLevel['shape'] }
+  }
   const workload = await buildWorkload(
     {
       prompt: opts.prompt ?? prompts.short,
@@ -65,17 +98,19 @@ export async function runLoadCase(
       ...(opts.sharegpt !== undefined ? { sharegpt: opts.sharegpt } : {}),
       distinct: distinctFor(level),
       seed: opts.seed ?? 1,
+      ...(opts.sharedPrefix !== undefined ? { sharedPrefix: opts.sharedPrefix } : {}),
+      ...(trace !== undefined ? { trace: trace.entries.slice(0, level.bounds.count) } : {}),
     },
     tokenizer,
   )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
   const itemOf = new Map<string, WorkItem>()
-  let caseT0 = performance.now()
+  let origin = performance.now()
   let runIndex = 0
   let reused = 0
 
   const sender =
-    (phase: 'warmup' | 'run', trial: number, sink: RequestRecord[]): Sender =>
+    (phase: 'warmup' | 'run', trial: number, sink: RequestRecord[], extraLabels?: Record<string, string | number>): Sender =>
     async (slot) => {
       const index = phase === 'warmup' ? slot.index : runIndex++
       const item = workItem(workload, index)
@@ -90,72 +125,119 @@ export async function runLoadCase(
         cachePrompt: opts.cachePrompt ?? fresh,
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
-      const rec = await sendOne(server, reqOpts, ident, phase, caseT0, slot.tDue, { signal: slot.signal, trial })
+      const labels = { ...extraLabels, ...(item.group !== undefined && phase === 'run' ? { group: item.group + 1 } : {}) }
+      const rec = await sendOne(server, reqOpts, ident, phase, origin, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) })
       itemOf.set(rec.id, item)
       records.push(rec)
       sink.push(rec)
       return rec
     }
 
-  const warmup = opts.warmup ?? knobs.BENCH_WARMUP
-  if (warmup > 0) {
-    const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
-    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, c) }, { count: warmup }, sender('warmup', 0, []))
+  return {
+    level,
+    workload,
+    forcing,
+    setOrigin: (t) => {
+      origin = t
+    },
+    sender,
+    async warmup(count, concurrency) {
+      const mine: RequestRecord[] = []
+      if (count > 0) await runSchedule({ mode: 'closed', concurrency: Math.max(1, Math.min(count, concurrency)) }, { count }, sender('warmup', 0, mine))
+      return mine
+    },
+    loadInput(lv, trials) {
+      const shape = lv.shape
+      return {
+        level: {
+          mode: shape.mode,
+          ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
+          ...(shape.mode === 'open'
+            ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
+            : {}),
+          rampUpS: shape.rampUpS ?? 0,
+          ...(lv.bounds.durationMs !== undefined ? { durationS: lv.bounds.durationMs / 1000 } : {}),
+          ...(lv.bounds.count !== undefined && lv.bounds.count < Number.MAX_SAFE_INTEGER ? { requestBudget: lv.bounds.count } : {}),
+          ...(lv.preset !== undefined ? { preset: lv.preset } : {}),
+        },
+        trials,
+        prompts: {
+          source: workload.source,
+          lengthSource: workload.lengthSource,
+          inputTokens: workload.items.map((i) => i.promptTokens).filter((n): n is number => n !== null),
+          outputTokensRequested: workload.items.map((i) => i.maxTokens),
+          outputForced: forcing.forced,
+          forcedBy: forcing.by,
+        },
+        promptTokens: (r) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0,
+        requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
+      }
+    },
+    finish(meta) {
+      const prefixCache = prefixCacheOf(records)
+      const sp = opts.sharedPrefix
+      meta.summary.workload = {
+        kind: workload.source,
+        ...(prefixCache ? { prefixCache } : {}),
+        ...(sp !== undefined ? { sharedPrefix: { groups: sp.groups ?? 1, prefixTokens: sp.prefixTokens, suffixTokens: sp.suffixTokens ?? 32 } } : {}),
+        ...(trace !== undefined && level.trace !== undefined ? { trace: traceReport(trace, level.trace.file, level.trace.timeScale ?? 1, records) } : {}),
+      }
+      if (trace !== undefined && trace.clamped > 0)
+        meta.summary.warnings.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
+      if (reused > 0)
+        meta.summary.warnings.push(
+          `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
+        )
+      return meta
+    },
   }
+}
+
+export async function runLoadCase(
+  server: ServerRef,
+  opts: LoadCaseOptions,
+  level: LoadLevel,
+  ident: CaseIdent,
+  records: RequestRecord[] = [],
+): Promise<CaseMeta> {
+  const knobs = getKnobs()
+  if (level.conversation !== undefined) {
+    const tokenizer = await caseTokenizer(server, server.client(opts.protocol).protocol)
+    return runConversationCase(server, opts, level, level.conversation, ident, tokenizer, records)
+  }
+  const prep = await prepareLoad(server, opts, level, ident, records)
+  level = prep.level
+  const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
+  await prep.warmup(opts.warmup ?? knobs.BENCH_WARMUP, c)
 
   const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
   const trials: TrialInput[] = []
-  caseT0 = performance.now()
+  const caseT0 = performance.now()
+  prep.setOrigin(caseT0)
   for (let trial = 1; trial <= level.trials; trial++) {
     const mine: RequestRecord[] = []
     const monitor = new EventLoopMonitor()
     monitor.start()
-    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, mine), check)
+    const res = await runSchedule(level.shape, level.bounds, prep.sender('run', trial, mine), check)
     const loop = monitor.stop()
-    trials.push({
-      trial,
-      records: mine,
-      window: res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null,
-      dueOffsetsMs: res.dueOffsetsMs,
-      releaseOffsetsMs: res.releaseOffsetsMs,
-      rampEndMs: level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0,
-      dispatchLagMs: res.dispatchLagMs,
-      maxInFlight: res.maxInFlight,
-      loop: { p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, maxMs: loop.maxMs },
-      ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
-    })
+    trials.push(trialInput(trial, mine, res, caseT0, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, loop))
     if (res.aborted !== undefined) break
   }
+  return prep.finish(caseMeta(server, opts, ident, records, false, prep.loadInput(level, trials), opts.slo))
+}
 
-  const shape = level.shape
-  const input: LoadInput = {
-    level: {
-      mode: shape.mode,
-      ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
-      ...(shape.mode === 'open'
-        ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
-        : {}),
-      rampUpS: shape.rampUpS ?? 0,
-      ...(level.bounds.durationMs !== undefined ? { durationS: level.bounds.durationMs / 1000 } : {}),
-      ...(level.bounds.count !== undefined ? { requestBudget: level.bounds.count } : {}),
-      ...(level.preset !== undefined ? { preset: level.preset } : {}),
-    },
-    trials,
-    prompts: {
-      source: workload.source,
-      lengthSource: workload.lengthSource,
-      inputTokens: workload.items.map((i) => i.promptTokens).filter((n): n is number => n !== null),
-      outputTokensRequested: workload.items.map((i) => i.maxTokens),
-      outputForced: forcing.forced,
-      forcedBy: forcing.by,
-    },
-    promptTokens: (r) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0,
-    requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
+/** One measured phase as the summariser takes it; `origin` is the timeline origin of its records. */
+export function trialInput(trial: number, records: RequestRecord[], res: ScheduleResult, origin: number, rampEndMs: number, loop: { p50Ms: number; p99Ms: number; maxMs: number }): TrialInput {
+  return {
+    trial,
+    records,
+    window: res.steady ? { startMs: res.steady.start - origin, endMs: res.steady.end - origin } : null,
+    dueOffsetsMs: res.dueOffsetsMs,
+    releaseOffsetsMs: res.releaseOffsetsMs,
+    rampEndMs,
+    dispatchLagMs: res.dispatchLagMs,
+    maxInFlight: res.maxInFlight,
+    loop: { p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, maxMs: loop.maxMs },
+    ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
   }
-  const meta = caseMeta(server, opts, ident, records, false, input, opts.slo)
-  if (reused > 0)
-    meta.summary.warnings.push(
-      `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
-    )
-  return meta
 }
