@@ -3,10 +3,11 @@
 // the probe at the capacity found; summary.capacity keeps every probe for the throughput–latency curve.
 import { getKnobs } from '../../env/index.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
-import { caseMeta, sloFromKnobs, type CaseIdent } from '../case-run.ts'
-import { EventLoopMonitor } from '../metrics/client-health.ts'
+import type { CaseIdent } from '../case-hooks.ts'
+import { sloFromKnobs } from '../case-run.ts'
+import { CaseRun } from '../case-runner.ts'
 import { dist } from '../metrics/dist.ts'
-import type { CapacityProbe, CaseMeta, RequestRecord } from '../types.ts'
+import type { CapacityProbe, CaseMeta, RequestRecord, SloSpec } from '../types.ts'
 import { CAPACITY_DEFAULTS, judgeProbe, probeCannotPass, probeOffsets, searchCapacity, type CapacityOptions } from './capacity.ts'
 import type { LoadLevel } from './plan.ts'
 import { prepareLoad, trialInput, type LoadCaseOptions } from './run-load.ts'
@@ -18,10 +19,19 @@ interface ProbeRun {
   res: ScheduleResult
   origin: number
   level: LoadLevel
-  loop: { p50Ms: number; p99Ms: number; maxMs: number }
 }
 
-export async function runCapacityCase(server: ServerRef, opts: LoadCaseOptions, ident: CaseIdent, records: RequestRecord[] = [], log: (s: string) => void = () => {}): Promise<CaseMeta> {
+export async function runCapacityCase(server: ServerRef, opts: LoadCaseOptions, ident: CaseIdent, log: (s: string) => void = () => {}): Promise<CaseMeta> {
+  const slo = opts.slo ?? sloFromKnobs()
+  const run = new CaseRun({ kind: 'capacity', server, opts, ident, slo }).open()
+  try {
+    return await search(run, opts, slo, log)
+  } finally {
+    run.close()
+  }
+}
+
+async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s: string) => void): Promise<CaseMeta> {
   const knobs = getKnobs()
   const cap: CapacityOptions = opts.capacity === true || opts.capacity === undefined ? {} : opts.capacity
   const probeS = cap.probeS ?? knobs.BENCH_CAPACITY_PROBE_S
@@ -31,16 +41,17 @@ export async function runCapacityCase(server: ServerRef, opts: LoadCaseOptions, 
   const resolutionPct = cap.resolutionPct ?? CAPACITY_DEFAULTS.resolutionPct
   if (!(probeS > 0) || !(budgetS > 0)) throw new Error(`capacity probeS and budgetS must be > 0 s, got ${probeS} and ${budgetS}: fix BENCH_CAPACITY_PROBE_S / BENCH_CAPACITY_BUDGET_S or the case's capacity option.`)
   if (!(minGood > 0 && minGood <= 1)) throw new Error(`capacity minGoodFraction must be in (0, 1], got ${minGood}: fix the case's capacity option.`)
-  const slo = opts.slo ?? sloFromKnobs()
   const t0 = performance.now()
   // every probe draws from the same prepared prompts; the open shape is filled in per probe
   const base: LoadLevel = { suffix: '', shape: { mode: 'open', rate: 1, arrival: 'poisson' }, bounds: { count: 512 }, trials: 1, ...(opts.input ? { input: opts.input } : {}), ...(opts.output ? { output: opts.output } : {}) }
-  const prep = await prepareLoad(server, opts, base, ident, records)
+  const prep = await prepareLoad(run, opts, base)
   const warm = await prep.warmup(Math.max(1, opts.warmup ?? knobs.BENCH_WARMUP), 1)
+  // the measured phase is the whole search (case hooks see all of it); each probe then has its own time origin
   const idle = dist(warm.filter((r) => r.outcome === 'ok').map((r) => r.e2eMs ?? NaN)).p50
   const startRate = cap.startRate ?? (idle !== null && idle > 0 ? 1000 / idle : 1)
   log(`capacity search: start ${startRate.toFixed(2)} req/s (idle E2E ${idle?.toFixed(0) ?? '?'} ms), ${probeS} s probes, resolution ${resolutionPct}%, budget ${budgetS} s`)
 
+  await run.measure()
   const runs: ProbeRun[] = []
   let longest = 0
   const probe = async (rate: number, index: number): Promise<CapacityProbe> => {
@@ -48,16 +59,13 @@ export async function runCapacityCase(server: ServerRef, opts: LoadCaseOptions, 
     const level: LoadLevel = { ...base, shape: { mode: 'open', rate, arrival: 'poisson', offsetsMs, seed: opts.seed ?? 1 }, bounds: { count: offsetsMs.length } }
     const mine: RequestRecord[] = []
     const origin = performance.now()
-    prep.setOrigin(origin)
-    const monitor = new EventLoopMonitor()
-    monitor.start()
+    run.t0 = origin
     const res = await runSchedule(level.shape, level.bounds, prep.sender('run', index + 1, mine, { probe: index + 1, probeRate: Number(rate.toFixed(4)) }), probeCannotPass(offsetsMs.length, minGood, slo))
-    const loop = monitor.stop()
     const durationS = (performance.now() - origin) / 1000
     longest = Math.max(longest, durationS)
     const input = prep.loadInput(level, [])
     const p = judgeProbe(index + 1, { rate, records: mine, dueOffsetsMs: res.dueOffsetsMs, releaseOffsetsMs: res.releaseOffsetsMs, slo, minGoodFraction: minGood, maxClimb, ...(res.aborted !== undefined ? { aborted: res.aborted } : {}), promptTokens: input.promptTokens }, durationS)
-    runs.push({ probe: p, records: mine, res, origin, level, loop })
+    runs.push({ probe: p, records: mine, res, origin, level })
     log(
       `capacity probe ${p.index}: ${rate.toFixed(2)} req/s → ${p.pass ? 'pass' : 'fail'} (achieved ${p.achievedRate?.toFixed(2) ?? '?'}/s, good ${(p.goodFraction * 100).toFixed(0)}%, E2E p50 ${p.e2eP50Ms?.toFixed(0) ?? '?'} ms, in flight ${p.inFlightMean.toFixed(1)})${p.pass ? '' : `: ${p.reasons[0]}`}`,
     )
@@ -76,9 +84,13 @@ export async function runCapacityCase(server: ServerRef, opts: LoadCaseOptions, 
 
   // the case's own figures: the probe at the capacity found, else the gentlest probe
   const best = runs.filter((r) => r.probe.pass).sort((a, b) => b.probe.rate - a.probe.rate)[0] ?? [...runs].sort((a, b) => a.probe.rate - b.probe.rate)[0]
-  const shown = best ? [...warm, ...best.records] : warm
-  const trials = best ? [trialInput(1, best.records, best.res, best.origin, 0, best.loop)] : []
-  const meta = prep.finish(caseMeta(server, opts, ident, shown, false, prep.loadInput(best?.level ?? base, trials), slo))
+  const trials = best ? [trialInput(1, best.records, best.res, best.origin, 0)] : []
+  // the summary describes that one probe: keep only its records (requests.jsonl has every probe's)
+  const keep = new Set([...warm, ...(best?.records ?? [])])
+  const all = [...run.records]
+  run.records.splice(0, run.records.length, ...all.filter((r) => keep.has(r)))
+  const meta = await run.finish({ load: prep.loadInput(best?.level ?? base, trials), warnings: prep.warnings() })
+  meta.summary.workload = prep.report()
   const at = best?.probe.pass ? best.probe : undefined
   meta.summary.capacity = {
     maxRequestRate: result.maxRequestRate,

@@ -1,9 +1,8 @@
 // A multi-turn case: build the conversations, warm up, let the simulated users talk, and summarise with the
 // per-turn view (TTFT, prompt and cached tokens by turn) on top of the usual load summary.
 import { getKnobs } from '../../env/index.ts'
-import type { ServerRef } from '../../fixtures/server.ts'
-import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from '../case-run.ts'
-import { EventLoopMonitor } from '../metrics/client-health.ts'
+import type { CaseOptions } from '../case-run.ts'
+import type { CaseRun } from '../case-runner.ts'
 import type { LoadInput } from '../metrics/load-summary.ts'
 import type { CaseMeta, RequestRecord } from '../types.ts'
 import { buildConversations, runConversations, type ConversationOptions, type TurnSender } from './conversation.ts'
@@ -14,17 +13,9 @@ import { runSchedule } from './scheduler.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
 import { prefixCacheOf, turnStats } from './workload-stats.ts'
 
-export async function runConversationCase(
-  server: ServerRef,
-  opts: CaseOptions & LoadOptions,
-  level: LoadLevel,
-  conv: ConversationOptions,
-  ident: CaseIdent,
-  tokenizer: PromptTokenizer,
-  records: RequestRecord[],
-): Promise<CaseMeta> {
+export async function runConversationCase(run: CaseRun, opts: CaseOptions & LoadOptions, level: LoadLevel, conv: ConversationOptions, tokenizer: PromptTokenizer): Promise<CaseMeta> {
   const knobs = getKnobs()
-  const client = server.client(opts.protocol)
+  const client = run.server.client(opts.protocol)
   const users = level.shape.mode === 'closed' ? level.shape.concurrency : 1
   const turns = conv.turns ?? (conv.sharegpt !== undefined ? Number.MAX_SAFE_INTEGER : 4)
   const budget = level.bounds.count ?? opts.requests ?? knobs.BENCH_REQUESTS
@@ -37,7 +28,6 @@ export async function runConversationCase(
     throw new Error("conversation history 'recorded' resends the dataset's replies, and synthetic conversations have none: give conversation.sharegpt or use history 'returned'.")
   const convs = await buildConversations({ count, turns, userTokens, numPredict, seed: opts.seed ?? 1, ...(conv.sharegpt !== undefined ? { sharegpt: conv.sharegpt } : {}) }, tokenizer)
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
-  let caseT0 = performance.now()
   const base = (maxTokens: number): CaseOptions => ({ ...opts, numPredict: maxTokens, extra: { ...forcing.extra(maxTokens), ...opts.extra } })
 
   // warmup: plain single requests with the usual unique tag, so no conversation's history is cached before it starts
@@ -45,33 +35,30 @@ export async function runConversationCase(
   if (warmup > 0) {
     const first = convs[0][0]
     await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, users) }, { count: warmup }, async (slot) => {
-      const rec = await sendOne(server, { ...base(first.maxTokens), prompt: first.user, cachePrompt: false }, ident, 'warmup', caseT0, slot.tDue, { signal: slot.signal })
-      records.push(rec)
+      const rec = await run.send('warmup', slot.tDue, { signal: slot.signal }, { ...base(first.maxTokens), prompt: first.user, cachePrompt: false })
+      run.add(rec)
       return rec
     })
   }
 
-  caseT0 = performance.now()
+  const caseT0 = await run.measure()
   const send: TurnSender = async (slot) => {
     let reply = ''
     // the history is the cacheable part: no unique tag (it would sit in front of it); each conversation opens
     // with its own user message, so conversations never share more than a system prompt
-    const rec = await sendOne(server, { ...base(slot.maxTokens), prompt: slot.messages, cachePrompt: true }, ident, 'run', caseT0, slot.tDue, {
+    const rec = await run.send('run', slot.tDue, {
       signal: slot.signal,
       trial: 1,
       labels: { conversation: slot.conversation, turn: slot.turn },
       onText: (t) => {
         reply = t
       },
-    })
-    records.push(rec)
+    }, { ...base(slot.maxTokens), prompt: slot.messages, cachePrompt: true })
+    run.add(rec)
     return { record: rec, reply }
   }
-  const monitor = new EventLoopMonitor()
-  monitor.start()
   const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
   const res = await runConversations(convs, users, { history, thinkTimeS, ...(conv.system !== undefined ? { system: conv.system } : {}) }, send, check)
-  const loop = monitor.stop()
 
   const promptTokensOf = (r: RequestRecord) => r.promptTokensServer ?? 0
   const input: LoadInput = {
@@ -86,7 +73,6 @@ export async function runConversationCase(
         rampEndMs: 0,
         dispatchLagMs: res.dispatchLagMs,
         maxInFlight: res.maxInFlight,
-        loop: { p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, maxMs: loop.maxMs },
         ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
       },
     ],
@@ -101,7 +87,13 @@ export async function runConversationCase(
     promptTokens: promptTokensOf,
     requestedTokens: () => null,
   }
-  const meta = caseMeta(server, opts, ident, records, false, input, opts.slo)
+  const noCache = run.records.every((r) => r.server.cachedPromptTokens === undefined)
+  const meta = await run.finish({
+    load: input,
+    warnings: noCache
+      ? ['the server did not report cached prompt tokens (timings.cache_n / usage.prompt_tokens_details.cached_tokens), so prefix reuse shows only in the per-turn TTFT']
+      : [],
+  })
   const turnOf = (r: RequestRecord) => res.turnOf.get(r.id)?.turn
   const completed = new Set<number>()
   const failed = new Set<number>()
@@ -111,7 +103,7 @@ export async function runConversationCase(
     if (r.outcome !== 'ok') failed.add(t.conversation)
     else if (t.turn === convs[t.conversation - 1].length) completed.add(t.conversation)
   }
-  const prefixCache = prefixCacheOf(records)
+  const prefixCache = prefixCacheOf(run.records)
   meta.summary.workload = {
     kind: 'conversation',
     ...(prefixCache ? { prefixCache } : {}),
@@ -122,10 +114,8 @@ export async function runConversationCase(
       history,
       thinkTimeS,
       source: conv.sharegpt !== undefined ? 'sharegpt' : 'synthetic',
-      turns: turnStats(records, turnOf),
+      turns: turnStats(run.records, turnOf),
     },
   }
-  if (prefixCache === undefined)
-    meta.summary.warnings.push('the server did not report cached prompt tokens (timings.cache_n / usage.prompt_tokens_details.cached_tokens), so prefix reuse shows only in the per-turn TTFT')
   return meta
 }

@@ -1,20 +1,23 @@
-// One load case: build the workload, warm up, run the scheduled phase once per trial while watching the
-// client's own event loop, and summarise. Records stream into `records` (and requests.jsonl) as they finish, so
-// an interrupted run still has them.
+// One load case: build the workload, warm up, run the scheduled phase once per trial, and summarise — on CaseRun
+// (../case-runner.ts), which watches the client's own event loop over the measured phase, judges it, runs the case
+// hooks and flushes the case if the worker is interrupted. Records stream into requests.jsonl as they finish.
+// prepareLoad is the part a capacity search shares: the workload (fixed, synthetic, ShareGPT, shared-prefix or a
+// trace), the sender and the summary inputs.
 import { getKnobs } from '../../env/index.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
-import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from '../case-run.ts'
-import { EventLoopMonitor } from '../metrics/client-health.ts'
+import type { CaseIdent } from '../case-hooks.ts'
+import type { CaseOptions } from '../case-run.ts'
+import { CaseRun } from '../case-runner.ts'
+import { dist } from '../metrics/dist.ts'
+import { rateCheck } from '../metrics/load.ts'
 import type { LoadInput, TrialInput } from '../metrics/load-summary.ts'
 import { prompts } from '../prompts.ts'
 import type { CaseMeta, RequestRecord } from '../types.ts'
+import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 import { outputForcing, type OutputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
-import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
-import { runSchedule, type ScheduleResult, type Sender } from './scheduler.ts'
-import { rateCheck } from '../metrics/load.ts'
-import { dist } from '../metrics/dist.ts'
 import { runConversationCase } from './run-conversation.ts'
+import { runSchedule, type ScheduleResult, type Sender } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
 import { loadTrace, type Trace } from './trace.ts'
 import { buildWorkload, workItem, type WorkItem, type Workload } from './workload.ts'
@@ -64,19 +67,19 @@ function traceReport(trace: Trace, file: string, timeScale: number, records: rea
 export interface PreparedLoad {
   level: LoadLevel
   workload: Workload
-  forcing: OutputForcing
-  /** Timeline origin of the records sent from now on (a phase or a probe start). */
-  setOrigin(t: number): void
   sender(phase: 'warmup' | 'run', trial: number, sink: RequestRecord[], labels?: Record<string, string | number>): Sender
-  /** Warmup requests (closed loop, at most `concurrency` at once); their records only go into the case's list. */
+  /** Warmup requests (closed loop, at most `concurrency` at once). */
   warmup(count: number, concurrency: number): Promise<RequestRecord[]>
   loadInput(level: LoadLevel, trials: TrialInput[]): LoadInput
-  /** Adds the workload report (prefix cache, shared prefix, trace) and reuse warnings to a finished case. */
-  finish(meta: CaseMeta): CaseMeta
+  /** Reuse and clamp warnings for the summary. */
+  warnings(): string[]
+  /** The workload report (prefix cache, shared prefix, trace) for summary.workload. */
+  report(): NonNullable<CaseMeta['summary']['workload']>
 }
 
-export async function prepareLoad(server: ServerRef, opts: LoadCaseOptions, level: LoadLevel, ident: CaseIdent, records: RequestRecord[]): Promise<PreparedLoad> {
+export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
   const knobs = getKnobs()
+  const server = run.server
   const client = server.client(opts.protocol)
   const needsCount =
     level.input !== undefined || opts.sharegpt !== undefined || level.trace !== undefined || opts.sharedPrefix !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
@@ -103,9 +106,8 @@ export async function prepareLoad(server: ServerRef, opts: LoadCaseOptions, leve
     },
     tokenizer,
   )
-  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
+  const forcing: OutputForcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
   const itemOf = new Map<string, WorkItem>()
-  let origin = performance.now()
   let runIndex = 0
   let reused = 0
 
@@ -126,9 +128,9 @@ export async function prepareLoad(server: ServerRef, opts: LoadCaseOptions, leve
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
       const labels = { ...extraLabels, ...(item.group !== undefined && phase === 'run' ? { group: item.group + 1 } : {}) }
-      const rec = await sendOne(server, reqOpts, ident, phase, origin, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) })
+      const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, reqOpts)
       itemOf.set(rec.id, item)
-      records.push(rec)
+      run.add(rec)
       sink.push(rec)
       return rec
     }
@@ -136,10 +138,6 @@ export async function prepareLoad(server: ServerRef, opts: LoadCaseOptions, leve
   return {
     level,
     workload,
-    forcing,
-    setOrigin: (t) => {
-      origin = t
-    },
     sender,
     async warmup(count, concurrency) {
       const mine: RequestRecord[] = []
@@ -173,61 +171,62 @@ export async function prepareLoad(server: ServerRef, opts: LoadCaseOptions, leve
         requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
       }
     },
-    finish(meta) {
-      const prefixCache = prefixCacheOf(records)
+    warnings() {
+      const out: string[] = []
+      if (trace !== undefined && trace.clamped > 0) out.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
+      if (reused > 0)
+        out.push(
+          `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
+        )
+      return out
+    },
+    report() {
+      const prefixCache = prefixCacheOf(run.records)
       const sp = opts.sharedPrefix
-      meta.summary.workload = {
+      return {
         kind: workload.source,
         ...(prefixCache ? { prefixCache } : {}),
         ...(sp !== undefined ? { sharedPrefix: { groups: sp.groups ?? 1, prefixTokens: sp.prefixTokens, suffixTokens: sp.suffixTokens ?? 32 } } : {}),
-        ...(trace !== undefined && level.trace !== undefined ? { trace: traceReport(trace, level.trace.file, level.trace.timeScale ?? 1, records) } : {}),
+        ...(trace !== undefined && level.trace !== undefined ? { trace: traceReport(trace, level.trace.file, level.trace.timeScale ?? 1, run.records) } : {}),
       }
-      if (trace !== undefined && trace.clamped > 0)
-        meta.summary.warnings.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
-      if (reused > 0)
-        meta.summary.warnings.push(
-          `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
-        )
-      return meta
     },
   }
 }
 
-export async function runLoadCase(
-  server: ServerRef,
-  opts: LoadCaseOptions,
-  level: LoadLevel,
-  ident: CaseIdent,
-  records: RequestRecord[] = [],
-): Promise<CaseMeta> {
-  const knobs = getKnobs()
-  if (level.conversation !== undefined) {
-    const tokenizer = await caseTokenizer(server, server.client(opts.protocol).protocol)
-    return runConversationCase(server, opts, level, level.conversation, ident, tokenizer, records)
+export async function runLoadCase(server: ServerRef, opts: LoadCaseOptions, level: LoadLevel, ident: CaseIdent): Promise<CaseMeta> {
+  const kind = level.conversation !== undefined ? 'conversation' : level.trace !== undefined ? 'trace' : 'load'
+  const run = new CaseRun({ kind, server, opts, ident, ...(opts.slo ? { slo: opts.slo } : {}) }).open()
+  try {
+    if (level.conversation !== undefined) return await runConversationCase(run, opts, level, level.conversation, await caseTokenizer(server, server.client(opts.protocol).protocol))
+    return await loadPhases(run, opts, level)
+  } finally {
+    run.close()
   }
-  const prep = await prepareLoad(server, opts, level, ident, records)
+}
+
+async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel): Promise<CaseMeta> {
+  const knobs = getKnobs()
+  const prep = await prepareLoad(run, opts, level)
   level = prep.level
   const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
   await prep.warmup(opts.warmup ?? knobs.BENCH_WARMUP, c)
 
   const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
   const trials: TrialInput[] = []
-  const caseT0 = performance.now()
-  prep.setOrigin(caseT0)
+  const caseT0 = await run.measure()
   for (let trial = 1; trial <= level.trials; trial++) {
     const mine: RequestRecord[] = []
-    const monitor = new EventLoopMonitor()
-    monitor.start()
     const res = await runSchedule(level.shape, level.bounds, prep.sender('run', trial, mine), check)
-    const loop = monitor.stop()
-    trials.push(trialInput(trial, mine, res, caseT0, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, loop))
+    trials.push(trialInput(trial, mine, res, caseT0, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0))
     if (res.aborted !== undefined) break
   }
-  return prep.finish(caseMeta(server, opts, ident, records, false, prep.loadInput(level, trials), opts.slo))
+  const meta = await run.finish({ load: prep.loadInput(level, trials), warnings: prep.warnings() })
+  meta.summary.workload = prep.report()
+  return meta
 }
 
 /** One measured phase as the summariser takes it; `origin` is the timeline origin of its records. */
-export function trialInput(trial: number, records: RequestRecord[], res: ScheduleResult, origin: number, rampEndMs: number, loop: { p50Ms: number; p99Ms: number; maxMs: number }): TrialInput {
+export function trialInput(trial: number, records: RequestRecord[], res: ScheduleResult, origin: number, rampEndMs: number): TrialInput {
   return {
     trial,
     records,
@@ -237,7 +236,6 @@ export function trialInput(trial: number, records: RequestRecord[], res: Schedul
     rampEndMs,
     dispatchLagMs: res.dispatchLagMs,
     maxInFlight: res.maxInFlight,
-    loop: { p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, maxMs: loop.maxMs },
     ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
   }
 }

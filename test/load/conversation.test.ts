@@ -1,6 +1,6 @@
 // Multi-turn cases against the simulator: turn k resends the history with the replies exactly as the server
 // returned them (or, asked to, as the dataset recorded them), waits the think time, and reports per-turn figures.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -9,13 +9,14 @@ import { planLevels } from '../../helpers/load/plan.ts'
 import { runLoadCase } from '../../helpers/load/run-load.ts'
 import { loadShareGptConversations } from '../../helpers/load/sharegpt.ts'
 import { createClient } from '../../helpers/protocols/index.ts'
-import type { ChatMessage } from '../../helpers/types.ts'
+import type { ChatMessage, RequestRecord } from '../../helpers/types.ts'
 import { simRef, useTempRunDir, type SimRef } from './sim-ref.ts'
 
 let s: SimRef
+let runDir = ''
 const ident = { caseName: 'conv', fullName: 'conv', file: 'f' }
 beforeAll(async () => {
-  useTempRunDir()
+  runDir = useTempRunDir()
   s = await simRef({ ttftMs: 5, itlMs: 1 }, 'openai-chat')
 })
 afterAll(async () => s?.close())
@@ -84,9 +85,9 @@ describe('multi-turn conversations', () => {
   it('turn k+1 leaves no earlier than the think time after turn k ended', async () => {
     const opts = { conversation: { turns: 3, conversations: 1, thinkTimeS: 0.1 }, warmup: 0, numPredict: 2 }
     const [level] = planLevels(opts, getKnobs())!
-    const records: import('../../helpers/types.ts').RequestRecord[] = []
-    await runLoadCase(s.server, opts, level, ident, records)
-    const run = records.filter((r) => r.phase === 'run').sort((a, b) => a.tStartMs - b.tStartMs)
+    await runLoadCase(s.server, opts, level, { ...ident, caseName: 'think', fullName: 'think' })
+    const lines = readFileSync(join(runDir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RequestRecord & { case: string })
+    const run = lines.filter((r) => r.case === 'think' && r.phase === 'run').sort((a, b) => a.tStartMs - b.tStartMs)
     expect(run).toHaveLength(3)
     for (let i = 1; i < 3; i++) expect(run[i].tStartMs).toBeGreaterThanOrEqual(run[i - 1].tStartMs + run[i - 1].e2eMs! + 100)
   })
