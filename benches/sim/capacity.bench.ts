@@ -8,7 +8,12 @@ import { useServer } from '../../fixtures/index.ts'
 import { llmBench, prompts } from '../../helpers/index.ts'
 
 // no per-prompt-token cost, so the service time is exactly the formula above
-const server = useServer({ stack: 'sim', model: 'sim-model', protocol: 'openai-completions', args: ['--max-seqs', '4', '--ttft-ms', '50', '--itl-ms', '10', '--per-prompt-token-ms', '0'] })
+const server = useServer({
+  stack: 'sim',
+  model: 'sim-model',
+  protocol: 'openai-completions',
+  args: ['--max-seqs', '4', '--ttft-ms', '50', '--itl-ms', '10', '--per-prompt-token-ms', '0'],
+})
 
 describe('sim-model on sim (4 sequences)', () => {
   llmBench('capacity', server, { prompt: prompts.short, capacity: true })

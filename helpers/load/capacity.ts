@@ -114,7 +114,9 @@ export function judgeProbe(index: number, p: ProbeInput, durationS: number): Cap
         : `${(goodFraction * 100).toFixed(1)}% of requests finished ok (need ${(p.minGoodFraction * 100).toFixed(0)}%)`,
     )
   if (first !== null && last !== null && last > p.maxClimb * first)
-    reasons.push(`latency still climbing: E2E p50 went from ${first.toFixed(0)} ms (first third) to ${last.toFixed(0)} ms (last third), more than ×${p.maxClimb}`)
+    reasons.push(
+      `latency still climbing: E2E p50 went from ${first.toFixed(0)} ms (first third) to ${last.toFixed(0)} ms (last third), more than ×${p.maxClimb}`,
+    )
   // the window misses the part of the last requests that runs after it closes: at most mean E2E / window
   const spanMs = end - start
   const allowance = 0.15 + (meanE2e !== null && spanMs > 0 ? Math.min(0.5, meanE2e / spanMs) : 0)

@@ -55,13 +55,15 @@ export interface ConversationSpec {
 }
 
 export async function buildConversations(spec: ConversationSpec, tokenizer: PromptTokenizer): Promise<Conversation[]> {
-  if (!Number.isInteger(spec.turns) || spec.turns < 1) throw new Error(`conversation turns must be a whole number ≥ 1, got ${spec.turns}: fix the case's conversation.turns option.`)
+  if (!Number.isInteger(spec.turns) || spec.turns < 1)
+    throw new Error(`conversation turns must be a whole number ≥ 1, got ${spec.turns}: fix the case's conversation.turns option.`)
   if (spec.sharegpt !== undefined) {
     const all = loadShareGptConversations(spec.sharegpt, spec.count, spec.turns)
     const out: Conversation[] = []
     for (const pairs of all) {
       const conv: Conversation = []
-      for (const p of pairs) conv.push({ user: p.prompt, recorded: p.reply, maxTokens: Math.max(1, Math.min(await tokenizer.count(p.reply), spec.maxOutput ?? 1024)) })
+      for (const p of pairs)
+        conv.push({ user: p.prompt, recorded: p.reply, maxTokens: Math.max(1, Math.min(await tokenizer.count(p.reply), spec.maxOutput ?? 1024)) })
       out.push(conv)
     }
     return out
@@ -116,7 +118,8 @@ export async function runConversations(
   send: TurnSender,
   check?: AbortCheck,
 ): Promise<ConversationRun> {
-  if (!Number.isInteger(users) || users < 1) throw new Error(`conversation users must be a whole number ≥ 1, got ${users}: fix the case's conversation.users or concurrency option.`)
+  if (!Number.isInteger(users) || users < 1)
+    throw new Error(`conversation users must be a whole number ≥ 1, got ${users}: fix the case's conversation.users or concurrency option.`)
   if (!(opts.thinkTimeS >= 0)) throw new Error(`conversation thinkTimeS must be ≥ 0 s, got ${opts.thinkTimeS}: fix the case's conversation.thinkTimeS option.`)
   const ac = new AbortController()
   const t0 = performance.now()
@@ -144,7 +147,14 @@ export async function runConversations(
         run.maxInFlight = Math.max(run.maxInFlight, ++inFlight)
         let res: { record: RequestRecord; reply: string }
         try {
-          res = await send({ conversation: c + 1, turn: k + 1, messages: turnMessages(conv, k, replies, opts.history, opts.system), maxTokens: conv[k].maxTokens, tDue: due, signal: ac.signal })
+          res = await send({
+            conversation: c + 1,
+            turn: k + 1,
+            messages: turnMessages(conv, k, replies, opts.history, opts.system),
+            maxTokens: conv[k].maxTokens,
+            tDue: due,
+            signal: ac.signal,
+          })
         } finally {
           inFlight--
         }

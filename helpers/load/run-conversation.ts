@@ -13,7 +13,13 @@ import { runSchedule } from './scheduler.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
 import { prefixCacheOf, turnStats } from './workload-stats.ts'
 
-export async function runConversationCase(run: CaseRun, opts: CaseOptions & LoadOptions, level: LoadLevel, conv: ConversationOptions, tokenizer: PromptTokenizer): Promise<CaseMeta> {
+export async function runConversationCase(
+  run: CaseRun,
+  opts: CaseOptions & LoadOptions,
+  level: LoadLevel,
+  conv: ConversationOptions,
+  tokenizer: PromptTokenizer,
+): Promise<CaseMeta> {
   const knobs = getKnobs()
   const client = run.server.client(opts.protocol)
   const users = level.shape.mode === 'closed' ? level.shape.concurrency : 1
@@ -25,8 +31,13 @@ export async function runConversationCase(run: CaseRun, opts: CaseOptions & Load
   const thinkTimeS = conv.thinkTimeS ?? 0
   const numPredict = opts.numPredict ?? knobs.BENCH_NUM_PREDICT
   if (history === 'recorded' && conv.sharegpt === undefined)
-    throw new Error("conversation history 'recorded' resends the dataset's replies, and synthetic conversations have none: give conversation.sharegpt or use history 'returned'.")
-  const convs = await buildConversations({ count, turns, userTokens, numPredict, seed: opts.seed ?? 1, ...(conv.sharegpt !== undefined ? { sharegpt: conv.sharegpt } : {}) }, tokenizer)
+    throw new Error(
+      "conversation history 'recorded' resends the dataset's replies, and synthetic conversations have none: give conversation.sharegpt or use history 'returned'.",
+    )
+  const convs = await buildConversations(
+    { count, turns, userTokens, numPredict, seed: opts.seed ?? 1, ...(conv.sharegpt !== undefined ? { sharegpt: conv.sharegpt } : {}) },
+    tokenizer,
+  )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
   const base = (maxTokens: number): CaseOptions => ({ ...opts, numPredict: maxTokens, extra: { ...forcing.extra(maxTokens), ...opts.extra } })
 
@@ -46,14 +57,19 @@ export async function runConversationCase(run: CaseRun, opts: CaseOptions & Load
     let reply = ''
     // the history is the cacheable part: no unique tag (it would sit in front of it); each conversation opens
     // with its own user message, so conversations never share more than a system prompt
-    const rec = await run.send('run', slot.tDue, {
-      signal: slot.signal,
-      trial: 1,
-      labels: { conversation: slot.conversation, turn: slot.turn },
-      onText: (t) => {
-        reply = t
+    const rec = await run.send(
+      'run',
+      slot.tDue,
+      {
+        signal: slot.signal,
+        trial: 1,
+        labels: { conversation: slot.conversation, turn: slot.turn },
+        onText: (t) => {
+          reply = t
+        },
       },
-    }, { ...base(slot.maxTokens), prompt: slot.messages, cachePrompt: true })
+      { ...base(slot.maxTokens), prompt: slot.messages, cachePrompt: true },
+    )
     run.add(rec)
     return { record: rec, reply }
   }
@@ -91,7 +107,9 @@ export async function runConversationCase(run: CaseRun, opts: CaseOptions & Load
   const meta = await run.finish({
     load: input,
     warnings: noCache
-      ? ['the server did not report cached prompt tokens (timings.cache_n / usage.prompt_tokens_details.cached_tokens), so prefix reuse shows only in the per-turn TTFT']
+      ? [
+          'the server did not report cached prompt tokens (timings.cache_n / usage.prompt_tokens_details.cached_tokens), so prefix reuse shows only in the per-turn TTFT',
+        ]
       : [],
   })
   const turnOf = (r: RequestRecord) => res.turnOf.get(r.id)?.turn

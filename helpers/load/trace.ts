@@ -115,12 +115,16 @@ function parseJsonl(file: string, text: string): Raw[] {
 
 export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 'file'> = {}): Trace {
   const scale = opts.timeScale ?? 1
-  if (!(scale > 0) || !Number.isFinite(scale)) throw new Error(`trace timeScale must be a positive number, got ${scale}: fix the case's trace.timeScale option.`)
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new Error(`trace timeScale must be a positive number, got ${scale}: fix the case's trace.timeScale option.`)
   const csv = /\.csv$/i.test(file) || (!/\.jsonl?$/i.test(file) && /^\s*[A-Za-z"]/.test(text))
   let raw = csv ? parseCsv(file, text) : parseJsonl(file, text)
   if (raw.length === 0) throw bad(file, 'it has no requests')
   // replay in time order (files are usually sorted; a stable sort keeps ties in file order)
-  raw = raw.map((r, i) => ({ r, i })).sort((a, b) => a.r.t - b.r.t || a.i - b.i).map((x) => x.r)
+  raw = raw
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => a.r.t - b.r.t || a.i - b.i)
+    .map((x) => x.r)
   if (opts.limit !== undefined) raw = raw.slice(0, Math.max(0, opts.limit))
   const t0 = raw[0]?.t ?? 0
   let clamped = 0

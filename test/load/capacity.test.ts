@@ -7,8 +7,24 @@ import type { CapacityProbe, RequestRecord } from '../../helpers/types.ts'
 
 function verdict(rate: number, pass: boolean, index: number): CapacityProbe {
   return {
-    index, rate, achievedRate: rate, requests: 10, ok: 10, goodFraction: pass ? 1 : 0.5, requestThroughput: rate, outputTokPerSec: rate * 10,
-    ttftP50Ms: 1, e2eP50Ms: 1, e2eP95Ms: 1, e2eFirstThirdP50Ms: 1, e2eLastThirdP50Ms: 1, inFlightMean: 1, littleRatio: 1, pass, reasons: pass ? [] : ['x'], durationS: 1,
+    index,
+    rate,
+    achievedRate: rate,
+    requests: 10,
+    ok: 10,
+    goodFraction: pass ? 1 : 0.5,
+    requestThroughput: rate,
+    outputTokPerSec: rate * 10,
+    ttftP50Ms: 1,
+    e2eP50Ms: 1,
+    e2eP95Ms: 1,
+    e2eFirstThirdP50Ms: 1,
+    e2eLastThirdP50Ms: 1,
+    inFlightMean: 1,
+    littleRatio: 1,
+    pass,
+    reasons: pass ? [] : ['x'],
+    durationS: 1,
   }
 }
 
@@ -37,8 +53,15 @@ describe('searchCapacity', () => {
     const r = await searchCapacity(boundary(11.1), { startRate: 2, resolutionPct: 5, minRate: 0.01, maxRate: 1e4, timeLeft: () => left-- > 0 })
     expect(r).toMatchObject({ stoppedBy: 'budget', maxRequestRate: 8, failedAt: null })
     expect(r.probes).toHaveLength(3)
-    expect(await searchCapacity(boundary(1e9), { startRate: 2, resolutionPct: 5, minRate: 0.01, maxRate: 16, timeLeft: () => true })).toMatchObject({ stoppedBy: 'max-rate', maxRequestRate: 16 })
-    expect(await searchCapacity(boundary(0), { startRate: 1, resolutionPct: 5, minRate: 0.25, maxRate: 16, timeLeft: () => true })).toMatchObject({ stoppedBy: 'min-rate', maxRequestRate: null, failedAt: 0.25 })
+    expect(await searchCapacity(boundary(1e9), { startRate: 2, resolutionPct: 5, minRate: 0.01, maxRate: 16, timeLeft: () => true })).toMatchObject({
+      stoppedBy: 'max-rate',
+      maxRequestRate: 16,
+    })
+    expect(await searchCapacity(boundary(0), { startRate: 1, resolutionPct: 5, minRate: 0.25, maxRate: 16, timeLeft: () => true })).toMatchObject({
+      stoppedBy: 'min-rate',
+      maxRequestRate: null,
+      failedAt: 0.25,
+    })
     await expect(searchCapacity(boundary(1), { startRate: 0, resolutionPct: 5, minRate: 0.01, maxRate: 16, timeLeft: () => true })).rejects.toThrow(
       "capacity search needs a start rate > 0 requests/s, got 0: fix the case's capacity.startRate option.",
     )
@@ -63,21 +86,53 @@ describe('probeOffsets', () => {
 function records(n: number, gapMs: number, e2e: (i: number) => number, ok = (_i: number) => true): { recs: RequestRecord[]; offsets: number[] } {
   const offsets = Array.from({ length: n }, (_, i) => i * gapMs)
   const recs = offsets.map((t, i) => ({
-    id: String(i), caseName: 'c', phase: 'run', outcome: ok(i) ? 'ok' : 'http_error', startedAt: '', tStartMs: t, queueMs: 0, ttftMs: 10, ttfotMs: 10, e2eMs: e2e(i), tpotMs: 1,
-    itlMs: [], chunkGapsMs: [], outputTokensServer: 1, outputTokensClient: 1, outputTokens: 1, promptTokensServer: 5, tokenCountMismatch: false, decodeTokPerSecClient: null,
-    decodeTokPerSecServer: null, server: {},
+    id: String(i),
+    caseName: 'c',
+    phase: 'run',
+    outcome: ok(i) ? 'ok' : 'http_error',
+    startedAt: '',
+    tStartMs: t,
+    queueMs: 0,
+    ttftMs: 10,
+    ttfotMs: 10,
+    e2eMs: e2e(i),
+    tpotMs: 1,
+    itlMs: [],
+    chunkGapsMs: [],
+    outputTokensServer: 1,
+    outputTokensClient: 1,
+    outputTokens: 1,
+    promptTokensServer: 5,
+    tokenCountMismatch: false,
+    decodeTokPerSecClient: null,
+    decodeTokPerSecServer: null,
+    server: {},
   })) as RequestRecord[]
   return { recs, offsets }
 }
 
 function input(n: number, gapMs: number, e2e: (i: number) => number, more: Partial<ProbeInput> = {}): ProbeInput {
   const { recs, offsets } = records(n, gapMs, e2e)
-  return { rate: 1000 / gapMs, records: recs, dueOffsetsMs: offsets, releaseOffsetsMs: offsets, slo: { e2eMs: 1500 }, minGoodFraction: 0.95, maxClimb: 1.5, promptTokens: () => 5, ...more }
+  return {
+    rate: 1000 / gapMs,
+    records: recs,
+    dueOffsetsMs: offsets,
+    releaseOffsetsMs: offsets,
+    slo: { e2eMs: 1500 },
+    minGoodFraction: 0.95,
+    maxClimb: 1.5,
+    promptTokens: () => 5,
+    ...more,
+  }
 }
 
 describe('judgeProbe', () => {
   it('passes a stable queue and finds Little’s law in it', () => {
-    const p = judgeProbe(1, input(100, 100, (i) => 360 + (i % 5) * 10), 10)
+    const p = judgeProbe(
+      1,
+      input(100, 100, (i) => 360 + (i % 5) * 10),
+      10,
+    )
     expect(p.reasons).toEqual([])
     expect(p.pass).toBe(true)
     expect(p.littleRatio!).toBeGreaterThan(0.9)
@@ -85,18 +140,32 @@ describe('judgeProbe', () => {
   })
 
   it('fails a queue that is still filling even when every request met the SLO', () => {
-    const p = judgeProbe(2, input(120, 83, (i) => 360 + i * 9), 10)
+    const p = judgeProbe(
+      2,
+      input(120, 83, (i) => 360 + i * 9),
+      10,
+    )
     expect(p.goodFraction).toBe(1)
     expect(p.pass).toBe(false)
     expect(p.reasons.join('\n')).toMatch(/^latency still climbing: E2E p50 went from \d+ ms \(first third\) to \d+ ms \(last third\), more than ×1.5/m)
   })
 
   it('fails on goodput, on a missed rate and on an abort, saying why', () => {
-    const slow = judgeProbe(3, input(50, 100, (i) => (i % 10 === 0 ? 2000 : 400)), 5)
+    const slow = judgeProbe(
+      3,
+      input(50, 100, (i) => (i % 10 === 0 ? 2000 : 400)),
+      5,
+    )
     expect(slow.reasons).toContain('goodput 90.0% of requests met the SLO (need 95%)')
     const lagging = judgeProbe(4, { ...input(50, 100, () => 400), releaseOffsetsMs: Array.from({ length: 50 }, (_, i) => i * 120) }, 5)
     expect(lagging.reasons[0]).toMatch(/^achieved rate 8\.33\/s is -16\.7% off the target \(limit ±5%\)/)
-    expect(judgeProbe(5, input(50, 100, () => 400, { aborted: 'stopped early: x' }), 5).reasons).toEqual(['stopped early: x'])
+    expect(
+      judgeProbe(
+        5,
+        input(50, 100, () => 400, { aborted: 'stopped early: x' }),
+        5,
+      ).reasons,
+    ).toEqual(['stopped early: x'])
   })
 
   it('probeCannotPass stops a probe once more requests missed the SLO than it may lose', () => {

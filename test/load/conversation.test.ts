@@ -33,15 +33,37 @@ const SHAREGPT = join(dir, 'multi.json')
 writeFileSync(
   SHAREGPT,
   JSON.stringify([
-    { conversations: [{ from: 'system', value: 'be brief' }, { from: 'human', value: 'first question' }, { from: 'gpt', value: 'first answer here' }, { from: 'human', value: 'second question' }, { from: 'gpt', value: 'ok' }, { from: 'human', value: 'dangling' }] },
+    {
+      conversations: [
+        { from: 'system', value: 'be brief' },
+        { from: 'human', value: 'first question' },
+        { from: 'gpt', value: 'first answer here' },
+        { from: 'human', value: 'second question' },
+        { from: 'gpt', value: 'ok' },
+        { from: 'human', value: 'dangling' },
+      ],
+    },
     { conversations: [{ from: 'gpt', value: 'no human' }] },
-    { conversations: [{ from: 'human', value: 'alone question' }, { from: 'gpt', value: 'alone answer' }] },
+    {
+      conversations: [
+        { from: 'human', value: 'alone question' },
+        { from: 'gpt', value: 'alone answer' },
+      ],
+    },
   ]),
 )
 
 describe('multi-turn conversations', () => {
   it('resends each reply as the server returned it, growing the prompt turn by turn', async () => {
-    const direct = await createClient('openai-chat', s.url, { keepText: true }).generate({ prompt: 'x', maxTokens: 5, temperature: 0, ignoreEos: true, timeoutMs: 10_000, requestId: 'direct', model: 'sim-model' })
+    const direct = await createClient('openai-chat', s.url, { keepText: true }).generate({
+      prompt: 'x',
+      maxTokens: 5,
+      temperature: 0,
+      ignoreEos: true,
+      timeoutMs: 10_000,
+      requestId: 'direct',
+      model: 'sim-model',
+    })
     const opts = { conversation: { turns: 3, conversations: 4, userTokens: 8 }, concurrency: 2, numPredict: 5, warmup: 1, protocol: 'openai-chat' as const }
     const [level] = planLevels(opts, getKnobs())!
     const from = await logLength()
@@ -64,7 +86,11 @@ describe('multi-turn conversations', () => {
   })
 
   it("waits the think time between a reply and the next turn, and can resend the dataset's replies", async () => {
-    const opts = { conversation: { sharegpt: SHAREGPT, history: 'recorded' as const, thinkTimeS: 0.15, system: 'sys' }, warmup: 0, protocol: 'openai-chat' as const }
+    const opts = {
+      conversation: { sharegpt: SHAREGPT, history: 'recorded' as const, thinkTimeS: 0.15, system: 'sys' },
+      warmup: 0,
+      protocol: 'openai-chat' as const,
+    }
     const [level] = planLevels(opts, getKnobs())!
     const from = await logLength()
     const meta = await runLoadCase(s.server, opts, level, ident)
@@ -86,7 +112,10 @@ describe('multi-turn conversations', () => {
     const opts = { conversation: { turns: 3, conversations: 1, thinkTimeS: 0.1 }, warmup: 0, numPredict: 2 }
     const [level] = planLevels(opts, getKnobs())!
     await runLoadCase(s.server, opts, level, { ...ident, caseName: 'think', fullName: 'think' })
-    const lines = readFileSync(join(runDir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RequestRecord & { case: string })
+    const lines = readFileSync(join(runDir, 'requests.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RequestRecord & { case: string })
     const run = lines.filter((r) => r.case === 'think' && r.phase === 'run').sort((a, b) => a.tStartMs - b.tStartMs)
     expect(run).toHaveLength(3)
     for (let i = 1; i < 3; i++) expect(run[i].tStartMs).toBeGreaterThanOrEqual(run[i - 1].tStartMs + run[i - 1].e2eMs! + 100)
@@ -94,7 +123,10 @@ describe('multi-turn conversations', () => {
 
   it('reads ShareGPT conversations turn by turn and refuses recorded history without a dataset', async () => {
     expect(loadShareGptConversations(SHAREGPT)).toEqual([
-      [{ prompt: 'first question', reply: 'first answer here' }, { prompt: 'second question', reply: 'ok' }],
+      [
+        { prompt: 'first question', reply: 'first answer here' },
+        { prompt: 'second question', reply: 'ok' },
+      ],
       [{ prompt: 'alone question', reply: 'alone answer' }],
     ])
     expect(loadShareGptConversations(SHAREGPT, 1, 1)).toEqual([[{ prompt: 'first question', reply: 'first answer here' }]])

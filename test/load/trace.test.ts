@@ -56,12 +56,20 @@ describe('trace parsing', () => {
     expect(() => parseTrace('x.csv', 'time,in,out\n1,2,3\n')).toThrow(
       'trace x.csv: the CSV header "time,in,out" lacks TIMESTAMP, ContextTokens or GeneratedTokens. A trace is a CSV with the header TIMESTAMP,ContextTokens,GeneratedTokens',
     )
-    expect(() => parseTrace('x.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\nyesterday,5,5\n')).toThrow(/^trace x\.csv: line 2 \("yesterday,5,5"\) needs a date-time or seconds TIMESTAMP and whole token counts\./)
-    expect(() => parseTrace('x.jsonl', '{"timestamp": 1, "input_length": 2}\n')).toThrow(/^trace x\.jsonl: line 1 needs a numeric "timestamp" \(ms\) and whole "input_length" and "output_length"\./)
+    expect(() => parseTrace('x.csv', 'TIMESTAMP,ContextTokens,GeneratedTokens\nyesterday,5,5\n')).toThrow(
+      /^trace x\.csv: line 2 \("yesterday,5,5"\) needs a date-time or seconds TIMESTAMP and whole token counts\./,
+    )
+    expect(() => parseTrace('x.jsonl', '{"timestamp": 1, "input_length": 2}\n')).toThrow(
+      /^trace x\.jsonl: line 1 needs a numeric "timestamp" \(ms\) and whole "input_length" and "output_length"\./,
+    )
     expect(() => parseTrace('x.jsonl', '{oops\n')).toThrow(/^trace x\.jsonl: line 1 is not JSON/)
     expect(() => parseTrace('x.jsonl', '\n')).toThrow(/^trace x\.jsonl: it has no requests\./)
-    expect(() => parseTrace('x.jsonl', MOONCAKE, { timeScale: 0 })).toThrow("trace timeScale must be a positive number, got 0: fix the case's trace.timeScale option.")
-    expect(() => loadTrace({ file: '/nonexistent/t.csv' })).toThrow(/^trace \/nonexistent\/t\.csv cannot be read \(.*ENOENT.*\): check the path given to the case's trace option\.$/)
+    expect(() => parseTrace('x.jsonl', MOONCAKE, { timeScale: 0 })).toThrow(
+      "trace timeScale must be a positive number, got 0: fix the case's trace.timeScale option.",
+    )
+    expect(() => loadTrace({ file: '/nonexistent/t.csv' })).toThrow(
+      /^trace \/nonexistent\/t\.csv cannot be read \(.*ENOENT.*\): check the path given to the case's trace option\.$/,
+    )
   })
 })
 
@@ -82,7 +90,9 @@ describe('trace replay', () => {
     const t0 = performance.now()
     const offsetsMs = trace.entries.map((e) => e.offsetMs)
     const res = await runSchedule({ mode: 'open', rate: trace.meanRate, arrival: 'trace', offsetsMs }, { count: 1000 }, (slot) =>
-      sendOne(s.server, { numPredict: trace.entries[slot.index].outputTokens }, { caseName: 't', fullName: 't', file: 'f' }, 'run', t0, slot.tDue, { signal: slot.signal }),
+      sendOne(s.server, { numPredict: trace.entries[slot.index].outputTokens }, { caseName: 't', fullName: 't', file: 'f' }, 'run', t0, slot.tDue, {
+        signal: slot.signal,
+      }),
     )
     // due offsets go through absolute performance.now() times: equal to the trace up to float rounding
     expect(res.dueOffsetsMs).toHaveLength(offsetsMs.length)
