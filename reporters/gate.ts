@@ -5,22 +5,33 @@
 // per-request samples (see gate-stats.ts). Health failures (0 samples, all failed, client-bound,
 // error rate over the ceiling, interrupted run) fail with or without a baseline.
 import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateThresholdKey } from '../helpers/metrics/registry.ts'
+import { defOf } from '../env/knobs.ts'
 import { shortKey } from './case-key.ts'
 import type { Baseline, BaselineCase, GateThresholds, MetricId, SampleId } from './gate-types.ts'
 import { bootstrapChangeCi, mannWhitney, seedOf } from './gate-stats.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
 
-export const DEFAULT_THRESHOLDS: GateThresholds = {
-  ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.defaultPct])) as Record<GateThresholdKey, number>),
-  errorRateMaxPct: 0,
-  alpha: 0.05,
-}
-
+/** The knob of each threshold: one per gated metric of the registry, plus the error-rate ceiling and α. */
 export const THRESHOLD_ENV: Record<keyof GateThresholds, string> = {
   ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.knob])) as Record<GateThresholdKey, string>),
   errorRateMaxPct: 'BENCH_GATE_ERROR_RATE_MAX_PCT',
   alpha: 'BENCH_GATE_ALPHA',
 }
+
+// Defaults and what is valid come from the knob schema only, so the gate accepts exactly what the knob
+// check before the run accepts (BENCH_GATE_ALPHA=1 used to pass that check and fail here, after every bench).
+function thresholdValue(name: string, raw: string): number {
+  const def = defOf(name)
+  if (!def) throw new Error(`${name} is not in the knob schema (env/knobs.ts); every gate threshold needs a knob entry`)
+  const parsed = def.schema.safeParse(raw)
+  if (!parsed.success || typeof parsed.data !== 'number')
+    throw new Error(`${name}='${raw}' is not valid: expected ${def.allowed}. Unset it to use the default ${def.default}.`)
+  return parsed.data
+}
+
+export const DEFAULT_THRESHOLDS: GateThresholds = Object.fromEntries(
+  Object.entries(THRESHOLD_ENV).map(([key, name]) => [key, thresholdValue(name, defOf(name)?.default ?? '')]),
+) as unknown as GateThresholds
 
 /** Defaults overridden by BENCH_GATE_* env vars; a bad value is an error naming the variable. */
 export function thresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): GateThresholds {
@@ -28,13 +39,7 @@ export function thresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): GateThr
   for (const [key, name] of Object.entries(THRESHOLD_ENV) as Array<[keyof GateThresholds, string]>) {
     const raw = env[name]
     if (raw === undefined || raw.trim() === '') continue
-    const v = Number(raw)
-    const ok = key === 'alpha' ? v > 0 && v < 1 : Number.isFinite(v) && v >= 0
-    if (!ok)
-      throw new Error(
-        `${name}='${raw}' is not valid: expected ${key === 'alpha' ? 'a number between 0 and 1 (e.g. 0.05)' : 'a percentage ≥ 0 (e.g. 10)'}. Unset it to use the default ${DEFAULT_THRESHOLDS[key]}.`,
-      )
-    t[key] = v
+    t[key] = thresholdValue(name, raw)
   }
   return t
 }

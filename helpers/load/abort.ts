@@ -6,12 +6,20 @@ export const DEFAULT_ABORT_MIN_REQUESTS = 10
 
 /** Stops a trial once too many of its finished requests failed; requests we cancelled ourselves do not count. */
 export function errorRateAbort(limit: number, minRequests: number): AbortCheck {
-  return (finished) => {
-    if (limit >= 1 || finished.length < minRequests) return undefined
-    const failed = finished.filter((r) => r.outcome !== 'ok' && r.outcome !== 'aborted')
-    const rate = failed.length / finished.length
+  // counts, not the records: one check per trial, fed each finished request in turn
+  let finished = 0
+  let failed = 0
+  let firstError: string | undefined
+  const kinds = new Set<string>()
+  return (r) => {
+    finished++
+    if (r.outcome !== 'ok' && r.outcome !== 'aborted') {
+      if (failed++ === 0) firstError = r.error
+      kinds.add(r.outcome)
+    }
+    if (limit >= 1 || finished < minRequests) return undefined
+    const rate = failed / finished
     if (rate <= limit) return undefined
-    const kinds = [...new Set(failed.map((r) => r.outcome))].join(', ')
-    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed.length} of ${finished.length} finished requests failed: ${kinds}; first error: ${failed[0]?.error ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
+    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed} of ${finished} finished requests failed: ${[...kinds].join(', ')}; first error: ${firstError ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
   }
 }

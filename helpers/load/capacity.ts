@@ -150,12 +150,12 @@ export function judgeProbe(index: number, p: ProbeInput, durationS: number): Cap
  * Abort check for a probe: once more requests missed the SLO (or failed) than the probe may lose, it cannot pass,
  * and running it to the end would only fill the server's queue for the next probe.
  */
-export function probeCannotPass(expected: number, minGoodFraction: number, slo: SloSpec): (finished: readonly RequestRecord[]) => string | undefined {
+export function probeCannotPass(expected: number, minGoodFraction: number, slo: SloSpec): (finished: RequestRecord) => string | undefined {
   const allowed = Math.floor(expected * (1 - minGoodFraction))
   const judged = hasSlo(slo)
-  return (finished) => {
-    let bad = 0
-    for (const r of finished) if (judged ? !meetsSlo(r, slo) : r.outcome !== 'ok' && r.outcome !== 'aborted') bad++
+  let bad = 0
+  return (r) => {
+    if (judged ? !meetsSlo(r, slo) : r.outcome !== 'ok' && r.outcome !== 'aborted') bad++
     return bad > allowed ? `stopped early: ${bad} of ${expected} requests already missed the SLO or failed (at most ${allowed} may)` : undefined
   }
 }

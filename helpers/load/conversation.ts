@@ -7,7 +7,7 @@
 // A user waits `thinkTimeS` after each reply before the next turn (closed loop: no new turn while one runs).
 import type { ChatMessage, RequestRecord } from '../types.ts'
 import { waitUntil } from './clock.ts'
-import type { AbortCheck, ScheduleResult } from './scheduler.ts'
+import type { AbortCheck, ScheduleObserver } from './scheduler.ts'
 import { loadShareGptConversations } from './sharegpt.ts'
 import { checkLength, drawLengths, promptOfLength, type LengthSpec } from './synthetic.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
@@ -102,13 +102,20 @@ export interface TurnSlot {
   /** performance.now() the turn became due (previous reply + think time). */
   tDue: number
   signal: AbortSignal
+  /** The steady window as it stands now (all users busy), as SendSlot.window gives it for schedules. */
+  window: () => { start: number | undefined; end: number }
 }
 
+/** Sends one turn; returns its record and the reply text as the server returned it. */
 export type TurnSender = (slot: TurnSlot) => Promise<{ record: RequestRecord; reply: string }>
 
-/** A schedule's result (without tEnd) plus which conversation and 1-based turn each record id was. */
-export interface ConversationRun extends Omit<ScheduleResult, 'tEnd'> {
-  turnOf: Map<string, { conversation: number; turn: number }>
+/** What the run looked like as a schedule: steady window, client lag, most in flight. Records are the sender's to fold. */
+export interface ConversationRun {
+  t0: number
+  /** All users busy: from the last user's first send to the first user running out of conversations. */
+  steady: { start: number; end: number } | null
+  maxInFlight: number
+  aborted?: string
 }
 
 export async function runConversations(
@@ -117,18 +124,20 @@ export async function runConversations(
   opts: { history: HistoryMode; thinkTimeS: number; system?: string },
   send: TurnSender,
   check?: AbortCheck,
+  observer?: ScheduleObserver,
 ): Promise<ConversationRun> {
   if (!Number.isInteger(users) || users < 1)
     throw new Error(`conversation users must be a whole number ≥ 1, got ${users}: fix the case's conversation.users or concurrency option.`)
   if (!(opts.thinkTimeS >= 0)) throw new Error(`conversation thinkTimeS must be ≥ 0 s, got ${opts.thinkTimeS}: fix the case's conversation.thinkTimeS option.`)
   const ac = new AbortController()
   const t0 = performance.now()
-  const run: ConversationRun = { records: [], turnOf: new Map(), t0, steady: null, dispatchLagMs: [], dueOffsetsMs: [], releaseOffsetsMs: [], maxInFlight: 0 }
+  const run: ConversationRun = { t0, steady: null, maxInFlight: 0 }
   let next = 0
   let inFlight = 0
   let started = 0
   let steadyStart: number | undefined
-  let steadyEnd: number | undefined
+  let steadyEnd = Infinity
+  const window = () => ({ start: steadyStart, end: steadyEnd })
   const user = async (): Promise<void> => {
     let first = true
     for (let c = next++; c < convs.length && run.aborted === undefined; c = next++) {
@@ -141,9 +150,7 @@ export async function runConversations(
         const now = performance.now()
         if (first && ++started === Math.min(users, convs.length)) steadyStart = now
         first = false
-        run.dispatchLagMs.push(Math.max(0, now - due))
-        run.dueOffsetsMs.push(due - t0)
-        run.releaseOffsetsMs.push(now - t0)
+        observer?.release(Math.max(0, now - due), due - t0, now - t0)
         run.maxInFlight = Math.max(run.maxInFlight, ++inFlight)
         let res: { record: RequestRecord; reply: string }
         try {
@@ -154,13 +161,12 @@ export async function runConversations(
             maxTokens: conv[k].maxTokens,
             tDue: due,
             signal: ac.signal,
+            window,
           })
         } finally {
           inFlight--
         }
-        run.records.push(res.record)
-        run.turnOf.set(res.record.id, { conversation: c + 1, turn: k + 1 })
-        const why = check?.(run.records)
+        const why = check?.(res.record)
         if (why !== undefined && run.aborted === undefined) {
           run.aborted = why
           ac.abort(new Error(why))
@@ -171,9 +177,9 @@ export async function runConversations(
         due = performance.now() + opts.thinkTimeS * 1000
       }
     }
-    steadyEnd ??= performance.now()
+    if (steadyEnd === Infinity) steadyEnd = performance.now()
   }
   await Promise.all(Array.from({ length: users }, () => user()))
-  if (steadyStart !== undefined && steadyEnd !== undefined && steadyEnd > steadyStart) run.steady = { start: steadyStart, end: steadyEnd }
+  if (steadyStart !== undefined && steadyEnd > steadyStart) run.steady = { start: steadyStart, end: steadyEnd }
   return run
 }

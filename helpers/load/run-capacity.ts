@@ -6,16 +6,20 @@ import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../case-hooks.ts'
 import { sloFromKnobs } from '../case-run.ts'
 import { CaseRun } from '../case-runner.ts'
-import { dist } from '../metrics/dist.ts'
+import { TrialAcc } from '../metrics/load-summary.ts'
+import { QuantileAcc } from '../metrics/sketch.ts'
 import type { CapacityProbe, CaseMeta, RequestRecord, SloSpec } from '../types.ts'
 import { CAPACITY_DEFAULTS, judgeProbe, probeCannotPass, probeOffsets, searchCapacity, type CapacityOptions } from './capacity.ts'
 import type { LoadLevel } from './plan.ts'
-import { prepareLoad, trialInput, type LoadCaseOptions } from './run-load.ts'
+import { prepareLoad, type LoadCaseOptions } from './run-load.ts'
 import { runSchedule, type ScheduleResult } from './scheduler.ts'
+import type { WorkItem } from './workload.ts'
 
+/** A probe kept for the case's own figures: its records (bounded by the probe's size) and schedule. */
 interface ProbeRun {
   probe: CapacityProbe
   records: RequestRecord[]
+  itemOf: Map<string, WorkItem>
   res: ScheduleResult
   origin: number
   level: LoadLevel
@@ -55,16 +59,25 @@ async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s
     ...(opts.output ? { output: opts.output } : {}),
   }
   const prep = await prepareLoad(run, opts, base)
-  const warm = await prep.warmup(Math.max(1, opts.warmup ?? knobs.BENCH_WARMUP), 1)
-  // the measured phase is the whole search (case hooks see all of it); each probe then has its own time origin
-  const idle = dist(warm.filter((r) => r.outcome === 'ok').map((r) => r.e2eMs ?? NaN)).p50
-  const startRate = cap.startRate ?? (idle !== null && idle > 0 ? 1000 / idle : 1)
+  // warmup, one at a time: its median E2E is one sequence's service time, and 1 / that the first probe rate
+  const idle = new QuantileAcc()
+  const warmups = Math.max(1, opts.warmup ?? knobs.BENCH_WARMUP)
+  await runSchedule({ mode: 'closed', concurrency: 1 }, { count: warmups }, async (slot) => {
+    const { rec } = await prep.send('warmup', slot, 0)
+    run.add(rec)
+    if (rec.outcome === 'ok' && rec.e2eMs !== null) idle.add(rec.e2eMs)
+    return rec
+  })
+  const idleMs = idle.dist().p50
+  const startRate = cap.startRate ?? (idleMs !== null && idleMs > 0 ? 1000 / idleMs : 1)
   log(
-    `capacity search: start ${startRate.toFixed(2)} req/s (idle E2E ${idle?.toFixed(0) ?? '?'} ms), ${probeS} s probes, resolution ${resolutionPct}%, budget ${budgetS} s`,
+    `capacity search: start ${startRate.toFixed(2)} req/s (idle E2E ${idleMs?.toFixed(0) ?? '?'} ms), ${probeS} s probes, resolution ${resolutionPct}%, budget ${budgetS} s`,
   )
 
+  // the measured phase is the whole search (case hooks see all of it); each probe has its own time origin
   await run.measure()
-  const runs: ProbeRun[] = []
+  let best: ProbeRun | undefined
+  let gentlest: ProbeRun | undefined
   let longest = 0
   const probe = async (rate: number, index: number): Promise<CapacityProbe> => {
     const offsetsMs = probeOffsets(rate, probeS * 1000, (opts.seed ?? 1) * 7919 + index)
@@ -73,34 +86,43 @@ async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s
       shape: { mode: 'open', rate, arrival: 'poisson', offsetsMs, seed: opts.seed ?? 1 },
       bounds: { count: offsetsMs.length },
     }
-    const mine: RequestRecord[] = []
+    const itemOf = new Map<string, WorkItem>()
     const origin = performance.now()
     run.t0 = origin
+    const labels = { probe: index + 1, probeRate: Number(rate.toFixed(4)) }
+    // no observer: the schedule keeps this probe's records and offsets, which judging it needs
     const res = await runSchedule(
       level.shape,
       level.bounds,
-      prep.sender('run', index + 1, mine, { probe: index + 1, probeRate: Number(rate.toFixed(4)) }),
+      async (slot) => {
+        const { rec, item } = await prep.send('run', slot, index + 1, labels)
+        itemOf.set(rec.id, item)
+        prep.note(rec)
+        return rec
+      },
       probeCannotPass(offsetsMs.length, minGood, slo),
     )
     const durationS = (performance.now() - origin) / 1000
     longest = Math.max(longest, durationS)
-    const input = prep.loadInput(level, [])
+    const promptTokens = (r: RequestRecord) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0
     const p = judgeProbe(
       index + 1,
       {
         rate,
-        records: mine,
+        records: res.records,
         dueOffsetsMs: res.dueOffsetsMs,
         releaseOffsetsMs: res.releaseOffsetsMs,
         slo,
         minGoodFraction: minGood,
         maxClimb,
         ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
-        promptTokens: input.promptTokens,
+        promptTokens,
       },
       durationS,
     )
-    runs.push({ probe: p, records: mine, res, origin, level })
+    const kept: ProbeRun = { probe: p, records: res.records, itemOf, res, origin, level }
+    if (p.pass && (best === undefined || rate > best.probe.rate)) best = kept
+    if (gentlest === undefined || rate < gentlest.probe.rate) gentlest = kept
     log(
       `capacity probe ${p.index}: ${rate.toFixed(2)} req/s → ${p.pass ? 'pass' : 'fail'} (achieved ${p.achievedRate?.toFixed(2) ?? '?'}/s, good ${(p.goodFraction * 100).toFixed(0)}%, E2E p50 ${p.e2eP50Ms?.toFixed(0) ?? '?'} ms, in flight ${p.inFlightMean.toFixed(1)})${p.pass ? '' : `: ${p.reasons[0]}`}`,
     )
@@ -117,16 +139,27 @@ async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s
   })
   const durationS = (performance.now() - t0) / 1000
 
-  // the case's own figures: the probe at the capacity found, else the gentlest probe
-  const best = runs.filter((r) => r.probe.pass).sort((a, b) => b.probe.rate - a.probe.rate)[0] ?? [...runs].sort((a, b) => a.probe.rate - b.probe.rate)[0]
-  const trials = best ? [trialInput(1, best.records, best.res, best.origin, 0)] : []
-  // the summary describes that one probe: keep only its records (requests.jsonl has every probe's)
-  const keep = new Set([...warm, ...(best?.records ?? [])])
-  const all = [...run.records]
-  run.records.splice(0, run.records.length, ...all.filter((r) => keep.has(r)))
-  const meta = await run.finish({ load: prep.loadInput(best?.level ?? base, trials), warnings: prep.warnings() })
+  // the case's own figures (CSV row, TTFT, E2E…) are those of the probe at the capacity found, else the gentlest
+  const shown = best ?? gentlest
+  const dispatchLagMs = new QuantileAcc()
+  const trials: TrialAcc[] = []
+  if (shown) {
+    const acc = new TrialAcc(1, 0, slo)
+    const w = shown.res.steady ? { startMs: shown.res.steady.start - shown.origin, endMs: shown.res.steady.end - shown.origin } : null
+    for (const r of shown.records) {
+      run.add(r)
+      const item = shown.itemOf.get(r.id)
+      acc.add(r, w ?? { startMs: undefined, endMs: Infinity }, r.promptTokensServer ?? item?.promptTokens ?? 0, item?.maxTokens ?? null)
+    }
+    shown.res.dueOffsetsMs.forEach((d, i) => acc.release(d, shown.res.releaseOffsetsMs[i]))
+    for (const l of shown.res.dispatchLagMs) dispatchLagMs.add(l)
+    acc.window = w
+    acc.maxInFlight = shown.res.maxInFlight
+    trials.push(acc)
+  }
+  const meta = await run.finish({ load: prep.loadAcc(shown?.level ?? base, trials, dispatchLagMs), warnings: prep.warnings() })
   meta.summary.workload = prep.report()
-  const at = best?.probe.pass ? best.probe : undefined
+  const at = best?.probe
   meta.summary.capacity = {
     maxRequestRate: result.maxRequestRate,
     failedAt: result.failedAt,

@@ -1,17 +1,19 @@
 // A multi-turn case: build the conversations, warm up, let the simulated users talk, and summarise with the
-// per-turn view (TTFT, prompt and cached tokens by turn) on top of the usual load summary.
+// per-turn view (TTFT, prompt and cached tokens by turn) on top of the usual load summary. Like every case, it
+// folds each record as it finishes (CaseRun, TrialAcc, TurnAcc) and keeps none.
 import { getKnobs } from '../../env/index.ts'
 import type { CaseOptions } from '../case-run.ts'
 import type { CaseRun } from '../case-runner.ts'
-import type { LoadInput } from '../metrics/load-summary.ts'
-import type { CaseMeta, RequestRecord } from '../types.ts'
+import { TrialAcc, type LoadAcc } from '../metrics/load-summary.ts'
+import { QuantileAcc } from '../metrics/sketch.ts'
+import type { CaseMeta } from '../types.ts'
+import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 import { buildConversations, runConversations, type ConversationOptions, type TurnSender } from './conversation.ts'
 import { outputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
-import { errorRateAbort, DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS } from './abort.ts'
 import { runSchedule } from './scheduler.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
-import { prefixCacheOf, turnStats } from './workload-stats.ts'
+import { PrefixCacheAcc, TurnAcc } from './workload-stats.ts'
 
 export async function runConversationCase(
   run: CaseRun,
@@ -38,7 +40,7 @@ export async function runConversationCase(
     { count, turns, userTokens, numPredict, seed: opts.seed ?? 1, ...(conv.sharegpt !== undefined ? { sharegpt: conv.sharegpt } : {}) },
     tokenizer,
   )
-  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
+  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, run.server.stack)
   const base = (maxTokens: number): CaseOptions => ({ ...opts, numPredict: maxTokens, extra: { ...forcing.extra(maxTokens), ...opts.extra } })
 
   // warmup: plain single requests with the usual unique tag, so no conversation's history is cached before it starts
@@ -52,6 +54,13 @@ export async function runConversationCase(
     })
   }
 
+  const acc = new TrialAcc(1, 0, run.slo)
+  const byTurn = new TurnAcc()
+  const prefixCache = new PrefixCacheAcc()
+  const dispatchLagMs = new QuantileAcc()
+  const started = new Set<number>()
+  const failed = new Set<number>()
+  const completed = new Set<number>()
   const caseT0 = await run.measure()
   const send: TurnSender = async (slot) => {
     let reply = ''
@@ -60,79 +69,71 @@ export async function runConversationCase(
     const rec = await run.send(
       'run',
       slot.tDue,
-      {
-        signal: slot.signal,
-        trial: 1,
-        labels: { conversation: slot.conversation, turn: slot.turn },
-        onText: (t) => {
-          reply = t
-        },
-      },
+      { signal: slot.signal, trial: 1, labels: { conversation: slot.conversation, turn: slot.turn }, onText: (t) => void (reply = t) },
       { ...base(slot.maxTokens), prompt: slot.messages, cachePrompt: true },
     )
     run.add(rec)
+    prefixCache.add(rec)
+    byTurn.add(slot.turn, rec)
+    const w = slot.window()
+    acc.add(rec, { startMs: w.start === undefined ? undefined : w.start - caseT0, endMs: w.end - caseT0 }, rec.promptTokensServer ?? 0, slot.maxTokens)
+    started.add(slot.conversation)
+    if (rec.outcome !== 'ok') failed.add(slot.conversation)
+    else if (slot.turn === convs[slot.conversation - 1].length) completed.add(slot.conversation)
     return { record: rec, reply }
   }
   const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
-  const res = await runConversations(convs, users, { history, thinkTimeS, ...(conv.system !== undefined ? { system: conv.system } : {}) }, send, check)
+  const observer = {
+    release: (lag: number, due: number, released: number) => {
+      dispatchLagMs.add(lag)
+      acc.release(due, released)
+    },
+  }
+  const res = await runConversations(
+    convs,
+    users,
+    { history, thinkTimeS, ...(conv.system !== undefined ? { system: conv.system } : {}) },
+    send,
+    check,
+    observer,
+  )
+  acc.window = res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null
+  acc.maxInFlight = res.maxInFlight
+  acc.aborted = res.aborted
 
-  const promptTokensOf = (r: RequestRecord) => r.promptTokensServer ?? 0
-  const input: LoadInput = {
-    level: { mode: 'closed', concurrency: users, rampUpS: 0, requestBudget: res.records.length },
-    trials: [
-      {
-        trial: 1,
-        records: res.records,
-        window: res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null,
-        dueOffsetsMs: res.dueOffsetsMs,
-        releaseOffsetsMs: res.releaseOffsetsMs,
-        rampEndMs: 0,
-        dispatchLagMs: res.dispatchLagMs,
-        maxInFlight: res.maxInFlight,
-        ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
-      },
-    ],
+  const load: LoadAcc = {
+    level: { mode: 'closed', concurrency: users, rampUpS: 0, requestBudget: acc.requests },
+    trials: [acc],
+    dispatchLagMs,
     prompts: {
       source: 'conversation',
       lengthSource: 'server',
-      inputTokens: res.records.map(promptTokensOf).filter((n) => n > 0),
+      inputTokens: [],
       outputTokensRequested: convs.flatMap((c) => c.map((t) => t.maxTokens)),
       outputForced: forcing.forced,
       forcedBy: forcing.by,
     },
-    promptTokens: promptTokensOf,
-    requestedTokens: () => null,
   }
-  const noCache = run.records.every((r) => r.server.cachedPromptTokens === undefined)
+  const pc = prefixCache.result()
   const meta = await run.finish({
-    load: input,
-    warnings: noCache
-      ? [
+    load,
+    warnings: pc
+      ? []
+      : [
           'the server did not report cached prompt tokens (timings.cache_n / usage.prompt_tokens_details.cached_tokens), so prefix reuse shows only in the per-turn TTFT',
-        ]
-      : [],
+        ],
   })
-  const turnOf = (r: RequestRecord) => res.turnOf.get(r.id)?.turn
-  const completed = new Set<number>()
-  const failed = new Set<number>()
-  for (const r of res.records) {
-    const t = res.turnOf.get(r.id)
-    if (t === undefined) continue
-    if (r.outcome !== 'ok') failed.add(t.conversation)
-    else if (t.turn === convs[t.conversation - 1].length) completed.add(t.conversation)
-  }
-  const prefixCache = prefixCacheOf(run.records)
   meta.summary.workload = {
     kind: 'conversation',
-    ...(prefixCache ? { prefixCache } : {}),
+    ...(pc ? { prefixCache: pc } : {}),
     conversation: {
-      conversations: new Set([...res.turnOf.values()].map((t) => t.conversation)).size,
+      conversations: started.size,
       completed: [...completed].filter((c) => !failed.has(c)).length,
       users,
       history,
       thinkTimeS,
       source: conv.sharegpt !== undefined ? 'sharegpt' : 'synthetic',
-      turns: turnStats(run.records, turnOf),
+      turns: byTurn.result(),
     },
   }
   return meta

@@ -2,26 +2,26 @@
 // (../case-runner.ts), which watches the client's own event loop over the measured phase, judges it, runs the case
 // hooks and flushes the case if the worker is interrupted. Records stream into requests.jsonl as they finish.
 // prepareLoad is the part a capacity search shares: the workload (fixed, synthetic, ShareGPT, shared-prefix or a
-// trace), the sender and the summary inputs.
+// replayed trace), the request it sends for each slot, and the summary inputs.
 import { getKnobs } from '../../env/index.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../case-hooks.ts'
 import type { CaseOptions } from '../case-run.ts'
 import { CaseRun } from '../case-runner.ts'
-import { dist } from '../metrics/dist.ts'
 import { rateCheck } from '../metrics/load.ts'
-import type { LoadInput, TrialInput } from '../metrics/load-summary.ts'
+import { TrialAcc, type LoadAcc, type WindowNow } from '../metrics/load-summary.ts'
+import { QuantileAcc } from '../metrics/sketch.ts'
 import { prompts } from '../prompts.ts'
-import type { CaseMeta, RequestRecord } from '../types.ts'
-import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
+import type { CaseMeta, RequestRecord, WorkloadReport } from '../types.ts'
 import { outputForcing, type OutputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
 import { runConversationCase } from './run-conversation.ts'
-import { runSchedule, type ScheduleResult, type Sender } from './scheduler.ts'
+import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
+import { runSchedule, type SendSlot } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
 import { loadTrace, type Trace } from './trace.ts'
 import { buildWorkload, workItem, type WorkItem, type Workload } from './workload.ts'
-import { prefixCacheOf } from './workload-stats.ts'
+import { PrefixCacheAcc } from './workload-stats.ts'
 
 export type LoadCaseOptions = CaseOptions & LoadOptions
 
@@ -41,40 +41,27 @@ export { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } 
 
 /** The server's /tokenize where it has one (exact lengths), else the calibrated estimate. */
 export function caseTokenizer(server: ServerRef, protocol: ReturnType<ServerRef['client']>['protocol']): Promise<PromptTokenizer> {
-  return tokenizerFor(server.url, protocol, { model: server.resolvedModel.wireName, timeoutMs: getKnobs().TIMEOUT_TAGS * 1000 })
+  return tokenizerFor(server.url, protocol, {
+    model: server.resolvedModel.wireName,
+    timeoutMs: getKnobs().TIMEOUT_TAGS * 1000,
+    path: server.stack.tokenizePath?.(protocol),
+  })
 }
 
-function traceReport(trace: Trace, file: string, timeScale: number, records: readonly RequestRecord[]) {
-  const measured = records.filter((r) => r.phase === 'run')
-  // queueMs = send − due: with no concurrency cap it is all dispatch lag
-  const lags = measured.map((r) => r.queueMs)
-  const n = measured.length
-  const span = n > 1 ? trace.entries[Math.min(n, trace.entries.length) - 1].offsetMs / 1000 : 0
-  return {
-    file,
-    format: trace.format,
-    requests: n,
-    timeScale,
-    spanS: span,
-    meanRate: span > 0 ? (n - 1) / span : 0,
-    clamped: trace.clamped,
-    sendLagMs: dist(lags),
-    within5Ms: n > 0 ? lags.filter((l) => l <= 5).length / n : 0,
-  }
-}
-
-/** What a load case and each probe of a capacity search share: the workload, a sender, the summary inputs. */
+/** What a load case and each probe of a capacity search share. */
 export interface PreparedLoad {
+  /** The level, with a trace's due times filled in. */
   level: LoadLevel
   workload: Workload
-  sender(phase: 'warmup' | 'run', trial: number, sink: RequestRecord[], labels?: Record<string, string | number>): Sender
-  /** Warmup requests (closed loop, at most `concurrency` at once). */
-  warmup(count: number, concurrency: number): Promise<RequestRecord[]>
-  loadInput(level: LoadLevel, trials: TrialInput[]): LoadInput
-  /** Reuse and clamp warnings for the summary. */
+  forcing: OutputForcing
+  /** Send the request of one slot (the next workload item); the caller folds the record. */
+  send(phase: 'warmup' | 'run', slot: SendSlot, trial: number, labels?: Record<string, string | number>): Promise<{ rec: RequestRecord; item: WorkItem }>
+  /** The LoadAcc of some trials (prompt set and level from this workload). */
+  loadAcc(level: LoadLevel, trials: TrialAcc[], dispatchLagMs: QuantileAcc): LoadAcc
+  /** Fold a finished measured request into the workload report (prefix cache, trace send lag). */
+  note(rec: RequestRecord): void
   warnings(): string[]
-  /** The workload report (prefix cache, shared prefix, trace) for summary.workload. */
-  report(): NonNullable<CaseMeta['summary']['workload']>
+  report(): WorkloadReport
 }
 
 export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
@@ -82,7 +69,11 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
   const server = run.server
   const client = server.client(opts.protocol)
   const needsCount =
-    level.input !== undefined || opts.sharegpt !== undefined || level.trace !== undefined || opts.sharedPrefix !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
+    level.input !== undefined ||
+    opts.sharegpt !== undefined ||
+    level.trace !== undefined ||
+    opts.sharedPrefix !== undefined ||
+    typeof (opts.prompt ?? prompts.short) === 'string'
   const tokenizer = needsCount ? await caseTokenizer(server, client.protocol) : estimateTokenizer
   let trace: Trace | undefined
   if (level.trace !== undefined) {
@@ -106,14 +97,18 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
     },
     tokenizer,
   )
-  const forcing: OutputForcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
-  const itemOf = new Map<string, WorkItem>()
+  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
+  const prefixCache = new PrefixCacheAcc()
+  const sendLag = new QuantileAcc()
+  let within5 = 0
   let runIndex = 0
   let reused = 0
 
-  const sender =
-    (phase: 'warmup' | 'run', trial: number, sink: RequestRecord[], extraLabels?: Record<string, string | number>): Sender =>
-    async (slot) => {
+  return {
+    level,
+    workload,
+    forcing,
+    async send(phase, slot, trial, extraLabels) {
       const index = phase === 'warmup' ? slot.index : runIndex++
       const item = workItem(workload, index)
       // synthetic and ShareGPT prompts are distinct already, so measured requests send them exactly as counted;
@@ -129,22 +124,9 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
       }
       const labels = { ...extraLabels, ...(item.group !== undefined && phase === 'run' ? { group: item.group + 1 } : {}) }
       const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, reqOpts)
-      itemOf.set(rec.id, item)
-      run.add(rec)
-      sink.push(rec)
-      return rec
-    }
-
-  return {
-    level,
-    workload,
-    sender,
-    async warmup(count, concurrency) {
-      const mine: RequestRecord[] = []
-      if (count > 0) await runSchedule({ mode: 'closed', concurrency: Math.max(1, Math.min(count, concurrency)) }, { count }, sender('warmup', 0, mine))
-      return mine
+      return { rec, item }
     },
-    loadInput(lv, trials) {
+    loadAcc(lv, trials, dispatchLagMs) {
       const shape = lv.shape
       return {
         level: {
@@ -159,6 +141,7 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
           ...(lv.preset !== undefined ? { preset: lv.preset } : {}),
         },
         trials,
+        dispatchLagMs,
         prompts: {
           source: workload.source,
           lengthSource: workload.lengthSource,
@@ -167,13 +150,20 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
           outputForced: forcing.forced,
           forcedBy: forcing.by,
         },
-        promptTokens: (r) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0,
-        requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
+      }
+    },
+    note(rec) {
+      prefixCache.add(rec)
+      if (trace !== undefined && rec.phase === 'run') {
+        // queueMs = send − due: with no concurrency cap, all of it is the client's lag behind the trace
+        sendLag.add(rec.queueMs)
+        if (rec.queueMs <= 5) within5++
       }
     },
     warnings() {
       const out: string[] = []
-      if (trace !== undefined && trace.clamped > 0) out.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
+      if (trace !== undefined && trace.clamped > 0)
+        out.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
       if (reused > 0)
         out.push(
           `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
@@ -181,13 +171,30 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
       return out
     },
     report() {
-      const prefixCache = prefixCacheOf(run.records)
+      const pc = prefixCache.result()
       const sp = opts.sharedPrefix
+      const lag = sendLag.dist()
+      const n = lag.n
+      const span = trace !== undefined && n > 1 ? trace.entries[Math.min(n, trace.entries.length) - 1].offsetMs / 1000 : 0
       return {
         kind: workload.source,
-        ...(prefixCache ? { prefixCache } : {}),
+        ...(pc ? { prefixCache: pc } : {}),
         ...(sp !== undefined ? { sharedPrefix: { groups: sp.groups ?? 1, prefixTokens: sp.prefixTokens, suffixTokens: sp.suffixTokens ?? 32 } } : {}),
-        ...(trace !== undefined && level.trace !== undefined ? { trace: traceReport(trace, level.trace.file, level.trace.timeScale ?? 1, run.records) } : {}),
+        ...(trace !== undefined && level.trace !== undefined
+          ? {
+              trace: {
+                file: level.trace.file,
+                format: trace.format,
+                requests: n,
+                timeScale: level.trace.timeScale ?? 1,
+                spanS: span,
+                meanRate: span > 0 ? (n - 1) / span : 0,
+                clamped: trace.clamped,
+                sendLagMs: lag,
+                within5Ms: n > 0 ? within5 / n : 0,
+              },
+            }
+          : {}),
       }
     },
   }
@@ -197,7 +204,8 @@ export async function runLoadCase(server: ServerRef, opts: LoadCaseOptions, leve
   const kind = level.conversation !== undefined ? 'conversation' : level.trace !== undefined ? 'trace' : 'load'
   const run = new CaseRun({ kind, server, opts, ident, ...(opts.slo ? { slo: opts.slo } : {}) }).open()
   try {
-    if (level.conversation !== undefined) return await runConversationCase(run, opts, level, level.conversation, await caseTokenizer(server, server.client(opts.protocol).protocol))
+    if (level.conversation !== undefined)
+      return await runConversationCase(run, opts, level, level.conversation, await caseTokenizer(server, server.client(opts.protocol).protocol))
     return await loadPhases(run, opts, level)
   } finally {
     run.close()
@@ -208,34 +216,50 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
   const knobs = getKnobs()
   const prep = await prepareLoad(run, opts, level)
   level = prep.level
-  const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
-  await prep.warmup(opts.warmup ?? knobs.BENCH_WARMUP, c)
+  let caseT0 = 0
+  const slo = run.slo
 
-  const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
-  const trials: TrialInput[] = []
-  const caseT0 = await run.measure()
+  const sender =
+    (phase: 'warmup' | 'run', trial: number, acc?: TrialAcc) =>
+    async (slot: SendSlot): Promise<RequestRecord> => {
+      const { rec, item } = await prep.send(phase, slot, trial)
+      run.add(rec)
+      prep.note(rec)
+      if (acc) {
+        // where the steady window stands as this request ends (scheduler.ts): folded now, the record is not kept
+        const w = slot.window()
+        const win: WindowNow = { startMs: w.start === undefined ? undefined : w.start - caseT0, endMs: w.end - caseT0 }
+        acc.add(rec, win, rec.promptTokensServer ?? item.promptTokens ?? 0, item.maxTokens)
+      }
+      return rec
+    }
+
+  const warmup = opts.warmup ?? knobs.BENCH_WARMUP
+  if (warmup > 0) {
+    const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
+    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, c) }, { count: warmup }, sender('warmup', 0))
+  }
+
+  const trials: TrialAcc[] = []
+  const dispatchLagMs = new QuantileAcc()
+  caseT0 = await run.measure()
   for (let trial = 1; trial <= level.trials; trial++) {
-    const mine: RequestRecord[] = []
-    const res = await runSchedule(level.shape, level.bounds, prep.sender('run', trial, mine), check)
-    trials.push(trialInput(trial, mine, res, caseT0, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0))
+    const acc = new TrialAcc(trial, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, slo)
+    trials.push(acc)
+    const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
+    const observer = {
+      release: (lag: number, due: number, released: number) => {
+        dispatchLagMs.add(lag)
+        acc.release(due, released)
+      },
+    }
+    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, acc), check, observer)
+    acc.window = res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null
+    acc.maxInFlight = res.maxInFlight
+    acc.aborted = res.aborted
     if (res.aborted !== undefined) break
   }
-  const meta = await run.finish({ load: prep.loadInput(level, trials), warnings: prep.warnings() })
+  const meta = await run.finish({ load: prep.loadAcc(level, trials, dispatchLagMs), warnings: prep.warnings() })
   meta.summary.workload = prep.report()
   return meta
-}
-
-/** One measured phase as the summariser takes it; `origin` is the timeline origin of its records. */
-export function trialInput(trial: number, records: RequestRecord[], res: ScheduleResult, origin: number, rampEndMs: number): TrialInput {
-  return {
-    trial,
-    records,
-    window: res.steady ? { startMs: res.steady.start - origin, endMs: res.steady.end - origin } : null,
-    dueOffsetsMs: res.dueOffsetsMs,
-    releaseOffsetsMs: res.releaseOffsetsMs,
-    rampEndMs,
-    dispatchLagMs: res.dispatchLagMs,
-    maxInFlight: res.maxInFlight,
-    ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
-  }
 }

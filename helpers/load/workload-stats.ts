@@ -1,47 +1,88 @@
-// Summaries only these workloads have: prefix-cache reuse as the server reports it, and per-turn figures of
-// multi-turn cases. Pure functions of records.
-import { dist } from '../metrics/dist.ts'
+// Summaries only these workloads have, folded request by request like the rest of a case (bounded state):
+// prefix-cache reuse as the server reports it, and per-turn figures of multi-turn cases.
+import { QuantileAcc } from '../metrics/sketch.ts'
 import type { PrefixCacheSummary, RequestRecord, TurnStat } from '../types.ts'
 
-/** Undefined when no measured ok request carried a cached-token count (the server does not report it). */
-export function prefixCacheOf(records: readonly RequestRecord[]): PrefixCacheSummary | undefined {
-  const rep = records.filter((r) => r.phase === 'run' && r.outcome === 'ok' && r.server.cachedPromptTokens !== undefined)
-  if (rep.length === 0) return undefined
-  const cached = rep.map((r) => r.server.cachedPromptTokens ?? 0)
-  const prompt = rep.reduce((a, r) => a + (r.promptTokensServer ?? 0), 0)
-  const sum = cached.reduce((a, b) => a + b, 0)
-  return { reported: rep.length, hits: cached.filter((c) => c > 0).length, cachedTokens: dist(cached), hitRatio: prompt > 0 ? sum / prompt : 0 }
+/** Cached prompt tokens of measured ok requests, where the server said (timings.cache_n, usage…cached_tokens). */
+export class PrefixCacheAcc {
+  private reported = 0
+  private hits = 0
+  private prompt = 0
+  private cachedSum = 0
+  private readonly cached = new QuantileAcc()
+
+  add(r: RequestRecord): void {
+    const c = r.server.cachedPromptTokens
+    if (r.phase !== 'run' || r.outcome !== 'ok' || c === undefined) return
+    this.reported++
+    if (c > 0) this.hits++
+    this.cached.add(c)
+    this.cachedSum += c
+    this.prompt += r.promptTokensServer ?? 0
+  }
+
+  /** Undefined when no request carried a cached-token count (the server does not report it). */
+  result(): PrefixCacheSummary | undefined {
+    if (this.reported === 0) return undefined
+    return { reported: this.reported, hits: this.hits, cachedTokens: this.cached.dist(), hitRatio: this.prompt > 0 ? this.cachedSum / this.prompt : 0 }
+  }
 }
 
-export function turnStats(records: readonly RequestRecord[], turnOf: (r: RequestRecord) => number | undefined): TurnStat[] {
-  const byTurn = new Map<number, RequestRecord[]>()
-  for (const r of records) {
-    const t = r.phase === 'run' ? turnOf(r) : undefined
-    if (t === undefined) continue
-    let list = byTurn.get(t)
-    if (!list) byTurn.set(t, (list = []))
-    list.push(r)
+class OneTurn {
+  requests = 0
+  ok = 0
+  readonly ttft = new QuantileAcc()
+  readonly e2e = new QuantileAcc()
+  prompt = 0
+  promptN = 0
+  output = 0
+  cachedN = 0
+  cached = 0
+  cachedPrompt = 0
+}
+
+/** Per-turn TTFT, E2E, prompt/output/cached tokens of a multi-turn case. */
+export class TurnAcc {
+  private readonly turns = new Map<number, OneTurn>()
+
+  add(turn: number, r: RequestRecord): void {
+    let t = this.turns.get(turn)
+    if (!t) this.turns.set(turn, (t = new OneTurn()))
+    t.requests++
+    if (r.outcome !== 'ok') return
+    t.ok++
+    if (r.ttftMs !== null) t.ttft.add(r.ttftMs)
+    if (r.e2eMs !== null) t.e2e.add(r.e2eMs)
+    if (r.promptTokensServer !== null) {
+      t.prompt += r.promptTokensServer
+      t.promptN++
+    }
+    t.output += r.outputTokens
+    const c = r.server.cachedPromptTokens
+    if (c !== undefined) {
+      t.cachedN++
+      t.cached += c
+      t.cachedPrompt += r.promptTokensServer ?? 0
+    }
   }
-  const mean = (xs: number[]) => dist(xs).mean
-  return [...byTurn.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([turn, rs]) => {
-      const ok = rs.filter((r) => r.outcome === 'ok')
-      const ttft = ok.map((r) => r.ttftMs ?? NaN)
-      const withCache = ok.filter((r) => r.server.cachedPromptTokens !== undefined)
-      const promptSum = withCache.reduce((a, r) => a + (r.promptTokensServer ?? 0), 0)
-      const cachedSum = withCache.reduce((a, r) => a + (r.server.cachedPromptTokens ?? 0), 0)
-      return {
-        turn,
-        requests: rs.length,
-        ok: ok.length,
-        ttftP50Ms: dist(ttft).p50,
-        ttftMeanMs: mean(ttft),
-        e2eP50Ms: dist(ok.map((r) => r.e2eMs ?? NaN)).p50,
-        promptTokensMean: mean(ok.map((r) => r.promptTokensServer ?? NaN)),
-        outputTokensMean: mean(ok.map((r) => r.outputTokens)),
-        cachedTokensMean: withCache.length > 0 ? cachedSum / withCache.length : null,
-        hitRatio: withCache.length > 0 && promptSum > 0 ? cachedSum / promptSum : null,
-      }
-    })
+
+  result(): TurnStat[] {
+    return [...this.turns.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([turn, t]) => {
+        const ttft = t.ttft.dist()
+        return {
+          turn,
+          requests: t.requests,
+          ok: t.ok,
+          ttftP50Ms: ttft.p50,
+          ttftMeanMs: ttft.mean,
+          e2eP50Ms: t.e2e.dist().p50,
+          promptTokensMean: t.promptN > 0 ? t.prompt / t.promptN : null,
+          outputTokensMean: t.ok > 0 ? t.output / t.ok : null,
+          cachedTokensMean: t.cachedN > 0 ? t.cached / t.cachedN : null,
+          hitRatio: t.cachedN > 0 && t.cachedPrompt > 0 ? t.cached / t.cachedPrompt : null,
+        }
+      })
+  }
 }

@@ -314,6 +314,8 @@ export const METRICS = [
     digits: 2,
     better: 'higher',
     take: (c) => perSec(c.ok, c.wallMs),
+    // in the tables: a load case's per-request decode tok/s alone reads like a regression (issue 14)
+    table: true,
     definition: 'Ok requests per second of measured wall time.',
   },
   {
@@ -327,6 +329,7 @@ export const METRICS = [
     better: 'higher',
     sum: (r) => r.outputTokens,
     take: (c) => perSec(c.sum, c.wallMs),
+    table: true,
     definition: 'Output tokens of the ok requests per second of measured wall time (all streams together).',
   },
 ] as const satisfies readonly MetricDescriptor[]

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { KNOB_DEFS, KnobError, loadKnobs, type Knobs } from '../../env/index.ts'
 import { GATE_METRICS } from '../../helpers/metrics/registry.ts'
+import { DEFAULT_THRESHOLDS, THRESHOLD_ENV, thresholdsFromEnv } from '../../reporters/gate.ts'
 
 type Case = { good: string; expect: unknown; bad: string; field?: (k: Knobs) => unknown }
 
@@ -92,6 +93,8 @@ const CASES: Record<string, Case> = {
   TGI_URL: { good: 'http://tgi:80', expect: 'http://tgi:80', bad: 'http://exa mple' },
   SGLANG_BIN: { good: 'python3.11', expect: 'python3.11', bad: 'p\ny' },
   SGLANG_URL: { good: 'localhost:30000', expect: 'http://localhost:30000', bad: 'mailto:x' },
+  OPENAI_URL: { good: 'https://api.example.com/v1', expect: 'https://api.example.com/v1', bad: 'api key' },
+  OPENAI_API_KEY: { good: 'sk-abc123', expect: 'sk-abc123', bad: 'sk-\nabc' },
 }
 
 // A gate threshold knob comes with its metric's registry descriptor; without a hand-written row it gets this one.
@@ -125,7 +128,37 @@ describe('knob schema', () => {
       expect(err).toBeInstanceOf(KnobError)
       const ke = err as KnobError
       expect(ke.issues).toEqual([{ key: keyOf(def.name), value: c.bad, source: 'environment', allowed: def.allowed, kind: 'invalid' }])
-      expect(ke.message).toContain(`${keyOf(def.name)}='${c.bad}' (from environment) is not valid: expected ${def.allowed}.`)
+      // a secret's value never appears in a message, even a wrong one
+      expect(ke.message).toContain(`${keyOf(def.name)}='${def.secret ? '***' : c.bad}' (from environment) is not valid: expected ${def.allowed}.`)
     })
   }
+})
+
+describe('gate thresholds and the knob schema agree', () => {
+  const PROBES = ['0', '1', '0.05', '0.999', '1.5', '100', '101', '-1', '1e-3', ' 7 ', 'x', '0x10', 'Infinity', '10%']
+  const accepts = (fn: () => unknown) => {
+    try {
+      fn()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  it('every BENCH_GATE_* value the knob check accepts before the run, the gate accepts after it, and no other', () => {
+    for (const name of Object.values(THRESHOLD_ENV))
+      for (const v of PROBES)
+        expect(accepts(() => thresholdsFromEnv({ [name]: v })), `${name}=${JSON.stringify(v)}`).toBe(accepts(() => loadKnobs({ env: { [name]: v } })))
+  })
+
+  it('BENCH_GATE_ALPHA=1 is refused up front by the knob check (it used to pass it and fail the gate after every bench)', () => {
+    expect(() => loadKnobs({ env: { BENCH_GATE_ALPHA: '1' } })).toThrow("BENCH_GATE_ALPHA='1' (from environment) is not valid: expected a number > 0 and < 1.")
+    expect(() => thresholdsFromEnv({ BENCH_GATE_ALPHA: '1' })).toThrow("BENCH_GATE_ALPHA='1' is not valid: expected a number > 0 and < 1. Unset it to use the default 0.05.")
+    expect(thresholdsFromEnv({ BENCH_GATE_ALPHA: '0.01' }).alpha).toBe(0.01)
+  })
+
+  it('the gate defaults are the schema defaults', () => {
+    const knobs = loadKnobs({ env: {} }) as unknown as Record<string, number>
+    for (const [key, name] of Object.entries(THRESHOLD_ENV)) expect(DEFAULT_THRESHOLDS[key as keyof typeof DEFAULT_THRESHOLDS], name).toBe(knobs[name])
+  })
 })
