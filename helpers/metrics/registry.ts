@@ -472,6 +472,10 @@ export interface GateMetricDef {
   defaultPct: number
   /** The knob's description. */
   description: string
+  /** 'ms': a time metric, whose changes under an absolute floor never regress (BENCH_GATE_NOISE_FLOOR_MS, raised to the client's loop-delay p99). */
+  noiseFloor: 'ms' | null
+  /** Run-to-run noise assumed before baseline runs measure it, as a multiple of BENCH_GATE_RUN_NOISE_PCT (tails move more). */
+  runNoiseScale: number
   metric: MetricDescriptor
   stat: GateStat | null
 }
@@ -493,6 +497,8 @@ function gateDef(m: MetricDescriptor, id: string, stat: GateStat | null, pct: nu
     defaultPct: pct,
     metric: m,
     stat,
+    noiseFloor: m.unit === 'ms' ? 'ms' : null,
+    runNoiseScale: stat === 'p99' ? 2 : 1,
     description: `Gate: fail when ${what} ${higher ? 'drops' : 'rises'} more than this % ${higher ? 'below' : 'over'} the baseline.`,
   }
 }
