@@ -3,7 +3,21 @@
 import { GATE_METRICS, type GateKnobName } from '../helpers/metrics/registry.ts'
 import { anyText, bool, int, intList, num, numList, oneOf, pairList, pct, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
 
-export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'openai' | 'output'
+export type KnobGroup =
+  | 'request'
+  | 'load'
+  | 'gpu'
+  | 'ports'
+  | 'models'
+  | 'sweep'
+  | 'ollama'
+  | 'llama.cpp'
+  | 'vllm'
+  | 'triton'
+  | 'tgi'
+  | 'sglang'
+  | 'openai'
+  | 'output'
 
 /** One knob. N, T, D (name, parsed value type, default) are kept literal so the Knobs type can be derived. */
 export interface KnobDef<N extends string = string, T = unknown, D extends string | undefined = string | undefined> {
@@ -68,17 +82,52 @@ export const KNOB_DEFS = [
   knob('BENCH_SLO_TTFT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TTFT exceeds this (ms).'),
   knob('BENCH_SLO_TPOT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TPOT exceeds this (ms).'),
   knob('BENCH_SLO_E2E_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 end-to-end latency exceeds this (ms).'),
-  knob('BENCH_BASELINE', undefined, text(), 'output', 'summary.json of an earlier run to compare against (regression gate).'),
+  knob(
+    'BENCH_BASELINE',
+    undefined,
+    text(),
+    'output',
+    'Regression gate baseline: a baseline file (fuze-bench baseline save), a run folder, its summary.json, or a results folder (its newest runs per case).',
+  ),
+  knob(
+    'BENCH_BASELINE_RUNS',
+    '3',
+    int(1, 50),
+    'output',
+    'Runs per case taken when BENCH_BASELINE is a results folder (their spread is the measured run-to-run noise).',
+  ),
   knob('BENCH_JUNIT', undefined, text(), 'output', 'Write a JUnit XML report of the gate to this path.'),
   // Regression gate thresholds: one per gated metric of the registry, default and wording from its descriptor.
   ...GATE_METRICS.map((g) => knob(g.knob, String(g.defaultPct), pct(), 'output', g.description)),
   knob('BENCH_GATE_ERROR_RATE_MAX_PCT', '0', num(0, 100), 'output', 'Gate: fail a case whose failed-request share is above this %.'),
-  knob('BENCH_GATE_ALPHA', '0.05', num(0, 1, true, true), 'output', 'Gate: significance level of the regression tests (α = 1 would call every change significant, 0 none).'),
+  knob(
+    'BENCH_GATE_ALPHA',
+    '0.05',
+    num(0, 1, true, true),
+    'output',
+    "Gate: family-wise significance level of a run's regression tests, compared with Holm-adjusted p-values (α = 1 would call every change significant, 0 none).",
+  ),
+  knob(
+    'BENCH_GATE_NOISE_FLOOR_MS',
+    '1',
+    num(0),
+    'output',
+    "Gate: a time metric changing less than this (ms, or the client's event-loop delay p99 if larger) never regresses.",
+  ),
+  knob(
+    'BENCH_GATE_RUN_NOISE_PCT',
+    '4',
+    pct(),
+    'output',
+    'Gate: run-to-run noise (% per run, 1 sd; p99 twice) assumed until baseline runs measure it; counts as 4 runs of evidence.',
+  ),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
-  knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', { emptyIsValue: true }),
+  knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', {
+    emptyIsValue: true,
+  }),
   knob('BENCH_GPU', undefined, text(), 'gpu', 'Like CUDA_VISIBLE_DEVICES, for fuze-bench only (wins over it).'),
   knob('MATCH_GPU_A', undefined, text(), 'gpu', 'Name substring choosing the A GPU (fallback: index order).'),
   knob('MATCH_GPU_B', undefined, text(), 'gpu', 'Name substring choosing the B GPU (fallback: index order).'),
