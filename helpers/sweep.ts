@@ -9,16 +9,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { bench, type RunnerTestCase as Test } from 'vitest'
 import { aliasOf, getKnobs, type Knobs } from '../env/index.ts'
 import type { ServerHandle, ServerRef } from '../fixtures/server.ts'
+import type { SweepKind } from '../fixtures/stacks/types.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import { caseMeta, type CaseOptions } from './case-run.ts'
 import { runCase } from './case-runner.ts'
 import { fullNameOf, lastTask } from './llm-bench.ts'
+import { printProgress, setProgressNote } from './progress.ts'
 import { OllamaApi } from './protocols/ollama-api.ts'
 import { ensureRunDir } from './run-dir.ts'
 import { autoNgCandidates, SweepStopper } from './sweep-rules.ts'
 import type { CaseMeta, RowContext } from './types.ts'
 
-export type SweepKind = 'num_gpu' | 'ngl'
+export type { SweepKind } from '../fixtures/stacks/types.ts'
 
 export interface SweepOptions extends CaseOptions {
   /** Candidate values; default from the knobs (AUTO_NG / NG_PERCENT_SET / NUM_GPU_CANDIDATES, or NGL_CANDIDATES). */
@@ -127,8 +129,9 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
     const stopper = new SweepStopper(stopRules(k))
     const results: { n: number; tps: number }[] = []
     const label = server.pin.label
-    for (const n of candidates) {
+    for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta
+      setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       const row = { ...common, variantLabel: 'optimized' as const, numGpu: String(n) }
       if (k.FAST_MODE) {
         meta = await measure(c, server, `num_gpu=${n}`, { ...row, modelTag: base }, {
@@ -144,6 +147,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
         } catch (e) {
           meta = asCandidate(caseMeta(server, c.opts, c.ident(`num_gpu=${n}`), []), `baking ${name} failed: ${(e as Error).message}`)
           meta = { ...meta, row: { ...meta.row, ...row, modelTag: `${name}:latest` } }
+          printProgress(meta.summary, 0)
         }
         const ok = meta.summary.tokensPerSec > 0
         const v = created.get(name)
@@ -157,6 +161,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
         break
       }
     }
+    setProgressNote(undefined)
     if (k.GC_AFTER_RUN) for (const [name, v] of created) if (!v.ok) await remove(name)
     const best = stopper.bestIndex >= 0 ? results[stopper.bestIndex] : undefined
     if (k.PUBLISH_BEST && best) {
@@ -170,6 +175,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       )
     }
   } finally {
+    setProgressNote(undefined)
     await api.close()
   }
 }
@@ -187,6 +193,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
   try {
     for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta
+      setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       try {
         await server.restart({ gpuLayers: n })
         meta = await measure(c, server, `ngl=${n}`, { variantLabel: 'optimized' })
@@ -194,6 +201,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
         // the row still says which candidate this was: rowContext reads the settings of the failed start
         meta = asCandidate(caseMeta(server, c.opts, c.ident(`ngl=${n}`), [], true), `server did not start: ${(e as Error).message.split('\n')[0]}`)
         meta = { ...meta, row: { ...meta.row, variantLabel: 'optimized' } }
+        printProgress(meta.summary, 0)
       }
       c.metas.push(meta)
       if (!stopper.add(meta.summary.tokensPerSec)) {
@@ -202,13 +210,21 @@ async function sweepNgl(c: Ctx): Promise<void> {
       }
     }
   } finally {
+    setProgressNote(undefined)
     // cases after the sweep run on the server the spec asked for
     await server.restart({ gpuLayers: original })
   }
 }
 
+/** One implementation per sweep kind; a stack names its kind with its sweepParam hook. */
+const SWEEPS: Record<SweepKind, (c: Ctx) => Promise<void>> = { num_gpu: sweepNumGpu, ngl: sweepNgl }
+
 /** Register a sweep of `kind` on `server`: one bench, one CSV row per measured variant (base-as-is first). */
 export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {}): void {
+  const own = server.stack.sweepParam
+  if (own !== undefined && own !== kind) {
+    throw new Error(`sweep('${kind}') on ${server.stack.name}: ${server.stack.name} sweeps ${own}, not ${kind}; write sweep('${own}', …) in this spec`)
+  }
   const name = opts.name ?? `${kind} sweep`
   let task: Test | undefined
   let done = false
@@ -230,7 +246,7 @@ export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {
       }
       try {
         await (server as Partial<ServerHandle>).ready?.()
-        await (kind === 'ngl' ? sweepNgl(c) : sweepNumGpu(c))
+        await SWEEPS[kind](c)
       } catch (e) {
         const msg = `${kind} sweep failed: ${(e as Error).message}`
         console.error(`[${server.stack.name} ${server.model}] ${msg}`)
