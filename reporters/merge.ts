@@ -7,8 +7,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
 import { summarizeCase } from '../helpers/metrics/case.ts'
-import type { LoadInput, TrialInput } from '../helpers/metrics/load-summary.ts'
-import type { CaseSummary, RequestRecord } from '../helpers/types.ts'
+import { TrialAcc, type LoadAcc } from '../helpers/metrics/load-summary.ts'
+import { QuantileAcc } from '../helpers/metrics/sketch.ts'
+import type { CaseSummary, SloSpec } from '../helpers/types.ts'
 import { loadRun, type RunCase, type RunData, type RunRequest, type RunSummaryJson } from './run-data.ts'
 
 export class MergeRefused extends Error {}
@@ -101,41 +102,39 @@ interface CasePart {
   shift: number
 }
 
-function loadInputOf(parts: CasePart[], records: ShardRequest[]): LoadInput | undefined {
+function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): LoadAcc | undefined {
   const loads = parts.map((p) => p.c.summary.load)
   if (loads.some((l) => l === undefined)) return undefined
-  const [l] = loads as NonNullable<CaseSummary['load']>[]
-  const sum = (pick: (x: NonNullable<CaseSummary['load']>) => number | undefined) =>
-    loads.every((x) => pick(x!) !== undefined) ? loads.reduce((a, x) => a + pick(x!)!, 0) : undefined
+  const all = loads as NonNullable<CaseSummary['load']>[]
+  const [l] = all
+  const sum = (pick: (x: NonNullable<CaseSummary['load']>) => number | undefined) => (all.every((x) => pick(x) !== undefined) ? all.reduce((a, x) => a + pick(x)!, 0) : undefined)
   const concurrency = sum((x) => x.concurrency)
   const targetRate = sum((x) => x.targetRate)
   const requestBudget = sum((x) => x.requestBudget)
-  // the union was at full load while every shard was: the intersection of their steady-state windows
-  const windows = parts.map((p) => (p.c.summary.load?.steadyState ? { startMs: p.c.summary.load.steadyState.startMs + p.shift, endMs: p.c.summary.load.steadyState.endMs + p.shift } : null))
+  // the union was at full load while every shard was: the intersection of their steady-state windows (one trial;
+  // a pooled multi-trial window says nothing about each trial, so merged multi-trial cases get none)
+  const windows = parts.map((p) => p.c.summary.load?.steadyState ?? null)
   const window =
     l.trials === 1 && windows.every((w) => w !== null)
-      ? { startMs: Math.max(...windows.map((w) => w!.startMs)), endMs: Math.min(...windows.map((w) => w!.endMs)) }
+      ? { startMs: Math.max(...windows.map((w, i) => w!.startMs + parts[i].shift)), endMs: Math.min(...windows.map((w, i) => w!.endMs + parts[i].shift)) }
       : null
   const measured = records.filter((r) => r.phase === 'run')
+  const dispatchLagMs = new QuantileAcc()
   const trialIds = [...new Set(measured.map((r) => r.trial ?? 1))].sort((a, b) => a - b)
-  const trials: TrialInput[] = trialIds.map((t) => {
+  const trials = trialIds.map((t) => {
+    const acc = new TrialAcc(t, l.rampUpS * 1000, slo)
+    acc.window = window && window.endMs > window.startMs ? window : null
+    acc.maxInFlight = all.reduce((a, x) => a + x.maxInFlight, 0)
     const recs = measured.filter((r) => (r.trial ?? 1) === t).sort((a, b) => a.tStartMs - b.tStartMs)
-    return {
-      trial: t,
-      records: recs,
-      window: window && window.endMs > window.startMs && trialIds.length === 1 ? window : null,
-      // the union's release times are the requests' send times; each was due queueMs before it went
-      releaseOffsetsMs: recs.map((r) => r.tStartMs),
-      dueOffsetsMs: recs.map((r) => r.tStartMs - r.queueMs),
-      rampEndMs: l.rampUpS * 1000,
-      dispatchLagMs: recs.map((r) => r.queueMs),
-      maxInFlight: loads.reduce((a, x) => a + x!.maxInFlight, 0),
-      loop: {
-        p50Ms: Math.max(...loads.map((x) => x!.eventLoopDelay.p50Ms)),
-        p99Ms: Math.max(...loads.map((x) => x!.eventLoopDelay.p99Ms)),
-        maxMs: Math.max(...loads.map((x) => x!.eventLoopDelay.maxMs)),
-      },
+    for (const r of recs) {
+      // the output length asked for is not in requests.jsonl: each shard already judged it (its warnings are kept)
+      acc.add(r, { startMs: acc.window?.startMs, endMs: acc.window?.endMs ?? Infinity }, r.promptTokensServer ?? 0, r.outputTokensServer)
+      // the union's releases are the requests' send times; each was due queueMs before it went
+      acc.release(r.tStartMs - r.queueMs, r.tStartMs)
+      dispatchLagMs.add(r.queueMs)
     }
+    if (parts.some((p) => p.c.summary.load?.aborted)) acc.aborted = parts.map((p) => p.c.summary.load?.abortReason).find((x) => x !== undefined)
+    return acc
   })
   return {
     level: {
@@ -149,6 +148,7 @@ function loadInputOf(parts: CasePart[], records: ShardRequest[]): LoadInput | un
       ...(l.preset !== undefined ? { preset: l.preset } : {}),
     },
     trials,
+    dispatchLagMs,
     prompts: {
       source: l.prompts.source,
       lengthSource: l.prompts.lengthSource,
@@ -157,8 +157,6 @@ function loadInputOf(parts: CasePart[], records: ShardRequest[]): LoadInput | un
       outputForced: l.prompts.outputForced,
       forcedBy: l.prompts.forcedBy,
     },
-    promptTokens: (r: RequestRecord) => r.promptTokensServer ?? 0,
-    requestedTokens: () => null,
   }
 }
 
@@ -166,8 +164,8 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
   const records = parts.flatMap((p) => p.reqs.map((r) => ({ ...r, tStartMs: r.phase === 'run' ? r.tStartMs + p.shift : r.tStartMs, shard: shardLabel(p.s.shard) })))
   const first = parts[0].c
   const s0 = first.summary
-  const load = loadInputOf(parts, records)
   const slo = s0.goodput?.slo
+  const load = loadInputOf(parts, records, slo ?? {})
   const summary = summarizeCase({ caseName: s0.caseName, fullName: s0.fullName, file: s0.file, stack: s0.stack, model: s0.model }, records, {
     incomplete: parts.some((p) => p.c.summary.incomplete),
     ...(load ? { load } : {}),
@@ -181,6 +179,13 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
       loopDelayMaxMs: Math.max(...health.map((h) => h.loopDelayMaxMs)),
       dispatchLagP99Ms: Math.max(...health.map((h) => h.dispatchLagP99Ms)),
     }
+  if (summary.load) {
+    const loops = parts.map((p) => p.c.summary.load?.eventLoopDelay).filter((x) => x !== undefined)
+    summary.load.eventLoopDelay = { p50Ms: Math.max(0, ...loops.map((x) => x.p50Ms)), p99Ms: Math.max(0, ...loops.map((x) => x.p99Ms)), maxMs: Math.max(0, ...loops.map((x) => x.maxMs)) }
+    summary.load.clientBound = parts.some((p) => p.c.summary.load?.clientBound)
+  }
+  // what each shard noticed about its own share (late start, rate, output lengths) stays visible
+  for (const p of parts) for (const w of p.c.summary.warnings) summary.warnings.push(`shard ${shardLabel(p.s.shard)}: ${w}`)
   // a shard's own verdict stands: a client-bound shard makes the merged case client-bound too
   for (const p of parts)
     for (const f of p.c.summary.failures)
