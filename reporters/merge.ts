@@ -5,6 +5,7 @@
 // one run — another spec set, other knobs, a missing or repeated shard — are refused, naming the difference.
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { asFailure, failure } from '../helpers/failure.ts'
 import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
 import { summarizeCase } from '../helpers/metrics/case.ts'
 import { TrialAcc, type LoadAcc } from '../helpers/metrics/load-summary.ts'
@@ -188,8 +189,9 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
   for (const p of parts) for (const w of p.c.summary.warnings) summary.warnings.push(`shard ${shardLabel(p.s.shard)}: ${w}`)
   // a shard's own verdict stands: a client-bound shard makes the merged case client-bound too
   for (const p of parts)
-    for (const f of p.c.summary.failures)
-      if (/client[- ]bound/i.test(f) && !summary.failures.includes(f)) summary.failures.push(`shard ${shardLabel(p.s.shard)}: ${f}`)
+    for (const f of p.c.summary.failures.map(asFailure))
+      if (f.code === 'client_bound' && !summary.failures.some((x) => asFailure(x).code === 'client_bound'))
+        summary.failures.push(failure('client_bound', `shard ${shardLabel(p.s.shard)}: ${f.message}`))
   summary.sections = {
     shards: parts.map((p) => ({
       shard: shardLabel(p.s.shard),
@@ -201,7 +203,7 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
       ok: p.c.summary.counts.ok,
       dispatchLagMs: p.c.summary.load?.dispatchLagMs,
       achievedRate: p.c.summary.load?.achievedRate,
-      clientBound: p.c.summary.load?.clientBound ?? p.c.summary.failures.some((f) => /client[- ]bound/i.test(f)),
+      clientBound: p.c.summary.load?.clientBound ?? p.c.summary.failures.some((f) => asFailure(f).code === 'client_bound'),
       clientHealth: p.c.summary.clientHealth,
       ...(p.c.summary.sections ? { sections: p.c.summary.sections } : {}),
     })),
