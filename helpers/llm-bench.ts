@@ -8,10 +8,12 @@ import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import type { CaseOptions } from './case-run.ts'
 import { CaseRun } from './case-runner.ts'
-import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
+import { planLevels, type LoadOptions } from './load/plan.ts'
+import { runCapacityCase } from './load/run-capacity.ts'
 import { runLoadCase } from './load/run-load.ts'
 import { shardLevel } from './load/shard.ts'
 import { shardLabel, shareOf } from './load/shard-spec.ts'
+import type { CaseMeta } from './types.ts'
 
 /** Case options plus load options (concurrency, rate, duration, preset, trials, prompt lengths, SLOs). */
 export type LlmBenchOptions = CaseOptions & LoadOptions
@@ -35,6 +37,11 @@ export function lastTask(): Test | undefined {
  */
 export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions = {}): void {
   const knobs = getKnobs()
+  if (opts.capacity !== undefined || knobs.BENCH_CAPACITY) {
+    // BENCH_CAPACITY=1 turns the case as written (prompt, lengths, SLOs) into a search over request rates
+    const log = (s: string) => console.log(`[${server.stack.name} ${server.model}] ${name}: ${s}`)
+    return loadBench(name, server, (ident) => runCapacityCase(server, opts, ident, log))
+  }
   const shard = knobs.BENCH_SHARD
   const levels = planLevels(opts, knobs)
   if (levels === null) {
@@ -46,7 +53,7 @@ export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions 
   }
   for (const level of levels) {
     const mine = shard ? shardLevel(level, shard) : { level }
-    loadBench(name + level.suffix, server, opts, mine.level, mine.empty)
+    loadBench(name + level.suffix, server, (ident) => runLoadCase(server, opts, mine.level, ident), mine.empty)
   }
 }
 
@@ -61,13 +68,14 @@ function register(ident: CaseIdent, server: ServerRef, skip?: string): Test | un
   return task
 }
 
-function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level: LoadLevel, skip?: string): void {
+/** One task that runs a whole case (a scheduled phase, a capacity search) inside one tinybench iteration. */
+function loadBench(name: string, server: ServerRef, runCase: (ident: CaseIdent) => Promise<CaseMeta>, skip?: string): void {
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   let task: Test | undefined
   bench.skipIf(server.skipReason !== undefined || skip !== undefined)(
     name,
     async () => {
-      const meta = await runLoadCase(server, opts, level, ident)
+      const meta = await runCase(ident)
       if (task) task.meta.fuze = meta
     },
     { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
