@@ -6,6 +6,7 @@ import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../case-hooks.ts'
 import { sloFromKnobs } from '../case-run.ts'
 import { CaseRun } from '../case-runner.ts'
+import { failure } from '../failure.ts'
 import { TrialAcc } from '../metrics/load-summary.ts'
 import { QuantileAcc } from '../metrics/sketch.ts'
 import type { CapacityProbe, CaseMeta, RequestRecord, SloSpec } from '../types.ts'
@@ -179,7 +180,10 @@ async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s
   // the search judged every probe itself; the probe shown failing its own rate check is not a case failure
   if (result.maxRequestRate === null)
     s.failures.push(
-      `capacity: no probed rate passed (lowest tried ${Math.min(...result.probes.map((p) => p.rate)).toFixed(3)} req/s: ${result.probes.at(-1)?.reasons.join('; ') ?? 'no probe ran'})`,
+      failure(
+        'no_capacity',
+        `capacity: no probed rate passed (lowest tried ${Math.min(...result.probes.map((p) => p.rate)).toFixed(3)} req/s: ${result.probes.at(-1)?.reasons.join('; ') ?? 'no probe ran'})`,
+      ),
     )
   if (result.stoppedBy === 'budget')
     s.warnings.push(
