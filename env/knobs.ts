@@ -76,6 +76,8 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_GATE_ALPHA', '0.05', num(0, 1, true), 'output', 'Gate: significance level of the regression test.'),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
+  knob('BENCH_METRICS_INTERVAL_MS', '500', int(50, 60000), 'output', "Sampling interval of each case's telemetry: the server's Prometheus /metrics and nvidia-smi (ms)."),
+  knob('BENCH_COST_PER_HOUR', undefined, num(0, undefined, true), 'output', 'Price of the GPU or instance per hour (any currency, shown as $): gives $ per 1M output tokens per case.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
   knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', { emptyIsValue: true }),
@@ -172,6 +174,8 @@ export interface Knobs {
   BENCH_GATE_ERROR_RATE_MAX_PCT: number
   BENCH_GATE_ALPHA: number
   BENCH_UPDATE_BASELINE: boolean
+  BENCH_METRICS_INTERVAL_MS: number
+  BENCH_COST_PER_HOUR?: number
   BENCH_ENV_FILE?: string[]
   CUDA_VISIBLE_DEVICES?: string
   BENCH_GPU?: string

@@ -1,5 +1,6 @@
 // Shared shapes that flow spec → protocol client → metrics → reporters.
 // Kept in one file so every module (and every stack) agrees on them.
+import type { CaseTelemetry } from './telemetry/types.ts'
 
 /** How one request ended. Everything but 'ok' is counted apart and never averaged into latency. */
 export type Outcome =
@@ -161,6 +162,8 @@ export interface CaseSummary {
   load?: LoadSummary
   /** Requests that met every SLO set (BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); absent when none is set. */
   goodput?: GoodputSummary
+  /** Server metrics, GPU/CPU energy and cost over the case (helpers/telemetry); absent when it was not sampled. */
+  telemetry?: CaseTelemetry
 }
 
 /** Service-level objectives a request must meet to count as good (ms; unset = not judged). */

@@ -1,0 +1,36 @@
+// The two calls a case runner makes: start the samplers when a case starts, summarise them into its summary when
+// it ends. Telemetry never fails a case: a sampler that cannot start or summarise becomes a warning line.
+import type { ServerRef } from '../../fixtures/server.ts'
+import type { CaseSummary, RequestRecord } from '../types.ts'
+import { startCaseTelemetry, type CaseTelemetryRun } from './case-telemetry.ts'
+
+export async function startTelemetry(server: ServerRef, ident: { file: string; fullName: string }): Promise<CaseTelemetryRun | undefined> {
+  const target = server.telemetryTarget?.()
+  if (!target) return undefined
+  try {
+    return await startCaseTelemetry(target, ident)
+  } catch (e) {
+    console.warn(`${target.label} telemetry could not start for '${ident.fullName}': ${(e as Error).message}; the case is measured without it`)
+    return undefined
+  }
+}
+
+/** Stop the samplers (async: where the case can still await, e.g. right after its last request). */
+export async function stopTelemetry(run: CaseTelemetryRun | undefined): Promise<void> {
+  await run?.stop()
+}
+
+/** Fill summary.telemetry (synchronous, after stopTelemetry). */
+export function summariseTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): void {
+  if (!run) return
+  try {
+    summary.telemetry = run.summarise(records, summary)
+  } catch (e) {
+    summary.warnings.push(`telemetry: could not be summarised (${(e as Error).message}); the latency figures are unaffected`)
+  }
+}
+
+export async function finishTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): Promise<void> {
+  await stopTelemetry(run)
+  summariseTelemetry(run, records, summary)
+}
