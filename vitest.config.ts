@@ -1,4 +1,4 @@
-// One bench project per stack (+ sim, harness) and a `unit` test project. DESIGN.md "Verified vitest 4.1 bench mechanics".
+// One bench project per stack (+ sim, harness) and a `unit` test project. docs/design.md "Verified vitest 4.1 bench mechanics".
 import { defineConfig } from 'vitest/config'
 import { FuzeReporter } from './reporters/fuze-reporter.ts'
 import { finishRun } from './reporters/finish.ts'

@@ -1,4 +1,4 @@
-// The one alias function (SPEC.md §5). The shell suite had several, and one turned `edit-items`
+// The one alias function (docs/spec.md §5). The shell suite had several, and one turned `edit-items`
 // into `edi-items`; here `-it` → `-i` only as a whole dash-separated word.
 const WORD_MAP: Record<string, string> = { fp16: 'f16', bf16: 'b16', it: 'i' }
 

@@ -1,5 +1,6 @@
 // Every knob fuze-bench reads: one entry with its schema, default and description.
-// Names are the FuZe shell suite's (users' env files keep working); SPEC.md §1 is the source.
+// Names are the FuZe shell suite's (users' env files keep working); docs/spec.md §1 is the source.
+import { GATE_METRICS, type GateKnobName } from '../helpers/metrics/registry.ts'
 import { anyText, bool, int, intList, num, numList, oneOf, pairList, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
 
 export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'output'
@@ -7,7 +8,7 @@ export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep
 export interface KnobDef {
   /** The variable name; per-alias knobs are written `LLAMACPP_PATH_<alias>`. */
   name: string
-  /** Default as written in SPEC.md (a string, like an env file value), or undefined = unset. */
+  /** Default as written in docs/spec.md (a string, like an env file value), or undefined = unset. */
   default: string | undefined
   description: string
   /** What a valid value looks like, in words (used in errors and the README). */
@@ -64,14 +65,8 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_SLO_E2E_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 end-to-end latency exceeds this (ms).'),
   knob('BENCH_BASELINE', undefined, text(), 'output', 'summary.json of an earlier run to compare against (regression gate).'),
   knob('BENCH_JUNIT', undefined, text(), 'output', 'Write a JUnit XML report of the gate to this path.'),
-  // Regression gate thresholds (reporters/gate.ts reads them; defaults must match its DEFAULT_THRESHOLDS).
-  knob('BENCH_GATE_TOKPS_DROP_PCT', '10', num(0), 'output', 'Gate: fail when median tok/s drops more than this % below the baseline.'),
-  knob('BENCH_GATE_TTFT_P50_RISE_PCT', '15', num(0), 'output', 'Gate: fail when TTFT p50 rises more than this % over the baseline.'),
-  knob('BENCH_GATE_TTFT_P99_RISE_PCT', '30', num(0), 'output', 'Gate: fail when TTFT p99 rises more than this % over the baseline.'),
-  knob('BENCH_GATE_TPOT_P50_RISE_PCT', '10', num(0), 'output', 'Gate: fail when TPOT p50 rises more than this % over the baseline.'),
-  knob('BENCH_GATE_TPOT_P99_RISE_PCT', '25', num(0), 'output', 'Gate: fail when TPOT p99 rises more than this % over the baseline.'),
-  knob('BENCH_GATE_E2E_P50_RISE_PCT', '10', num(0), 'output', 'Gate: fail when end-to-end p50 rises more than this % over the baseline.'),
-  knob('BENCH_GATE_E2E_P99_RISE_PCT', '25', num(0), 'output', 'Gate: fail when end-to-end p99 rises more than this % over the baseline.'),
+  // Regression gate thresholds: one per gated metric of the registry, default and wording from its descriptor.
+  ...GATE_METRICS.map((g) => knob(g.knob, String(g.defaultPct), num(0), 'output', g.description)),
   knob('BENCH_GATE_ERROR_RATE_MAX_PCT', '0', num(0, 100), 'output', 'Gate: fail a case whose failed-request share is above this %.'),
   knob('BENCH_GATE_ALPHA', '0.05', num(0, 1, true), 'output', 'Gate: significance level of the regression test.'),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
@@ -139,7 +134,8 @@ export const KNOB_DEFS: readonly KnobDef[] = [
 
 export type TritonModel = { name: string; alias: string }
 
-export interface Knobs {
+/** Typed knob values; the gate's per-metric thresholds (BENCH_GATE_<METRIC>_…_PCT) come from the metric registry. */
+export interface Knobs extends Record<GateKnobName, number> {
   BENCH_NUM_PREDICT: number
   BENCH_NUM_CTX: number
   TEMPERATURE: number
@@ -164,13 +160,6 @@ export interface Knobs {
   BENCH_BASELINE?: string
   BENCH_JUNIT?: string
   BENCH_ALLOW_CLIENT_BOUND: boolean
-  BENCH_GATE_TOKPS_DROP_PCT: number
-  BENCH_GATE_TTFT_P50_RISE_PCT: number
-  BENCH_GATE_TTFT_P99_RISE_PCT: number
-  BENCH_GATE_TPOT_P50_RISE_PCT: number
-  BENCH_GATE_TPOT_P99_RISE_PCT: number
-  BENCH_GATE_E2E_P50_RISE_PCT: number
-  BENCH_GATE_E2E_P99_RISE_PCT: number
   BENCH_GATE_ERROR_RATE_MAX_PCT: number
   BENCH_GATE_ALPHA: number
   BENCH_UPDATE_BASELINE: boolean

@@ -1,9 +1,10 @@
-// One request, and one whole case, against a server: the core that llmBench, sweeps and load scenarios share.
+// One request against a server, and the meta of a finished case: the core under CaseRun (case-runner.ts).
 // Every record is appended to requests.jsonl as soon as it exists, so an interrupted run keeps it.
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { getKnobs } from '../env/index.ts'
 import type { ServerRef } from '../fixtures/server.ts'
+import type { CaseIdent } from './case-hooks.ts'
 import { summarizeCase } from './metrics/case.ts'
 import { toRecord } from './metrics/request.ts'
 import type { ProtocolName } from './protocols/index.ts'
@@ -54,11 +55,7 @@ export interface SendExtras {
   trial?: number
 }
 
-export interface CaseIdent {
-  caseName: string
-  fullName: string
-  file: string
-}
+export type { CaseIdent } from './case-hooks.ts'
 
 let seq = 0
 
@@ -129,16 +126,4 @@ export function caseMeta(
     row: server.rowContext({ numPredict: opts.numPredict ?? knobs.BENCH_NUM_PREDICT, ...opts.row }),
     finishedAt: isoWithOffset(),
   }
-}
-
-/** Warmup then measured requests, one at a time; for sweeps and anything that measures a case inside one bench. */
-export async function runCase(server: ServerRef, opts: CaseOptions, ident: CaseIdent, records: RequestRecord[] = []): Promise<CaseMeta> {
-  const knobs = getKnobs()
-  const warmup = opts.warmup ?? knobs.BENCH_WARMUP
-  const requests = opts.requests ?? knobs.BENCH_REQUESTS
-  let t0 = performance.now()
-  for (let i = 0; i < warmup; i++) records.push(await sendOne(server, opts, ident, 'warmup', t0))
-  t0 = performance.now()
-  for (let i = 0; i < requests; i++) records.push(await sendOne(server, opts, ident, 'run', t0))
-  return caseMeta(server, opts, ident, records)
 }

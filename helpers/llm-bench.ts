@@ -1,35 +1,18 @@
 // llmBench(): one bench case = warmup + measured requests through the server's protocol client, with exact
 // counts (BENCH_WARMUP / BENCH_REQUESTS) as tinybench iterations, and the case summary attached to
-// task.meta.fuze for the reporters (DESIGN.md "Verified vitest 4.1 bench mechanics").
+// task.meta.fuze for the reporters (docs/design.md "Verified vitest 4.1 bench mechanics"). Both shapes run on
+// CaseRun (case-runner.ts): the same calibration, interrupt flush, records, meta and case hooks.
 import { bench, TestRunner, type RunnerTestCase as Test } from 'vitest'
 import { getKnobs } from '../env/index.ts'
-import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
-import { flushInterruptedCase } from './interrupted.ts'
-import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from './case-run.ts'
-import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
+import type { CaseIdent } from './case-hooks.ts'
+import type { CaseOptions } from './case-run.ts'
+import { CaseRun } from './case-runner.ts'
 import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
 import { runLoadCase } from './load/run-load.ts'
-import type { RequestRecord } from './types.ts'
 
 /** Case options plus load options (concurrency, rate, duration, preset, trials, prompt lengths, SLOs). */
 export type LlmBenchOptions = CaseOptions & LoadOptions
-
-/** The case being measured now, so an interrupted worker can still flush what it has. */
-export interface ActiveCase {
-  ident: CaseIdent
-  records: RequestRecord[]
-  server: ServerRef
-  opts: CaseOptions
-}
-let active: ActiveCase | undefined
-
-export function activeCase(): ActiveCase | undefined {
-  return active
-}
-
-// an interrupted worker still reports the running case (row + summary entry marked incomplete)
-onInterrupt(() => flushInterruptedCase(active))
 
 /** `describe > … > case`, without the file. */
 export function fullNameOf(task: Test): string {
@@ -38,7 +21,7 @@ export function fullNameOf(task: Test): string {
   return names.join(' > ')
 }
 
-/** The task vitest just registered (DESIGN.md: capture it right after bench()). */
+/** The task vitest just registered (docs/design.md: capture it right after bench()). */
 export function lastTask(): Test | undefined {
   return TestRunner.getCurrentSuite().tasks.at(-1) as Test | undefined
 }
@@ -54,81 +37,74 @@ export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions 
   for (const level of levels) loadBench(name + level.suffix, server, opts, level)
 }
 
+/** Fill in the file and describe path once vitest has registered the task. */
+function register(ident: CaseIdent, server: ServerRef): Test | undefined {
+  const task = lastTask()
+  if (task) {
+    ident.file = task.file?.name ?? ''
+    ident.fullName = fullNameOf(task)
+    if (server.skipReason) task.meta.fuzeSkip = server.skipReason
+  }
+  return task
+}
+
 function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level: LoadLevel): void {
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   let task: Test | undefined
   bench.skipIf(server.skipReason !== undefined)(
     name,
     async () => {
-      const records: RequestRecord[] = []
-      active = { ident, records, server, opts }
-      try {
-        const meta = await runLoadCase(server, opts, level, ident, records)
-        if (task) task.meta.fuze = meta
-      } finally {
-        active = undefined
-      }
+      const meta = await runLoadCase(server, opts, level, ident)
+      if (task) task.meta.fuze = meta
     },
     { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
   )
-  task = lastTask()
-  if (task) {
-    ident.file = task.file?.name ?? ''
-    ident.fullName = fullNameOf(task)
-    if (server.skipReason) task.meta.fuzeSkip = server.skipReason
-  }
+  task = register(ident, server)
 }
 
+/**
+ * One tinybench iteration per request, so vitest's own table shows per-request times. The case ends inside the
+ * last measured iteration (its end hooks are awaited there: tinybench does not await teardown); a case whose
+ * iterations stopped early (a throwing bench) is concluded in teardown.
+ */
 function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): void {
   const knobs = getKnobs()
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
+  const requests = opts.requests ?? knobs.BENCH_REQUESTS
   let phase: 'warmup' | 'run' = 'warmup'
-  let records: RequestRecord[] = []
-  let caseT0 = 0
-  let started = false
+  let run: CaseRun | undefined
+  let measured = 0
   let task: Test | undefined
-  const monitor = new EventLoopMonitor()
 
   bench.skipIf(server.skipReason !== undefined)(
     name,
     async () => {
-      records.push(await sendOne(server, opts, ident, phase, caseT0))
+      if (!run) return
+      run.add(await run.send(phase))
+      if (phase === 'run' && ++measured === requests && task) task.meta.fuze = await run.finish()
     },
     {
-      iterations: opts.requests ?? knobs.BENCH_REQUESTS,
+      iterations: requests,
       time: 0,
       warmupIterations: opts.warmup ?? knobs.BENCH_WARMUP,
       warmupTime: 0,
-      setup: (_t, mode) => {
+      setup: async (_t, mode) => {
         phase = mode
-        if (!started) {
-          // first phase of this case (tinybench skips the warmup phase when it has 0 iterations)
-          started = true
-          records = []
-          active = { ident, records, server, opts }
+        // first phase of this case (tinybench skips the warmup phase when it has 0 iterations)
+        if (!run || run.finished) {
+          run = new CaseRun({ kind: 'sequential', server, opts, ident }).open()
+          measured = 0
         }
-        caseT0 = performance.now()
-        if (mode === 'run') monitor.start()
+        if (mode === 'run') await run.measure()
       },
       teardown: (_t, mode) => {
-        if (mode !== 'run' || !task) return
-        const loop = monitor.stop()
-        const meta = caseMeta(server, opts, ident, records)
-        // self-calibration: a client too busy to timestamp on time makes every figure suspect
-        const s = meta.summary
-        s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms: 0 }
-        const verdict = clientBoundVerdict({ loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, dispatchLagP99Ms: 0, ttftP50Ms: s.ttftMs.p50, itlP50Ms: s.itlMs.p50, e2eP50Ms: s.e2eMs.p50 })
-        if (verdict.clientBound && verdict.reason) s.failures.push(verdict.reason)
+        if (mode !== 'run' || !run || run.finished || !task) return
+        const r = run
+        const meta = r.conclude()
         task.meta.fuze = meta
-        active = undefined
-        started = false
+        void r.endHooks(meta)
       },
     },
   )
-  task = lastTask()
-  if (task) {
-    ident.file = task.file?.name ?? ''
-    ident.fullName = fullNameOf(task)
-    if (server.skipReason) task.meta.fuzeSkip = server.skipReason
-  }
+  task = register(ident, server)
 }

@@ -1,4 +1,4 @@
-// The pure part of sweeps (SPEC.md §4): which candidates, and when to stop. No I/O, so it is tested on its own.
+// The pure part of sweeps (docs/spec.md §4): which candidates, and when to stop. No I/O, so it is tested on its own.
 
 /** ceil(layers × p / 100), at least 1, duplicates dropped, order kept: 35 layers → 35 32 27 21 18 14 11 7 4. */
 export function autoNgCandidates(layers: number, percents: readonly number[]): number[] {

@@ -1,4 +1,4 @@
-// sweep(): one bench task that measures every variant of a server setting (SPEC.md §4) and reports one CSV row
+// sweep(): one bench task that measures every variant of a server setting (docs/spec.md §4) and reports one CSV row
 // per measured variant (task.meta.fuzeVariants). Candidates depend on the running server (AUTO_NG reads
 // /api/show), and vitest fixes its tasks at collection, so the whole sweep lives inside one bench function.
 //   'num_gpu' (Ollama): options.num_gpu per request (FAST_MODE=1) or baked `…-ng<N>` tags (FAST_MODE=0).
@@ -9,7 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { bench, type RunnerTestCase as Test } from 'vitest'
 import { aliasOf, getKnobs, type Knobs } from '../env/index.ts'
 import type { ServerHandle, ServerRef } from '../fixtures/server.ts'
-import { caseMeta, runCase, type CaseIdent, type CaseOptions } from './case-run.ts'
+import type { CaseIdent } from './case-hooks.ts'
+import { caseMeta, type CaseOptions } from './case-run.ts'
+import { runCase } from './case-runner.ts'
 import { fullNameOf, lastTask } from './llm-bench.ts'
 import { OllamaApi } from './protocols/ollama-api.ts'
 import { ensureRunDir } from './run-dir.ts'
@@ -34,18 +36,29 @@ interface Ctx {
   log: (s: string) => void
 }
 
-/** A candidate that does not run (too many layers for the GPU, a start that fails) is a result of the sweep, not a failed run. */
-function asCandidate(meta: CaseMeta, note?: string): CaseMeta {
+/** Failures about the measuring client, not the candidate: they stay failures (BENCH_ALLOW_CLIENT_BOUND accepts them). */
+const isClientBound = (f: string) => f.startsWith('client-bound')
+
+/**
+ * A candidate that does not run (too many layers for the GPU, a start that fails) is a result of the sweep, not a
+ * failed run. A client-bound verdict is not about the candidate: the figures themselves are suspect, so it stays a failure.
+ */
+export function asCandidate(meta: CaseMeta, note?: string): CaseMeta {
   const s = meta.summary
-  if (s.failures.length === 0 && !note) return meta
-  const why = [note, ...s.failures].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
-  return { ...meta, summary: { ...s, failures: [], warnings: [...s.warnings, ...why] } }
+  const candidate = s.failures.filter((f) => !isClientBound(f))
+  if (candidate.length === 0 && !note) return meta
+  const why = [note, ...candidate].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
+  return { ...meta, summary: { ...s, failures: s.failures.filter(isClientBound), warnings: [...s.warnings, ...why] } }
+}
+
+/** One sweep variant, measured like every other case (case-runner.ts: calibration, verdict, hooks, interrupt flush). */
+export async function measureVariant(server: ServerRef, opts: CaseOptions, ident: CaseIdent): Promise<CaseMeta> {
+  const meta = await runCase(server, opts, ident, 'sweep-variant')
+  return opts.row?.variantLabel === 'optimized' ? asCandidate(meta) : meta
 }
 
 async function measure(c: Ctx, server: ServerRef, variant: string, row: Partial<RowContext>, extra?: Partial<CaseOptions>): Promise<CaseMeta> {
-  const opts: CaseOptions = { ...c.opts, ...extra, row: { ...c.opts.row, ...row } }
-  const meta = await runCase(server, opts, c.ident(variant))
-  return row.variantLabel === 'optimized' ? asCandidate(meta) : meta
+  return measureVariant(server, { ...c.opts, ...extra, row: { ...c.opts.row, ...row } }, c.ident(variant))
 }
 
 function stopRules(k: Knobs) {

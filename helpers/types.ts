@@ -1,17 +1,10 @@
 // Shared shapes that flow spec → protocol client → metrics → reporters.
 // Kept in one file so every module (and every stack) agrees on them.
+import type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
+import type { MetricValues } from './metrics/registry.ts'
 import type { CaseTelemetry } from './telemetry/types.ts'
 
-/** How one request ended. Everything but 'ok' is counted apart and never averaged into latency. */
-export type Outcome =
-  | 'ok'
-  | 'http_error' // non-2xx status (httpStatus + bodyExcerpt set)
-  | 'timeout' // per-request deadline (TIMEOUT_GEN) passed
-  | 'stall' // no bytes for longer than the stall limit while streaming
-  | 'disconnect' // connection closed mid-stream before the protocol's end marker
-  | 'protocol_error' // malformed line, truncated JSON, wrong content-type, server-side error event
-  | 'connect_error' // could not connect / socket refused
-  | 'aborted' // cancelled by us (case aborted, run interrupted)
+export type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string }
 
@@ -35,20 +28,6 @@ export interface GenerateRequest {
   signal?: AbortSignal
   /** Client request id, sent as a header `x-request-id` so servers/simulator can correlate. */
   requestId: string
-}
-
-/** Durations and counts the server reports about itself (authoritative where present). */
-export interface ServerTimings {
-  outputTokens?: number // usage.completion_tokens / eval_count / timings.predicted_n / details.generated_tokens
-  promptTokens?: number // usage.prompt_tokens / prompt_eval_count / timings.prompt_n
-  cachedPromptTokens?: number
-  decodeMs?: number // eval_duration / timings.predicted_ms
-  promptMs?: number // prompt_eval_duration / timings.prompt_ms
-  loadMs?: number // Ollama load_duration
-  totalMs?: number // Ollama total_duration
-  decodeTokPerSec?: number // timings.predicted_per_second or eval_count/eval_duration
-  promptTokPerSec?: number
-  finishReason?: string
 }
 
 /**
@@ -77,56 +56,12 @@ export interface StreamObservation {
   text?: string
 }
 
-/** One request, summarised: what lands in requests.jsonl and feeds every statistic. */
-export interface RequestRecord {
-  id: string
-  caseName: string
-  phase: 'warmup' | 'run'
-  outcome: Outcome
-  error?: string
-  httpStatus?: number
-  bodyExcerpt?: string
-  /** Wall-clock ISO time the request was sent. */
-  startedAt: string
-  /** ms since the case started that the request was sent (timeline). */
-  tStartMs: number
-  /** Time the request waited in the client (concurrency cap, dispatch lag) before being sent. */
-  queueMs: number
-  ttftMs: number | null
-  /** Time to first non-reasoning output token, when reasoning came first. */
-  ttfotMs: number | null
-  e2eMs: number | null
-  tpotMs: number | null
-  /** Per-token inter-token latencies (multi-token chunk gaps spread over their tokens). */
-  itlMs: number[]
-  /** Raw gaps between output-bearing chunks. */
-  chunkGapsMs: number[]
-  outputTokensServer: number | null
-  outputTokensClient: number
-  /** The count used for statistics: server's when present, else client's. */
-  outputTokens: number
-  promptTokensServer: number | null
-  tokenCountMismatch: boolean
-  decodeTokPerSecClient: number | null
-  decodeTokPerSecServer: number | null
-  server: ServerTimings
-}
-
-/** Distribution summary of one metric. */
-export interface Dist {
-  n: number
-  mean: number | null
-  std: number | null
-  min: number | null
-  max: number | null
-  p50: number | null
-  p90: number | null
-  p95: number | null
-  p99: number | null
-}
-
-/** Everything about one bench case (one CSV row). */
-export interface CaseSummary {
+/**
+ * Everything about one bench case (one CSV row). The metric fields (ttftMs, itlMs, tpotMs, e2eMs, queueMs,
+ * decodeTokPerSec*, tokensPerSec + tokensPerSecSource, token totals, wallMs, throughputs…) come from the
+ * metric registry (helpers/metrics/registry.ts), one descriptor each.
+ */
+export interface CaseSummary extends MetricValues {
   caseName: string
   /** vitest full name including describe path and file. */
   fullName: string
@@ -134,24 +69,6 @@ export interface CaseSummary {
   stack: string
   model: string
   counts: { requests: number; warmup: number; ok: number; failed: number; byOutcome: Partial<Record<Outcome, number>> }
-  ttftMs: Dist
-  ttfotMs: Dist
-  itlMs: Dist
-  tpotMs: Dist
-  e2eMs: Dist
-  queueMs: Dist
-  decodeTokPerSecClient: Dist
-  decodeTokPerSecServer: Dist
-  /** Median decode tok/s: server-reported when available, else client-derived (the CSV value). */
-  tokensPerSec: number
-  tokensPerSecSource: 'server' | 'client' | 'none'
-  outputTokensServerTotal: number
-  outputTokensClientTotal: number
-  tokenCountMismatches: number
-  /** Wall time of the measured phase and throughput over it. */
-  wallMs: number
-  requestThroughput: number
-  outputTokenThroughput: number
   /** Reasons this case must fail the run (zero samples, all failed, client-bound…). */
   failures: string[]
   warnings: string[]
@@ -162,6 +79,8 @@ export interface CaseSummary {
   load?: LoadSummary
   /** Requests that met every SLO set (BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); absent when none is set. */
   goodput?: GoodputSummary
+  /** Extra sections attached by case hooks (helpers/case-hooks.ts: server metrics, GPU power, …), by name. */
+  sections?: Record<string, unknown>
   /** Server metrics, GPU/CPU energy and cost over the case (helpers/telemetry); absent when it was not sampled. */
   telemetry?: CaseTelemetry
 }

@@ -4,17 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { hostname } from 'node:os'
+import { AGGREGATE_COLUMNS, type AggregateRow } from './aggregate-row.ts'
 import { parseCsv, rowsToObjects, toCsv } from './csv-text.ts'
 import { normalizeTs, tokps, type Csv16Row } from './fuze-csv.ts'
 import type { RunData } from './run-data.ts'
 import { writeFileAtomic, withFileLock } from './safe-write.ts'
 import { rebuildBestOf } from './bestof.ts'
-
-export const AGGREGATE_COLUMNS = [
-  'run_ts', 'host', 'stack', 'model', 'baseline_tokps', 'optimal_variant', 'optimal_tokps', 'baseline_endpoint',
-  'optimal_endpoint', 'gpu_label', 'gpu_name', 'num_gpu', 'csv_file',
-] as const
-export type AggregateRow = Record<(typeof AGGREGATE_COLUMNS)[number], string>
 
 export const AGGREGATE_FILE = 'benchmarks.csv'
 

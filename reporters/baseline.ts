@@ -2,34 +2,11 @@
 // tests need. Plain JSON so it can be committed (baselines/<name>.json) and reviewed in a diff.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { caseMetrics, type MetricId, type SampleId } from './gate.ts'
+import { caseMetrics } from './gate.ts'
+import { BASELINE_FORMAT, type Baseline, type BaselineCase } from './gate-types.ts'
 import type { RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
-export const BASELINE_FORMAT = 'fuze-bench-baseline/1'
-
-export interface BaselineCase {
-  /** The case's vitest full name; how a run's case finds its baseline. */
-  key: string
-  stack: string
-  model: string
-  variantLabel: string
-  modelTag: string
-  numGpu: string
-  gpuLabel: string
-  values: Record<MetricId, number | null>
-  samples: Record<SampleId, number[]>
-  counts: { requests: number; ok: number; failed: number }
-}
-
-export interface Baseline {
-  format: typeof BASELINE_FORMAT
-  name: string
-  createdAt: string
-  runId: string
-  host: string
-  cases: BaselineCase[]
-}
 
 export function baselineFromRun(run: RunData, name: string): Baseline {
   if (!run.summary || run.summary.cases.length === 0)

@@ -1,7 +1,7 @@
 // The three best-of files, always rebuilt from the whole aggregate (never appended), sorted by
 // optimal_tokps descending so the first line is the answer to "what is fastest".
 import { join } from 'node:path'
-import type { AggregateRow } from './aggregate.ts'
+import type { AggregateRow } from './aggregate-row.ts'
 import { toCsv } from './csv-text.ts'
 import { writeFileAtomic } from './safe-write.ts'
 

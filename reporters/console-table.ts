@@ -1,10 +1,13 @@
 // The end-of-run table on the console: one line per case, the numbers people look at first.
-import type { Dist } from '../helpers/types.ts'
+import { cellValue, sourceIn, TABLE_COLUMNS, type TableColumn } from '../helpers/metrics/registry.ts'
 import type { SummaryCase } from './run-folder.ts'
 
-function ms(d: Dist, k: 'p50' | 'p99'): string {
-  const v = d[k]
-  return v === null ? '-' : v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0)
+/** Milliseconds get as many decimals as they need to be read at a glance; other units their metric's digits. */
+function cell(s: object, col: TableColumn): string {
+  const v = cellValue(s, col)
+  if (v === null) return '-'
+  if (col.metric.unit !== 'ms') return v.toFixed(col.metric.digits)
+  return v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0)
 }
 
 /** Aligned plain-text table (header, dashes, rows); the one table layout of every console output. */
@@ -18,22 +21,19 @@ export function formatTable(headers: readonly string[], rows: ReadonlyArray<read
 /** Every column left-aligned (command listings). */
 export const leftTable = (headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string => formatTable(headers, rows, () => false)
 
+/** A metric with a source (tok/s: server or client) gets a 'src' column right after its own. */
+const hasSource = (col: TableColumn) => col.metric.kind === 'scalar' && col.metric.source !== undefined && col.stat === undefined
+
 export function caseTable(cases: SummaryCase[]): string {
-  const headers = ['case', 'tok/s', 'src', 'TTFT p50', 'TTFT p99', 'ITL p50', 'TPOT p50', 'E2E p50', 'ok/n', 'out tok']
+  const headers = ['case', ...TABLE_COLUMNS.flatMap((c) => (hasSource(c) ? [c.header, 'src'] : [c.header])), 'ok/n', 'out tok']
   const rows = cases.map((c) => {
     const s = c.summary
     return [
       `${c.stack} ${c.model} › ${c.fullName}`,
-      s.tokensPerSec.toFixed(2),
-      s.tokensPerSecSource,
-      ms(s.ttftMs, 'p50'),
-      ms(s.ttftMs, 'p99'),
-      ms(s.itlMs, 'p50'),
-      ms(s.tpotMs, 'p50'),
-      ms(s.e2eMs, 'p50'),
+      ...TABLE_COLUMNS.flatMap((col) => (hasSource(col) ? [cell(s, col), sourceIn(s, col.metric) ?? '-'] : [cell(s, col)])),
       `${s.counts.ok}/${s.counts.requests}`,
       String(s.outputTokensServerTotal || s.outputTokensClientTotal),
     ]
   })
-  return formatTable(headers, rows, (i) => i > 0 && i !== 2)
+  return formatTable(headers, rows, (i) => i > 0 && headers[i] !== 'src')
 }

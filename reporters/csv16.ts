@@ -1,4 +1,4 @@
-// The FuZe 16-column CSV (SPEC.md §2): exactly these columns, quoted when needed, one row per case.
+// The FuZe 16-column CSV (docs/spec.md §2): exactly these columns, quoted when needed, one row per case.
 import { stringify } from 'csv-stringify/sync'
 import type { RowContext } from '../helpers/types.ts'
 

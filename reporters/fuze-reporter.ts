@@ -1,6 +1,6 @@
 // The vitest reporter (main process): writes the run folder as cases finish, prints the summary table,
 // and fails the run (process.exitCode) on cases with zero samples or only failed requests.
-// Registered at the root `benchmark.reporters` next to 'default' (DESIGN.md: module events can fire twice — idempotent).
+// Registered at the root `benchmark.reporters` next to 'default' (docs/design.md: module events can fire twice — idempotent).
 import { relative } from 'node:path'
 import type { Reporter, TestCase, TestModule } from 'vitest/node'
 import type { CaseMeta } from '../helpers/types.ts'

@@ -1,4 +1,5 @@
 // Human-readable forms of a GateResult: console text, markdown (GitHub step summary), one-line reasons.
+import { shortKey } from './case-key.ts'
 import { formatTable } from './console-table.ts'
 import type { GateResult, GateRow } from './gate.ts'
 
@@ -16,11 +17,6 @@ export function fmtEvidence(r: GateRow): string {
   if (r.pValue !== undefined) return `p=${r.pValue < 0.001 ? r.pValue.toExponential(1) : r.pValue.toFixed(3)}`
   if (r.ciPct) return `CI [${fmtChange(r.ciPct[0])}, ${fmtChange(r.ciPct[1])}]`
   return r.note ?? ''
-}
-
-/** A case's full name without the spec file prefix: the file is in the name twice (`file > describe > case`). */
-export function shortKey(key: string): string {
-  return key.replace(/^\S+\.(?:bench|test|spec)\.[cm]?[jt]s > /, '')
 }
 
 const HEAD = ['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence'] as const

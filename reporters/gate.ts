@@ -1,46 +1,23 @@
-// The regression gate. Default thresholds live here and nowhere else; env vars override them for a
-// whole run, a spec's `gate` options override both for its cases (the specific beats the general).
+// The regression gate. Which metrics it judges and their default thresholds come from the metric registry
+// (helpers/metrics/registry.ts); env vars override them for a whole run, a spec's `gate` options override
+// both for its cases (the specific beats the general).
 // A metric regresses only when its change passes the threshold AND the change is significant on the
 // per-request samples (see gate-stats.ts). Health failures (0 samples, all failed, client-bound,
 // error rate over the ceiling, interrupted run) fail with or without a baseline.
-import type { Baseline, BaselineCase } from './baseline.ts'
-import { shortKey } from './gate-report.ts'
+import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateThresholdKey } from '../helpers/metrics/registry.ts'
+import { shortKey } from './case-key.ts'
+import type { Baseline, BaselineCase, GateThresholds, MetricId, SampleId } from './gate-types.ts'
 import { bootstrapChangeCi, mannWhitney, seedOf } from './gate-stats.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
 
-export interface GateThresholds {
-  tokpsDropPct: number
-  ttftP50RisePct: number
-  ttftP99RisePct: number
-  tpotP50RisePct: number
-  tpotP99RisePct: number
-  e2eP50RisePct: number
-  e2eP99RisePct: number
-  errorRateMaxPct: number
-  /** Significance level of the tests. */
-  alpha: number
-}
-
 export const DEFAULT_THRESHOLDS: GateThresholds = {
-  tokpsDropPct: 10,
-  ttftP50RisePct: 15,
-  ttftP99RisePct: 30,
-  tpotP50RisePct: 10,
-  tpotP99RisePct: 25,
-  e2eP50RisePct: 10,
-  e2eP99RisePct: 25,
+  ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.defaultPct])) as Record<GateThresholdKey, number>),
   errorRateMaxPct: 0,
   alpha: 0.05,
 }
 
 export const THRESHOLD_ENV: Record<keyof GateThresholds, string> = {
-  tokpsDropPct: 'BENCH_GATE_TOKPS_DROP_PCT',
-  ttftP50RisePct: 'BENCH_GATE_TTFT_P50_RISE_PCT',
-  ttftP99RisePct: 'BENCH_GATE_TTFT_P99_RISE_PCT',
-  tpotP50RisePct: 'BENCH_GATE_TPOT_P50_RISE_PCT',
-  tpotP99RisePct: 'BENCH_GATE_TPOT_P99_RISE_PCT',
-  e2eP50RisePct: 'BENCH_GATE_E2E_P50_RISE_PCT',
-  e2eP99RisePct: 'BENCH_GATE_E2E_P99_RISE_PCT',
+  ...(Object.fromEntries(GATE_METRICS.map((g) => [g.threshold, g.knob])) as Record<GateThresholdKey, string>),
   errorRateMaxPct: 'BENCH_GATE_ERROR_RATE_MAX_PCT',
   alpha: 'BENCH_GATE_ALPHA',
 }
@@ -62,28 +39,10 @@ export function thresholdsFromEnv(env: NodeJS.ProcessEnv = process.env): GateThr
   return t
 }
 
-export type MetricId = 'tokps' | 'ttft_p50' | 'ttft_p99' | 'tpot_p50' | 'tpot_p99' | 'e2e_p50' | 'e2e_p99'
-export type SampleId = 'tokps' | 'ttftMs' | 'tpotMs' | 'e2eMs'
+type MetricDef = GateMetricDef
 
-interface MetricDef {
-  id: MetricId
-  label: string
-  samples: SampleId
-  /** true: bigger is better (tok/s) */
-  higherBetter: boolean
-  q: 0.5 | 0.99
-  threshold: keyof GateThresholds
-}
-
-export const METRICS: readonly MetricDef[] = [
-  { id: 'tokps', label: 'tok/s (median)', samples: 'tokps', higherBetter: true, q: 0.5, threshold: 'tokpsDropPct' },
-  { id: 'ttft_p50', label: 'TTFT p50 ms', samples: 'ttftMs', higherBetter: false, q: 0.5, threshold: 'ttftP50RisePct' },
-  { id: 'ttft_p99', label: 'TTFT p99 ms', samples: 'ttftMs', higherBetter: false, q: 0.99, threshold: 'ttftP99RisePct' },
-  { id: 'tpot_p50', label: 'TPOT p50 ms', samples: 'tpotMs', higherBetter: false, q: 0.5, threshold: 'tpotP50RisePct' },
-  { id: 'tpot_p99', label: 'TPOT p99 ms', samples: 'tpotMs', higherBetter: false, q: 0.99, threshold: 'tpotP99RisePct' },
-  { id: 'e2e_p50', label: 'E2E p50 ms', samples: 'e2eMs', higherBetter: false, q: 0.5, threshold: 'e2eP50RisePct' },
-  { id: 'e2e_p99', label: 'E2E p99 ms', samples: 'e2eMs', higherBetter: false, q: 0.99, threshold: 'e2eP99RisePct' },
-]
+/** Gated metrics (tok/s, TTFT p50/p99…): one entry per gated stat of a registry descriptor. */
+export const METRICS: readonly MetricDef[] = GATE_METRICS
 
 /** The numbers of one case the gate compares: summary values and per-request samples. */
 export interface CaseMetrics {
@@ -96,25 +55,10 @@ export interface CaseMetrics {
 
 export function caseMetrics(run: RunData, c: RunCase): CaseMetrics {
   const s = c.summary
-  const ok = caseRequests(run, c).filter((r) => r.outcome === 'ok')
-  const pick = (f: (r: (typeof ok)[number]) => number | null) => ok.map(f).filter((v): v is number => v !== null && Number.isFinite(v))
-  const server = s.tokensPerSecSource === 'server'
+  const reqs = caseRequests(run, c)
   return {
-    values: {
-      tokps: s.counts.ok > 0 ? s.tokensPerSec : null,
-      ttft_p50: s.ttftMs.p50,
-      ttft_p99: s.ttftMs.p99,
-      tpot_p50: s.tpotMs.p50,
-      tpot_p99: s.tpotMs.p99,
-      e2e_p50: s.e2eMs.p50,
-      e2e_p99: s.e2eMs.p99,
-    },
-    samples: {
-      tokps: pick((r) => (server ? r.decodeTokPerSecServer : r.decodeTokPerSecClient)),
-      ttftMs: pick((r) => r.ttftMs),
-      tpotMs: pick((r) => r.tpotMs),
-      e2eMs: pick((r) => r.e2eMs),
-    },
+    values: Object.fromEntries(METRICS.map((g) => [g.id, gateValue(g, s, s.counts.ok)])) as Record<MetricId, number | null>,
+    samples: Object.fromEntries(METRICS.map((g) => [g.samples, gateSamples(g, reqs, s)])) as Record<SampleId, number[]>,
     requests: s.counts.requests,
     ok: s.counts.ok,
     failed: s.counts.failed,
@@ -169,7 +113,7 @@ export interface GateOptions {
 const MIN_SAMPLES = 3
 
 function compare(def: MetricDef, key: string, base: BaselineCase, now: CaseMetrics, t: GateThresholds): GateRow {
-  const b = base.values[def.id]
+  const b = base.values[def.id] ?? null // a baseline saved before this metric existed has none
   const n = now.values[def.id]
   const thresholdPct = t[def.threshold]
   const changePct = b !== null && n !== null && b !== 0 ? (n / b - 1) * 100 : null

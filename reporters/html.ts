@@ -6,9 +6,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { quantileSorted } from 'simple-statistics'
 import { aliasOf } from '../env/alias.ts'
-import type { Dist } from '../helpers/types.ts'
+import { cellValue, TABLE_COLUMNS } from '../helpers/metrics/registry.ts'
 import type { GateResult } from './gate.ts'
-import { fmtChange, fmtEvidence, fmtNum, shortKey } from './gate-report.ts'
+import { shortKey } from './case-key.ts'
+import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
 import { caseRequests, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
@@ -40,10 +41,8 @@ export interface ReportCase {
   tokps: number
   tokpsSource: string
   counts: { requests: number; ok: number; failed: number }
-  ttft: Dist
-  itl: Dist
-  tpot: Dist
-  e2e: Dist
+  /** One value per ReportData.metricColumns entry (the registry's table columns). */
+  metrics: Array<number | null>
   /** Sorted samples, thinned to ≤ 101 quantiles, for the distribution (ECDF) charts. */
   ttftCdf: number[]
   itlCdf: number[]
@@ -75,6 +74,8 @@ export interface ReportData {
   incomplete: boolean
   generatedAt: string
   gate: ReportGate | null
+  /** The metric columns of the "All cases" table, from the metric registry. */
+  metricColumns: Array<{ header: string; digits: number }>
   cases: ReportCase[]
   sweeps: ReportSweep[]
 }
@@ -119,7 +120,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       stack: c.stack, model: c.model, alias, variant, modelTag: c.row.modelTag, numGpu: String(c.row.numGpu), gpuLabel: c.row.gpuLabel,
       endpoint: c.row.endpoint, suffix: c.row.suffix, tokps: c.summary.tokensPerSec, tokpsSource: c.summary.tokensPerSecSource,
       counts: { requests: c.summary.counts.requests, ok: c.summary.counts.ok, failed: c.summary.counts.failed },
-      ttft: c.summary.ttftMs, itl: c.summary.itlMs, tpot: c.summary.tpotMs, e2e: c.summary.e2eMs,
+      metrics: TABLE_COLUMNS.map((col) => cellValue(c.summary, col)),
       ttftCdf: thinCdf(ok.map((r) => r.ttftMs ?? NaN)),
       itlCdf: thinCdf(ok.flatMap((r) => r.itlMs)),
       timeline: reqs.slice(0, MAX_TIMELINE).map((r) => ({
@@ -145,7 +146,8 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
   const sweeps = [...groups.values()].filter((g) => g.points.length > 0).map((g) => ({ ...g, points: g.points.sort((a, b) => a.x - b.x) }))
   return {
     runId: run.runId, host: run.summary?.host ?? '', startedAt: run.summary?.startedAt ?? '', finishedAt: run.summary?.finishedAt ?? '',
-    incomplete: run.summary?.incomplete ?? false, generatedAt: new Date().toISOString(), gate: gate ? reportGate(gate) : null, cases, sweeps,
+    incomplete: run.summary?.incomplete ?? false, generatedAt: new Date().toISOString(), gate: gate ? reportGate(gate) : null,
+    metricColumns: TABLE_COLUMNS.map((col) => ({ header: col.header, digits: col.metric.digits })), cases, sweeps,
   }
 }
 

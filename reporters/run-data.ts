@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { RequestRecord } from '../helpers/types.ts'
-import type { GateThresholds } from './gate.ts'
+import type { GateThresholds } from './gate-types.ts'
 import { readCsv16, type Csv16Row } from './fuze-csv.ts'
 import type { RunSummary, SummaryCase } from './run-folder.ts'
 

@@ -1,11 +1,10 @@
 // Per-case metric table of one run (for `fuze-bench analyze`): what a person checks first after a run.
-import { formatTable } from './console-table.ts'
 import { aliasOf } from '../env/alias.ts'
+import { cellValue, TABLE_COLUMNS } from '../helpers/metrics/registry.ts'
+import { formatTable } from './console-table.ts'
 import type { RunData } from './run-data.ts'
 
-const HEAD = ['case', 'stack', 'model', 'variant', 'num_gpu', 'tok/s', 'ttft p50', 'ttft p99', 'itl p50', 'tpot p50', 'tpot p99', 'e2e p50', 'e2e p99', 'ok/req'] as const
-
-const f = (v: number | null, d = 1) => (v === null ? '—' : v.toFixed(d))
+const HEAD = ['case', 'stack', 'model', 'variant', 'num_gpu', ...TABLE_COLUMNS.map((c) => c.header), 'ok/req']
 
 export function renderRunTable(run: RunData): string {
   const cases = [...(run.summary?.cases ?? [])].sort(
@@ -15,8 +14,8 @@ export function renderRunTable(run: RunData): string {
   const rows = cases.map((c) => {
     const s = c.summary
     return [
-      s.caseName, c.stack, aliasOf(c.model).short, c.row.variantLabel, String(c.row.numGpu), s.tokensPerSec.toFixed(2),
-      f(s.ttftMs.p50), f(s.ttftMs.p99), f(s.itlMs.p50, 2), f(s.tpotMs.p50, 2), f(s.tpotMs.p99, 2), f(s.e2eMs.p50), f(s.e2eMs.p99),
+      s.caseName, c.stack, aliasOf(c.model).short, c.row.variantLabel, String(c.row.numGpu),
+      ...TABLE_COLUMNS.map((col) => cellValue(s, col)?.toFixed(col.metric.digits) ?? '—'),
       `${s.counts.ok}/${s.counts.requests}`,
     ]
   })

@@ -2,7 +2,7 @@
 // column widths (computed over all sections), models are shown by their alias everywhere, and every
 // section is sorted (tok/s descending, then model, stack, host).
 import { aliasOf } from '../env/alias.ts'
-import type { AggregateRow } from './aggregate.ts'
+import type { AggregateRow } from './aggregate-row.ts'
 import { bestBy, sortByTokps } from './bestof.ts'
 
 export interface SummaryFilter {

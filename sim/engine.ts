@@ -2,7 +2,7 @@
 // pacing and ground truth. Protocols only describe the request and format the bytes.
 import type { ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { GenChunk, GenerateJob, GenInfo, SimContext, SimRequest } from './job.ts'
+import type { GenChunk, GenerateJob, GenInfo, PrecomputedBody, SimContext, SimRequest } from './job.ts'
 import { gapSampler, ttftMs } from './latency.ts'
 import { rngFor } from './rng.ts'
 import { outputToken } from './tokenizer.ts'
@@ -314,14 +314,6 @@ function cutConnection(res: ServerResponse): void {
   if (!socket) return
   socket.once('finish', () => socket.destroy())
   socket.end()
-}
-
-/** A response body built once and replayed for every request of the same shape. */
-export interface PrecomputedBody {
-  body: Buffer
-  /** Tokens of each output chunk that the body contains (cut short by disconnectAfter). */
-  chunkTokens: number[]
-  disconnect: boolean
 }
 
 function buildPrecomputed(ctx: SimContext, r: SimRequest, job: GenerateJob, n: number, finish: 'length' | 'stop'): PrecomputedBody {

@@ -2,7 +2,6 @@
 // the wire. Encoders only format; pacing, faults, queueing and truth live in the engine.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Admission } from './admission.ts'
-import type { PrecomputedBody } from './engine.ts'
 import type { SimMetrics } from './metrics.ts'
 import type { Pacer } from './pacer.ts'
 import type { RequestLog, TruthStore } from './store.ts'
@@ -69,6 +68,14 @@ export interface GenerateJob {
   whole(info: GenInfo): string
   error(status: number, message: string): string
   options?: Record<string, unknown>
+}
+
+/** A response body built once and replayed for every request of the same shape. */
+export interface PrecomputedBody {
+  body: Buffer
+  /** Tokens of each output chunk that the body contains (cut short by disconnectAfter). */
+  chunkTokens: number[]
+  disconnect: boolean
 }
 
 export interface SimContext {

@@ -7,7 +7,7 @@ export const READY_PREFIX = 'sim listening on '
 
 /** Returns the exit code: 0 after a clean signal-driven close, 2 for bad flags/config, 1 if it cannot listen. */
 export async function runSim(argv: string[]): Promise<number> {
-  let config
+  let config: ReturnType<typeof parseSimArgs>
   try {
     config = parseSimArgs(argv)
   } catch (err) {
@@ -17,7 +17,7 @@ export async function runSim(argv: string[]): Promise<number> {
     }
     throw err
   }
-  let sim
+  let sim: Awaited<ReturnType<typeof startSim>>
   try {
     sim = await startSim(config, {
       onDie: () => {

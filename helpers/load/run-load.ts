@@ -1,10 +1,11 @@
-// One load case: build the workload, warm up, run the scheduled phase once per trial while watching the
-// client's own event loop, and summarise. Records stream into `records` (and requests.jsonl) as they finish, so
-// an interrupted run still has them.
+// One load case: build the workload, warm up, run the scheduled phase once per trial, and summarise — on CaseRun
+// (../case-runner.ts), which watches the client's own event loop over the measured phase, judges it, runs the case
+// hooks and flushes the case if the worker is interrupted. Records stream into requests.jsonl as they finish.
 import { getKnobs } from '../../env/index.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
-import { caseMeta, sendOne, type CaseIdent, type CaseOptions } from '../case-run.ts'
-import { EventLoopMonitor } from '../metrics/client-health.ts'
+import type { CaseIdent } from '../case-hooks.ts'
+import type { CaseOptions } from '../case-run.ts'
+import { CaseRun } from '../case-runner.ts'
 import type { LoadInput, TrialInput } from '../metrics/load-summary.ts'
 import { prompts } from '../prompts.ts'
 import type { CaseMeta, RequestRecord } from '../types.ts'
@@ -48,8 +49,16 @@ export async function runLoadCase(
   opts: LoadCaseOptions,
   level: LoadLevel,
   ident: CaseIdent,
-  records: RequestRecord[] = [],
 ): Promise<CaseMeta> {
+  const run = new CaseRun({ kind: 'load', server, opts, ident, ...(opts.slo ? { slo: opts.slo } : {}) }).open()
+  try {
+    return await loadPhases(run, server, opts, level)
+  } finally {
+    run.close()
+  }
+}
+
+async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions, level: LoadLevel): Promise<CaseMeta> {
   const knobs = getKnobs()
   const client = server.client(opts.protocol)
   const needsCount = level.input !== undefined || opts.sharegpt !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
@@ -70,7 +79,6 @@ export async function runLoadCase(
   )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
   const itemOf = new Map<string, WorkItem>()
-  let caseT0 = performance.now()
   let runIndex = 0
   let reused = 0
 
@@ -90,9 +98,9 @@ export async function runLoadCase(
         cachePrompt: opts.cachePrompt ?? fresh,
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
-      const rec = await sendOne(server, reqOpts, ident, phase, caseT0, slot.tDue, { signal: slot.signal, trial })
+      const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial }, reqOpts)
       itemOf.set(rec.id, item)
-      records.push(rec)
+      run.add(rec)
       sink.push(rec)
       return rec
     }
@@ -105,13 +113,10 @@ export async function runLoadCase(
 
   const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
   const trials: TrialInput[] = []
-  caseT0 = performance.now()
+  const caseT0 = await run.measure()
   for (let trial = 1; trial <= level.trials; trial++) {
     const mine: RequestRecord[] = []
-    const monitor = new EventLoopMonitor()
-    monitor.start()
     const res = await runSchedule(level.shape, level.bounds, sender('run', trial, mine), check)
-    const loop = monitor.stop()
     trials.push({
       trial,
       records: mine,
@@ -121,7 +126,6 @@ export async function runLoadCase(
       rampEndMs: level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0,
       dispatchLagMs: res.dispatchLagMs,
       maxInFlight: res.maxInFlight,
-      loop: { p50Ms: loop.p50Ms, p99Ms: loop.p99Ms, maxMs: loop.maxMs },
       ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
     })
     if (res.aborted !== undefined) break
@@ -152,10 +156,9 @@ export async function runLoadCase(
     promptTokens: (r) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0,
     requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
   }
-  const meta = caseMeta(server, opts, ident, records, false, input, opts.slo)
-  if (reused > 0)
-    meta.summary.warnings.push(
-      `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
-    )
-  return meta
+  const warnings =
+    reused > 0
+      ? [`${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`]
+      : []
+  return run.finish({ load: input, warnings })
 }

@@ -1,8 +1,9 @@
 // RequestRecords of one bench case → CaseSummary. Only measured ('run') requests with outcome 'ok' enter latency statistics.
 import type { CaseSummary, Outcome, RequestRecord, SloSpec } from '../types.ts'
-import { dist, median } from './dist.ts'
+import { dist } from './dist.ts'
 import { hasSlo } from './load.ts'
 import { goodputOf, summarizeLoad, type LoadInput } from './load-summary.ts'
+import { DIST_METRICS, feeds, metricValues, SCALAR_METRICS, valuesOf } from './registry.ts'
 
 export interface CaseIdentity {
   caseName: string
@@ -10,15 +11,6 @@ export interface CaseIdentity {
   file: string
   stack: string
   model: string
-}
-
-function nums(records: RequestRecord[], pick: (r: RequestRecord) => number | null): number[] {
-  const out: number[] = []
-  for (const r of records) {
-    const v = pick(r)
-    if (v !== null && Number.isFinite(v)) out.push(v)
-  }
-  return out
 }
 
 function describeOutcomes(byOutcome: Partial<Record<Outcome, number>>): string {
@@ -42,23 +34,16 @@ export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: Summ
   const byOutcome: Partial<Record<Outcome, number>> = {}
   for (const r of measured) byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + 1
 
-  const serverRates = nums(ok, (r) => r.decodeTokPerSecServer)
-  const clientRates = nums(ok, (r) => r.decodeTokPerSecClient)
-  // the server's own rate is authoritative only when every ok request reported it
-  const useServer = ok.length > 0 && serverRates.length === ok.length
-  const tokensPerSec = useServer ? median(serverRates) : median(clientRates)
-
-  const itl: number[] = []
-  for (const r of ok) for (const v of r.itlMs) itl.push(v)
-
+  // every metric from its registry descriptor: dists over the requests each one takes, scalars from the totals
+  const dists = Object.fromEntries(DIST_METRICS.map((m) => [m.json, dist(measured.filter((r) => feeds(m, r)).flatMap((r) => valuesOf(m, r)))]))
+  const sums = Object.fromEntries(SCALAR_METRICS.map((m) => [m.json, m.sum ? ok.reduce((a, r) => a + m.sum!(r), 0) : 0]))
   let wallMs = 0
-  let outTotal = 0
   if (measured.length > 0) {
     const start = Math.min(...measured.map((r) => r.tStartMs))
     const end = Math.max(...measured.map((r) => r.tStartMs + (r.e2eMs ?? 0)))
     wallMs = end - start
   }
-  for (const r of ok) outTotal += r.outputTokens
+  const values = metricValues(dists, { requests: measured.length, ok: ok.length, wallMs, sums })
 
   const failures: string[] = []
   const warnings: string[] = []
@@ -70,7 +55,7 @@ export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: Summ
   } else if (ok.length < measured.length) {
     warnings.push(`${measured.length - ok.length} of ${measured.length} requests failed (${describeOutcomes(byOutcome)})`)
   }
-  const mismatches = ok.filter((r) => r.tokenCountMismatch).length
+  const mismatches = values.tokenCountMismatches
   if (mismatches > 0) {
     const r = ok.find((x) => x.tokenCountMismatch)!
     warnings.push(
@@ -88,22 +73,7 @@ export function summarizeCase(id: CaseIdentity, all: RequestRecord[], opts: Summ
       failed: measured.length - ok.length,
       byOutcome,
     },
-    ttftMs: dist(nums(ok, (r) => r.ttftMs)),
-    ttfotMs: dist(nums(ok, (r) => r.ttfotMs)),
-    itlMs: dist(itl),
-    tpotMs: dist(nums(ok, (r) => r.tpotMs)),
-    e2eMs: dist(nums(ok, (r) => r.e2eMs)),
-    queueMs: dist(nums(measured, (r) => r.queueMs)),
-    decodeTokPerSecClient: dist(clientRates),
-    decodeTokPerSecServer: dist(serverRates),
-    tokensPerSec: tokensPerSec ?? 0,
-    tokensPerSecSource: tokensPerSec === null ? 'none' : useServer ? 'server' : 'client',
-    outputTokensServerTotal: ok.reduce((a, r) => a + (r.outputTokensServer ?? 0), 0),
-    outputTokensClientTotal: ok.reduce((a, r) => a + r.outputTokensClient, 0),
-    tokenCountMismatches: mismatches,
-    wallMs,
-    requestThroughput: wallMs > 0 ? (ok.length * 1000) / wallMs : 0,
-    outputTokenThroughput: wallMs > 0 ? (outTotal * 1000) / wallMs : 0,
+    ...values,
     failures,
     warnings,
     incomplete: opts.incomplete ?? false,

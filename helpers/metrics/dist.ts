@@ -1,6 +1,6 @@
 // Distribution summaries: one definition of percentiles for every metric and reporter.
 import { mean, quantileSorted, standardDeviation } from 'simple-statistics'
-import type { Dist } from '../types.ts'
+import type { Dist } from '../record-types.ts'
 
 export const EMPTY_DIST: Dist = { n: 0, mean: null, std: null, min: null, max: null, p50: null, p90: null, p95: null, p99: null }
 

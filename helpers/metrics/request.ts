@@ -1,4 +1,4 @@
-// StreamObservation (what the wire showed) → RequestRecord (what statistics use). DESIGN.md "Measurement rules".
+// StreamObservation (what the wire showed) → RequestRecord (what statistics use). docs/design.md "Measurement rules".
 import type { RequestRecord, StreamObservation } from '../types.ts'
 
 export interface RecordContext {

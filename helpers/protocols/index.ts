@@ -1,5 +1,5 @@
 // One streaming client per wire protocol. generate() never throws for a failed request: every failure is
-// an Outcome in the observation (DESIGN.md "Measurement rules").
+// an Outcome in the observation (docs/design.md "Measurement rules").
 import type { GenerateRequest, StreamObservation } from '../types.ts'
 import { llamacpp } from './llamacpp.ts'
 import { ObservationBuilder } from './observation.ts'

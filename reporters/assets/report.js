@@ -196,10 +196,15 @@
   // numbers table
   var c6 = card('All cases', 'latencies in ms over successful measured requests; tok/s is the CSV value', true)
   grid.appendChild(c6)
-  c6.appendChild(table(['model', 'stack', 'variant', 'num_gpu', 'gpu', 'tok/s', 'TTFT p50', 'TTFT p99', 'ITL p50', 'ITL p99', 'TPOT p50', 'E2E p50', 'E2E p99', 'ok', 'failed'],
+  // metric columns come from the metric registry (data.metricColumns, one value each in k.metrics)
+  var mcols = data.metricColumns
+  var lead = ['model', 'stack', 'variant', 'num_gpu', 'gpu']
+  var numeric = mcols.map(function (_, i) { return lead.length + i }).concat([lead.length + mcols.length, lead.length + mcols.length + 1])
+  c6.appendChild(table(lead.concat(mcols.map(function (c) { return c.header }), ['ok', 'failed']),
     byModel.map(function (k) {
-      return [k.alias, k.stack, el('span', { class: 'pill ' + k.variant, text: k.variant }), k.numGpu, k.gpuLabel, fmt(k.tokps, 2), fmt(k.ttft.p50), fmt(k.ttft.p99), fmt(k.itl.p50, 2), fmt(k.itl.p99, 2), fmt(k.tpot.p50, 2), fmt(k.e2e.p50), fmt(k.e2e.p99), String(k.counts.ok), String(k.counts.failed)]
-    }), [5, 6, 7, 8, 9, 10, 11, 12, 13, 14], function (i) { return byModel[i].counts.ok === 0 ? 'failed' : '' }))
+      return [k.alias, k.stack, el('span', { class: 'pill ' + k.variant, text: k.variant }), k.numGpu, k.gpuLabel]
+        .concat(mcols.map(function (c, i) { return fmt(k.metrics[i], c.digits) }), [String(k.counts.ok), String(k.counts.failed)])
+    }), numeric, function (i) { return byModel[i].counts.ok === 0 ? 'failed' : '' }))
   var notes = []
   data.cases.forEach(function (k) { k.failures.concat(k.warnings).forEach(function (w) { notes.push(k.label + ': ' + w) }) })
   if (notes.length) c6.appendChild(el('div', { class: 'notes', text: notes.join(' · ') }))

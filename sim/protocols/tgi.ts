@@ -8,6 +8,7 @@ import { GARBAGE, openaiJob } from './openai-wire.ts'
 
 /** TGI's default for parameters.max_new_tokens. */
 export const DEFAULT_MAX_NEW_TOKENS = 100
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: a fixed logprob as TGI prints it (4 digits), not a use of ln 2
 const LOGPROB = -0.6931
 
 const ERROR_TYPES: Record<number, string> = { 422: 'validation', 400: 'validation', 429: 'overloaded', 503: 'overloaded', 500: 'generation' }

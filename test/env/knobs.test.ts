@@ -2,6 +2,7 @@
 // the key, value, source and what is allowed). A knob added without a row here fails the first test.
 import { describe, expect, it } from 'vitest'
 import { KNOB_DEFS, KnobError, loadKnobs, type Knobs } from '../../env/index.ts'
+import { GATE_METRICS } from '../../helpers/metrics/registry.ts'
 
 type Case = { good: string; expect: unknown; bad: string; field?: (k: Knobs) => unknown }
 
@@ -91,6 +92,9 @@ const CASES: Record<string, Case> = {
   SGLANG_BIN: { good: 'python3.11', expect: 'python3.11', bad: 'p\ny' },
   SGLANG_URL: { good: 'localhost:30000', expect: 'http://localhost:30000', bad: 'mailto:x' },
 }
+
+// A gate threshold knob comes with its metric's registry descriptor; without a hand-written row it gets this one.
+for (const g of GATE_METRICS) CASES[g.knob] ??= { good: '12.5', expect: 12.5, bad: '-1' }
 
 const keyOf = (name: string) => name.replace('<alias>', 'gemma3_4b_i_f16')
 

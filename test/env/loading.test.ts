@@ -36,6 +36,7 @@ describe('parseEnvFile', () => {
         `BENCH_PROMPT="say \\"hi\\" # not a comment"`,
         'ALIAS_PREFIX=a#b',
         'MODEL_DIR=$HOME/models',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the env file must keep ${…} literally (nothing is expanded)
         'LLAMACPP_MODELS_ENV=${MODEL_DIR}/models.env',
         `OLLAMA_BIN='$(touch ${marker})'`,
       ].join('\n'),

@@ -1,4 +1,4 @@
-// vitest leaves its worker running when the main process gets a signal (DESIGN.md); our fixture must still
+// vitest leaves its worker running when the main process gets a signal (docs/design.md); our fixture must still
 // take the server down. Real vitest, real llama-server, real signals.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -3,14 +3,15 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AGGREGATE_COLUMNS, aggregateRun, identifyRun, readAggregate } from '../../reporters/aggregate.ts'
+import { AGGREGATE_COLUMNS } from '../../reporters/aggregate-row.ts'
+import { aggregateRun, identifyRun, readAggregate } from '../../reporters/aggregate.ts'
 import { loadRun } from '../../reporters/run-data.ts'
 import { fuzeBench, REPO } from './cli.ts'
 import { makeRun, sweepRun } from './make-run.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fuze-agg-'))
 
-describe('aggregate rows (SPEC.md §3)', () => {
+describe('aggregate rows (docs/spec.md §3)', () => {
   it('baseline = best base-as-is row, optimal = best optimized row with tok/s > 0; no optimal → optimal = baseline', () => {
     const results = join(tmp(), 'results')
     const dir = makeRun(results, '20250102_030405-h1', [

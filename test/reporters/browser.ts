@@ -1,11 +1,14 @@
-// Opens a report in the system's headless Chromium (Debian `chromium`) through playwright-core.
+// Opens a report in the system's headless Chromium (Debian `chromium`, provided by `npm test`'s setup step) through playwright-core.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
+import { findChromium } from '../../cli/lib/chromium.ts'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** The binary, or '' when there is none (the tests then fail with NO_CHROMIUM). */
+export const CHROMIUM = findChromium() ?? ''
+export const NO_CHROMIUM = 'headless Chromium not found (CHROMIUM_PATH, chromium on PATH): `npm test` installs it (root + apt-get); otherwise run `npx fuze-bench setup --chromium --no-models` as root, `sudo apt-get install chromium`, or set CHROMIUM_PATH'
 
 export interface PageCheck {
   charts: Record<string, number>

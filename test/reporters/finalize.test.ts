@@ -3,7 +3,7 @@ import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { AGGREGATE_COLUMNS } from '../../reporters/aggregate.ts'
+import { AGGREGATE_COLUMNS } from '../../reporters/aggregate-row.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
 import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
 import { REPO } from './cli.ts'

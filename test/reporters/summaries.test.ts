@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { AggregateRow } from '../../reporters/aggregate.ts'
+import type { AggregateRow } from '../../reporters/aggregate-row.ts'
 import { buildSections, renderConsole, renderMarkdown } from '../../reporters/summaries.ts'
 
 const row = (o: Partial<AggregateRow>): AggregateRow => ({

@@ -22,7 +22,7 @@ export interface RawOptions {
   body?: unknown
   headers?: Record<string, string>
   /** Called on every read; return true to abort the request (e.g. once a stall is observed). */
-  onRead?: (read: RawRead, soFar: RawRead[]) => boolean | void
+  onRead?: (read: RawRead, soFar: RawRead[]) => boolean
 }
 
 export const now = () => performance.timeOrigin + performance.now()

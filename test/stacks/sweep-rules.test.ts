@@ -1,4 +1,4 @@
-// Sweep candidates and stopping rules (SPEC.md §4), as pure functions.
+// Sweep candidates and stopping rules (docs/spec.md §4), as pure functions.
 import { describe, expect, it } from 'vitest'
 import { autoNgCandidates, SweepStopper, type StopRules } from '../../helpers/sweep-rules.ts'
 

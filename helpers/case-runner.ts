@@ -1,0 +1,192 @@
+// The one case runner: every measured case — sequential (one tinybench iteration per request), load (a scheduled
+// phase inside one iteration), sweep variant, and any case kind added later — goes through a CaseRun, so each gets
+// the same self-calibration (event-loop monitor over the measured phase + client-bound verdict), the same
+// interruption flush (the running case is written, marked incomplete, if the worker is torn down), the same
+// records (requests.jsonl) and the same meta (summary + CSV row), and the lifecycle hooks of helpers/case-hooks.ts.
+//
+// Building a new case kind on it (multi-turn, trace replay, capacity search, …):
+//   const run = new CaseRun({ kind: 'trace', server, opts, ident })
+//   run.open()                                   // it is now the case an interrupt flushes
+//   …warmup: run.add(await run.send('warmup'))…
+//   const t0 = await run.measure()               // measured phase starts: monitor on, onCaseStart hooks
+//   …run.add(await run.send('run', { tDue, signal }))…
+//   const meta = await run.finish({ load })      // summary, verdict, onCaseEnd hooks; the case is closed
+// `finish` takes a LoadInput for scheduled phases (steady state, goodput, trials) and extra warnings.
+import { onInterrupt } from '../fixtures/process.ts'
+import type { ServerRef } from '../fixtures/server.ts'
+import { runCaseEnd, runCaseStart, type CaseContext, type CaseIdent, type CaseKind } from './case-hooks.ts'
+import { caseMeta, sendOne, type CaseOptions, type SendExtras } from './case-run.ts'
+import { flushInterruptedCase } from './interrupted.ts'
+import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
+import type { LoadInput } from './metrics/load-summary.ts'
+import type { CaseMeta, CaseSummary, RequestRecord, SloSpec } from './types.ts'
+import { getKnobs } from '../env/index.ts'
+
+export interface CaseRunInit {
+  kind: CaseKind
+  server: ServerRef
+  opts: CaseOptions
+  ident: CaseIdent
+  /** Goodput objectives (default: the BENCH_SLO_* knobs). */
+  slo?: SloSpec
+}
+
+export interface LoopStats {
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+}
+
+/**
+ * Self-calibration, the same for every case: the client's own event-loop delay over the measured phase (and, for
+ * scheduled phases, its dispatch lag) against the latencies it measured. A client-bound case fails the run unless
+ * BENCH_ALLOW_CLIENT_BOUND=1 (the gate reads the failure).
+ */
+export function judgeClient(s: CaseSummary, loop: LoopStats): void {
+  const dispatchLagP99Ms = s.load?.dispatchLagMs.p99 ?? 0
+  s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms }
+  const verdict = clientBoundVerdict({
+    loopDelayP50Ms: loop.p50Ms,
+    loopDelayP99Ms: loop.p99Ms,
+    dispatchLagP99Ms,
+    ttftP50Ms: s.ttftMs.p50,
+    itlP50Ms: s.itlMs.p50,
+    e2eP50Ms: s.e2eMs.p50,
+  })
+  if (s.load) {
+    s.load.eventLoopDelay = loop
+    s.load.clientBound = verdict.clientBound
+  }
+  if (verdict.clientBound) s.failures.push(verdict.reason ?? 'client-bound: results not trustworthy')
+}
+
+let active: CaseRun | undefined
+
+/** The case being measured now (what an interrupted worker flushes), if any. */
+export function activeCase(): CaseRun | undefined {
+  return active
+}
+
+// an interrupted worker still reports the running case (row + summary entry marked incomplete)
+onInterrupt(() => active?.flushInterrupted())
+
+export class CaseRun {
+  readonly kind: CaseKind
+  readonly server: ServerRef
+  readonly opts: CaseOptions
+  readonly ident: CaseIdent
+  readonly records: RequestRecord[] = []
+  private readonly slo: SloSpec | undefined
+  private readonly monitor = new EventLoopMonitor()
+  private readonly sections: Record<string, unknown> = {}
+  private readonly warnings: string[] = []
+  private ctx: CaseContext | undefined
+  private done = false
+  /** performance.now() of the phase now running (warmup, then measured): request timelines are relative to it. */
+  t0 = performance.now()
+
+  constructor(init: CaseRunInit) {
+    this.kind = init.kind
+    this.server = init.server
+    this.opts = init.opts
+    this.ident = init.ident
+    this.slo = init.slo
+  }
+
+  /** This is now the running case: an interrupt flushes it. */
+  open(): this {
+    active = this
+    this.t0 = performance.now()
+    return this
+  }
+
+  /** One request of this case, in `phase`, timed against the current phase origin. Never throws for a failed request. */
+  send(phase: 'warmup' | 'run', tDue?: number, more: SendExtras = {}, opts: CaseOptions = this.opts): Promise<RequestRecord> {
+    return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
+  }
+
+  add(rec: RequestRecord): void {
+    this.records.push(rec)
+  }
+
+  /** Start the measured phase: new timeline origin, event-loop monitor on, onCaseStart hooks. Returns t0. */
+  async measure(): Promise<number> {
+    this.t0 = performance.now()
+    const t0 = this.t0
+    const sections = this.sections
+    this.ctx = {
+      kind: this.kind,
+      ident: this.ident,
+      server: this.server,
+      t0,
+      startedAt: new Date(performance.timeOrigin + t0).toISOString(),
+      attach: (name, value) => void (sections[name] = value),
+    }
+    this.warnings.push(...(await runCaseStart(this.ctx)))
+    // hooks may take a moment (a first scrape); the measured phase starts after them
+    this.t0 = performance.now()
+    this.monitor.start()
+    return this.t0
+  }
+
+  /** Summary + verdict of what was measured, synchronously (no end hooks); closes the case. */
+  conclude(more: { load?: LoadInput; warnings?: string[] } = {}): CaseMeta {
+    const loop = this.monitor.stop()
+    const meta = caseMeta(this.server, this.opts, this.ident, this.records, false, more.load, this.slo)
+    const s = meta.summary
+    judgeClient(s, loop)
+    s.warnings.push(...this.warnings, ...(more.warnings ?? []))
+    if (Object.keys(this.sections).length > 0) s.sections = this.sections
+    this.close()
+    return meta
+  }
+
+  /** Summary, verdict and onCaseEnd hooks (awaited); closes the case. */
+  async finish(more: { load?: LoadInput; warnings?: string[] } = {}): Promise<CaseMeta> {
+    const meta = this.conclude(more)
+    await this.endHooks(meta)
+    return meta
+  }
+
+  /** onCaseEnd hooks for a concluded case (sections they attach land in the summary). */
+  async endHooks(meta: CaseMeta): Promise<void> {
+    if (!this.ctx) return
+    await runCaseEnd(this.ctx, meta.summary)
+    if (Object.keys(this.sections).length > 0) meta.summary.sections = this.sections
+  }
+
+  /** No longer the running case (finished, or given up by its caller). */
+  close(): void {
+    this.done = true
+    this.monitor.stop()
+    if (active === this) active = undefined
+  }
+
+  get finished(): boolean {
+    return this.done
+  }
+
+  /** Synchronous, for a worker being torn down: row + summary entry marked incomplete. */
+  flushInterrupted(): void {
+    if (this.done) return
+    const meta = caseMeta(this.server, this.opts, this.ident, this.records, true, undefined, this.slo)
+    const measured = this.records.some((r) => r.phase === 'run')
+    flushInterruptedCase(meta, measured, this.ident.fullName, this.records.length)
+  }
+}
+
+/** Warmup then measured requests, one at a time, in one call (sweep variants, and any case measured inside one bench). */
+export async function runCase(server: ServerRef, opts: CaseOptions, ident: CaseIdent, kind: CaseKind = 'sweep-variant'): Promise<CaseMeta> {
+  const knobs = getKnobs()
+  const warmup = opts.warmup ?? knobs.BENCH_WARMUP
+  const requests = opts.requests ?? knobs.BENCH_REQUESTS
+  const run = new CaseRun({ kind, server, opts, ident }).open()
+  try {
+    for (let i = 0; i < warmup; i++) run.add(await run.send('warmup'))
+    await run.measure()
+    for (let i = 0; i < requests; i++) run.add(await run.send('run'))
+    return await run.finish()
+  } finally {
+    run.close()
+  }
+}

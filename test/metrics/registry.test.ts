@@ -1,0 +1,88 @@
+// The metric registry: every descriptor gives the known value for hand-built records (through the real
+// summarizeCase), names are unique, and the names users and files already depend on (summary.json fields,
+// summary.csv columns, gate ids, threshold keys, knobs) are exactly what they were before the registry.
+import { describe, expect, it } from 'vitest'
+import { summarizeCase } from '../../helpers/metrics/case.ts'
+import { csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS } from '../../helpers/metrics/registry.ts'
+import type { RequestRecord } from '../../helpers/types.ts'
+import { DEFAULT_THRESHOLDS, THRESHOLD_ENV } from '../../reporters/gate.ts'
+import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
+
+const ID = { caseName: 'c', fullName: 'f > c', file: 'f', stack: 'sim', model: 'm' }
+
+/** A measured ok request; every timing is given so the expected values are plain arithmetic. */
+function rec(over: Partial<RequestRecord> = {}): RequestRecord {
+  return {
+    id: 'r', caseName: 'c', phase: 'run', outcome: 'ok', startedAt: '2025-01-01T00:00:00.000Z', tStartMs: 0, queueMs: 0,
+    ttftMs: 100, ttfotMs: 100, e2eMs: 1000, tpotMs: 10, itlMs: [10, 10], chunkGapsMs: [], outputTokensServer: 3, outputTokensClient: 3,
+    outputTokens: 3, promptTokensServer: 50, tokenCountMismatch: false, decodeTokPerSecClient: 90, decodeTokPerSecServer: 100, server: {},
+    ...over,
+  }
+}
+
+describe('metric registry', () => {
+  // two ok requests, one failed, one warmup (never counted)
+  const records = [
+    rec({ id: 'w', phase: 'warmup', ttftMs: 9999, queueMs: 9999, decodeTokPerSecServer: 1 }),
+    rec({ id: 'a', tStartMs: 0, ttftMs: 100, ttfotMs: 150, e2eMs: 1000, tpotMs: 20, itlMs: [10, 30], queueMs: 2 }),
+    rec({ id: 'b', tStartMs: 500, ttftMs: 300, ttfotMs: 300, e2eMs: 2500, tpotMs: 40, itlMs: [50], queueMs: 4, decodeTokPerSecServer: 200,
+      decodeTokPerSecClient: 190, outputTokensServer: 5, outputTokensClient: 4, outputTokens: 5, tokenCountMismatch: true }),
+    rec({ id: 'x', tStartMs: 100, outcome: 'timeout', ttftMs: null, ttfotMs: null, e2eMs: 300, tpotMs: null, itlMs: [], queueMs: 6,
+      decodeTokPerSecClient: null, decodeTokPerSecServer: null, outputTokensServer: null, outputTokensClient: 0, outputTokens: 0 }),
+  ]
+  const s = summarizeCase(ID, records)
+
+  it('each metric takes the known value from the records', () => {
+    expect(s.ttftMs).toMatchObject({ n: 2, min: 100, max: 300, mean: 200 })
+    expect(s.ttfotMs).toMatchObject({ n: 2, min: 150, max: 300 })
+    expect(s.itlMs).toMatchObject({ n: 3, min: 10, max: 50, mean: 30 }) // per token, both requests pooled
+    expect(s.tpotMs).toMatchObject({ n: 2, mean: 30 })
+    expect(s.e2eMs).toMatchObject({ n: 2, min: 1000, max: 2500 })
+    expect(s.queueMs).toMatchObject({ n: 3, mean: 4 }) // failed requests waited too
+    expect(s.decodeTokPerSecClient).toMatchObject({ n: 2, min: 90, max: 190 })
+    expect(s.decodeTokPerSecServer).toMatchObject({ n: 2, min: 100, max: 200 })
+    expect(s.tokensPerSec).toBe(150) // every ok request reported a server rate: the server's median of 100 and 200
+    expect(s.tokensPerSecSource).toBe('server')
+    expect(s.outputTokensServerTotal).toBe(8)
+    expect(s.outputTokensClientTotal).toBe(7)
+    expect(s.tokenCountMismatches).toBe(1)
+    expect(s.wallMs).toBe(3000) // first send 0 → last end 500 + 2500
+    expect(s.requestThroughput).toBeCloseTo(2 / 3, 12)
+    expect(s.outputTokenThroughput).toBeCloseTo(8 / 3, 12)
+  })
+
+  it("tok/s falls back to the client's rate when a request lacks the server's, and says so", () => {
+    const t = summarizeCase(ID, [rec({ decodeTokPerSecServer: null, decodeTokPerSecClient: 42 }), rec()])
+    expect([t.tokensPerSec, t.tokensPerSecSource]).toEqual([66, 'client']) // the client's median of 42 and 90
+    const none = summarizeCase(ID, [rec({ outcome: 'timeout', decodeTokPerSecClient: null, decodeTokPerSecServer: null })])
+    expect([none.tokensPerSec, none.tokensPerSecSource, none.requestThroughput]).toEqual([0, 'none', 0])
+  })
+
+  it('names are unique, one headline, every gated metric knows which way is better', () => {
+    const uniq = (xs: string[]) => expect(new Set(xs).size).toBe(xs.length)
+    uniq(METRICS.map((m) => m.id))
+    uniq(METRICS.map((m) => m.json))
+    uniq(METRICS.flatMap(csvColumns))
+    uniq(GATE_METRICS.map((g) => g.knob))
+    expect(METRICS.filter((m) => m.kind === 'scalar' && 'headline' in m && m.headline)).toHaveLength(1)
+    for (const g of GATE_METRICS) expect(g.metric.better, g.id).not.toBeNull()
+    for (const m of METRICS) expect(m.definition.length, m.id).toBeGreaterThan(20)
+  })
+
+  it('keeps the names files and users already depend on', () => {
+    expect(SUMMARY_COLUMNS.slice(19, 25)).toEqual(['tokens_per_sec', 'tokens_per_sec_source', 'requests', 'warmup', 'ok', 'failed'])
+    expect(SUMMARY_COLUMNS).toContain('decode_tps_server_p99')
+    expect(GATE_METRICS.slice(0, 7).map((g) => [g.id, g.samples, g.threshold, g.knob, g.label])).toEqual([
+      ['tokps', 'tokps', 'tokpsDropPct', 'BENCH_GATE_TOKPS_DROP_PCT', 'tok/s (median)'],
+      ['ttft_p50', 'ttftMs', 'ttftP50RisePct', 'BENCH_GATE_TTFT_P50_RISE_PCT', 'TTFT p50 ms'],
+      ['ttft_p99', 'ttftMs', 'ttftP99RisePct', 'BENCH_GATE_TTFT_P99_RISE_PCT', 'TTFT p99 ms'],
+      ['tpot_p50', 'tpotMs', 'tpotP50RisePct', 'BENCH_GATE_TPOT_P50_RISE_PCT', 'TPOT p50 ms'],
+      ['tpot_p99', 'tpotMs', 'tpotP99RisePct', 'BENCH_GATE_TPOT_P99_RISE_PCT', 'TPOT p99 ms'],
+      ['e2e_p50', 'e2eMs', 'e2eP50RisePct', 'BENCH_GATE_E2E_P50_RISE_PCT', 'E2E p50 ms'],
+      ['e2e_p99', 'e2eMs', 'e2eP99RisePct', 'BENCH_GATE_E2E_P99_RISE_PCT', 'E2E p99 ms'],
+    ])
+    expect(DEFAULT_THRESHOLDS).toMatchObject({ tokpsDropPct: 10, ttftP50RisePct: 15, ttftP99RisePct: 30, tpotP50RisePct: 10, e2eP99RisePct: 25, errorRateMaxPct: 0, alpha: 0.05 })
+    expect(THRESHOLD_ENV.e2eP50RisePct).toBe('BENCH_GATE_E2E_P50_RISE_PCT')
+    expect(TABLE_COLUMNS[0].header).toBe('tok/s')
+  })
+})

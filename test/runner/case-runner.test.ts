@@ -1,0 +1,99 @@
+// The one case runner: sweep variants, load cases and plain cases all get the client-bound verdict and the case
+// hooks. The client is made busy for real (synchronous work on its own event loop while the case runs), so the
+// verdict must fire wherever the runner's self-calibration is wired in.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getKnobs } from '../../env/index.ts'
+import { onCaseEnd, onCaseStart, type CaseContext } from '../../helpers/case-hooks.ts'
+import { runCase } from '../../helpers/case-runner.ts'
+import { planLevels } from '../../helpers/load/plan.ts'
+import { runLoadCase } from '../../helpers/load/run-load.ts'
+import { measureVariant } from '../../helpers/sweep.ts'
+import type { CaseMeta } from '../../helpers/types.ts'
+import { simRef, useTempRunDir, type SimRef } from '../load/sim-ref.ts'
+
+let s: SimRef
+beforeAll(async () => {
+  useTempRunDir()
+  // ITL 2 ms × 20 tokens: E2E ≈ 50 ms, so a client that stalls 25 ms at a time is far past 10% of it
+  s = await simRef({ ttftMs: 5, itlMs: 2, itlJitterMs: 0, tokensPerChunk: 1 })
+})
+afterAll(() => s?.close())
+
+const ident = (name: string) => ({ caseName: name, fullName: `runner > ${name}`, file: 'case-runner.test.ts' })
+
+/** Run `fn` while the client's own event loop is blocked for 25 ms out of every 30 (a client too busy to timestamp). */
+async function whileBusy<T>(fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(() => {
+    const until = performance.now() + 25
+    while (performance.now() < until) {
+      // the client is busy
+    }
+  }, 5)
+  try {
+    return await fn()
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+function expectClientBound(meta: CaseMeta): void {
+  const s = meta.summary
+  expect(s.counts.requests).toBeGreaterThan(0)
+  expect(s.clientHealth?.loopDelayP99Ms).toBeGreaterThan(10)
+  expect(s.failures.filter((f) => f.startsWith('client-bound: results not trustworthy'))).toHaveLength(1)
+}
+
+describe('client-bound verdict on every case kind', () => {
+  it('a sweep variant (base-as-is and an optimized candidate) is judged like every other case', async () => {
+    const opts = { numPredict: 20, warmup: 1, requests: 6 }
+    const base = await whileBusy(() => measureVariant(s.server, { ...opts, row: { variantLabel: 'base-as-is' } }, ident('ngl sweep [base-as-is]')))
+    expectClientBound(base)
+    // a candidate's own failures turn into warnings (a result of the sweep); the client-bound verdict does not
+    const cand = await whileBusy(() => measureVariant(s.server, { ...opts, row: { variantLabel: 'optimized', numGpu: '4' } }, ident('ngl sweep [ngl=4]')))
+    expectClientBound(cand)
+  })
+
+  it('a load case and a one-at-a-time case get the same verdict from the same runner', async () => {
+    const opts = { concurrency: 4, requests: 12, warmup: 2, numPredict: 20 }
+    const levels = planLevels(opts, getKnobs())!
+    const load = await whileBusy(() => runLoadCase(s.server, opts, levels[0], ident('load [c=4]')))
+    expectClientBound(load)
+    expect(load.summary.load?.clientBound).toBe(true)
+    expect(load.summary.load?.eventLoopDelay.p99Ms).toBe(load.summary.clientHealth?.loopDelayP99Ms)
+    expectClientBound(await whileBusy(() => runCase(s.server, { numPredict: 20, warmup: 0, requests: 6 }, ident('plain'), 'sequential')))
+  })
+})
+
+describe('case lifecycle hooks', () => {
+  it('start and end hooks see the case ident, server and t0 for every kind; attached sections reach the summary', async () => {
+    const seen: { start: CaseContext[]; end: { kind: string; requests: number; t0: number }[] } = { start: [], end: [] }
+    const offStart = onCaseStart((ctx) => void seen.start.push(ctx))
+    const offEnd = onCaseEnd(async (ctx, summary) => {
+      await new Promise((r) => setTimeout(r, 1)) // an end hook may be asynchronous: the runner awaits it
+      seen.end.push({ kind: ctx.kind, requests: summary.counts.requests, t0: ctx.t0 })
+      ctx.attach('probe', { kind: ctx.kind, server: ctx.server.url })
+    })
+    const failing = onCaseEnd(function brokenHook() {
+      throw new Error('sampler gone')
+    })
+    try {
+      const before = performance.now()
+      const sweepMeta = await measureVariant(s.server, { numPredict: 4, warmup: 1, requests: 2, row: { variantLabel: 'base-as-is' } }, ident('hooks sweep'))
+      const opts = { concurrency: 2, requests: 4, warmup: 0, numPredict: 4 }
+      const loadMeta = await runLoadCase(s.server, opts, planLevels(opts, getKnobs())![0], ident('hooks load'))
+      expect(seen.start.map((c) => [c.kind, c.ident.fullName, c.server.url])).toEqual([
+        ['sweep-variant', 'runner > hooks sweep', s.url],
+        ['load', 'runner > hooks load', s.url],
+      ])
+      for (const c of seen.start) expect(c.t0).toBeGreaterThan(before)
+      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([['sweep-variant', 2], ['load', 4]])
+      expect(sweepMeta.summary.sections).toEqual({ probe: { kind: 'sweep-variant', server: s.url } })
+      expect(loadMeta.summary.sections).toEqual({ probe: { kind: 'load', server: s.url } })
+      expect(loadMeta.summary.warnings).toContain('case end hook brokenHook failed: sampler gone')
+    } finally {
+      offStart()
+      offEnd()
+      failing()
+    }
+  })
+})
