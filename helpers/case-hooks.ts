@@ -16,7 +16,7 @@
 // CaseRun (helpers/case-runner.ts), which calls these for them. This file imports nothing at run time so
 // anything may import it.
 import type { ServerRef } from '../fixtures/server.ts'
-import type { CaseSummary } from './types.ts'
+import type { CaseSummary, RequestRecord } from './types.ts'
 
 /** Which runner shape measured the case: a case kind added later names itself here. */
 export type CaseKind = 'sequential' | 'load' | 'sweep-variant' | (string & {})
@@ -37,6 +37,8 @@ export interface CaseContext {
   readonly t0: number
   /** Wall-clock ISO time of t0. */
   readonly startedAt: string
+  /** The case's records so far (warmups included), growing as requests finish; complete in end hooks. */
+  readonly records: readonly RequestRecord[]
   /** Add an extra section to the case summary (`summary.sections[name]`); the last value for a name wins. */
   attach(name: string, value: unknown): void
 }

@@ -120,6 +120,7 @@ export class CaseRun {
       server: this.server,
       t0,
       startedAt: new Date(performance.timeOrigin + t0).toISOString(),
+      records: this.records,
       attach: (name, value) => void (sections[name] = value),
     }
     this.warnings.push(...(await runCaseStart(this.ctx)))

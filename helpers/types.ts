@@ -2,7 +2,6 @@
 // Kept in one file so every module (and every stack) agrees on them.
 import type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
 import type { MetricValues } from './metrics/registry.ts'
-import type { CaseTelemetry } from './telemetry/types.ts'
 
 export type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
 
@@ -81,8 +80,6 @@ export interface CaseSummary extends MetricValues {
   goodput?: GoodputSummary
   /** Extra sections attached by case hooks (helpers/case-hooks.ts: server metrics, GPU power, …), by name. */
   sections?: Record<string, unknown>
-  /** Server metrics, GPU/CPU energy and cost over the case (helpers/telemetry); absent when it was not sampled. */
-  telemetry?: CaseTelemetry
 }
 
 /** Service-level objectives a request must meet to count as good (ms; unset = not judged). */

@@ -153,13 +153,14 @@ export class CaseTelemetryRun {
         const valid = rs.filter((r) => r.v !== null)
         // first scrape before the first request, last after the last: the delta covers every request of the case
         const serverDelta = valid.length >= 2 ? valid.at(-1)!.v! - valid[0].v! : null
-        const clientSeen = records.reduce((a, r) => a + (r.outputTokensServer ?? r.outputTokensClient), 0)
+        // sampling starts with the measured phase: its requests are the ones the counter saw
+        const clientSeen = measured.reduce((a, r) => a + (r.outputTokensServer ?? r.outputTokensClient), 0)
         if (serverDelta !== null) {
           out.reconciliation = { counter, serverDelta, clientSeen, match: serverDelta === clientSeen }
           if (serverDelta !== clientSeen) {
             summary.warnings.push(
-              `server counter ${counter} rose by ${serverDelta} during the case, but the responses reported ${clientSeen} generated tokens ` +
-                `(warmups included): another client may be using this server, or the server or the client miscounts`,
+              `server counter ${counter} rose by ${serverDelta} during the measured phase, but its responses reported ${clientSeen} generated tokens: ` +
+                `another client may be using this server, a failed request was counted by one side only, or the server or the client miscounts`,
             )
           }
         }

@@ -2,7 +2,9 @@
 // it ends. Telemetry never fails a case: a sampler that cannot start or summarise becomes a warning line.
 import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseSummary, RequestRecord } from '../types.ts'
+import { telemetryValues } from '../metrics/registry.ts'
 import { startCaseTelemetry, type CaseTelemetryRun } from './case-telemetry.ts'
+import type { CaseTelemetry } from './types.ts'
 
 export async function startTelemetry(server: ServerRef, ident: { file: string; fullName: string }): Promise<CaseTelemetryRun | undefined> {
   const target = server.telemetryTarget?.()
@@ -20,17 +22,24 @@ export async function stopTelemetry(run: CaseTelemetryRun | undefined): Promise<
   await run?.stop()
 }
 
-/** Fill summary.telemetry (synchronous, after stopTelemetry). */
-export function summariseTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): void {
-  if (!run) return
+/**
+ * The case's telemetry (synchronous, after stopTelemetry), with its scalars (J/token, $/1M tokens, W…) written into the
+ * summary's registry fields; undefined when there was none.
+ */
+export function summariseTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): CaseTelemetry | undefined {
+  if (!run) return undefined
   try {
-    summary.telemetry = run.summarise(records, summary)
+    const telemetry = run.summarise(records, summary)
+    const inputs = { requests: summary.counts.requests, ok: summary.counts.ok, wallMs: summary.wallMs, sum: 0, dists: {}, telemetry }
+    Object.assign(summary, telemetryValues(inputs))
+    return telemetry
   } catch (e) {
     summary.warnings.push(`telemetry: could not be summarised (${(e as Error).message}); the latency figures are unaffected`)
+    return undefined
   }
 }
 
-export async function finishTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): Promise<void> {
+export async function finishTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): Promise<CaseTelemetry | undefined> {
   await stopTelemetry(run)
-  summariseTelemetry(run, records, summary)
+  return summariseTelemetry(run, records, summary)
 }

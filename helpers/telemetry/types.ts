@@ -70,3 +70,12 @@ export interface CaseTelemetry {
   /** Why a figure is n/a, in words. */
   notes: string[]
 }
+
+/** The case-hook section telemetry attaches to each case summary (`summary.sections.telemetry`). */
+export const TELEMETRY_SECTION = 'telemetry'
+
+/** A case summary's telemetry, if it has one (summary.json written by a run with telemetry). */
+export function telemetryOf(summary: { sections?: Record<string, unknown> }): CaseTelemetry | undefined {
+  const t = summary.sections?.[TELEMETRY_SECTION]
+  return t !== null && typeof t === 'object' && 't0EpochMs' in t ? (t as CaseTelemetry) : undefined
+}

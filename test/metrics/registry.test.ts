@@ -3,7 +3,8 @@
 // summary.csv columns, gate ids, threshold keys, knobs) are exactly what they were before the registry.
 import { describe, expect, it } from 'vitest'
 import { summarizeCase } from '../../helpers/metrics/case.ts'
-import { csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS } from '../../helpers/metrics/registry.ts'
+import { csvCells, csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS, telemetryValues } from '../../helpers/metrics/registry.ts'
+import type { CaseTelemetry } from '../../helpers/telemetry/types.ts'
 import type { RequestRecord } from '../../helpers/types.ts'
 import { DEFAULT_THRESHOLDS, THRESHOLD_ENV } from '../../reporters/gate.ts'
 import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
@@ -56,6 +57,22 @@ describe('metric registry', () => {
     expect([t.tokensPerSec, t.tokensPerSecSource]).toEqual([66, 'client']) // the client's median of 42 and 90
     const none = summarizeCase(ID, [rec({ outcome: 'timeout', decodeTokPerSecClient: null, decodeTokPerSecServer: null })])
     expect([none.tokensPerSec, none.tokensPerSecSource, none.requestThroughput]).toEqual([0, 'none', 0])
+  })
+
+  it('telemetry scalars are n/a until the telemetry is in, then its figures (never a made-up 0)', () => {
+    const cols = (x: object) => Object.fromEntries(METRICS.flatMap((m) => csvCells(x, m)))
+    expect(s).toMatchObject({ jPerOutputToken: null, energyJ: null, usdPer1MOutputTokens: null, powerSource: 'n/a' })
+    expect(cols(s)).toMatchObject({ j_per_output_token: 'n/a', power_source: 'n/a', usd_per_1m_output_tokens: 'n/a', server_cpu_seconds: 'n/a' })
+    const telemetry = {
+      powerSource: 'nvidia-smi', energyJ: 1200, meanW: 400, peakW: 410.5, jPerOutputToken: 150, gpuUtilMeanPct: 65, gpuMemPeakMib: 3072,
+      cpuSeconds: null, usdPer1MOutputTokens: 2.5,
+    } as unknown as CaseTelemetry
+    const v = telemetryValues({ requests: 2, ok: 2, wallMs: 3000, sum: 0, dists: {}, telemetry })
+    expect(v).toEqual({
+      jPerOutputToken: 150, powerSource: 'nvidia-smi', energyJ: 1200, powerMeanW: 400, powerPeakW: 410.5, gpuUtilMeanPct: 65, gpuMemPeakMib: 3072,
+      serverCpuSeconds: null, usdPer1MOutputTokens: 2.5,
+    })
+    expect(cols({ ...s, ...v })).toMatchObject({ j_per_output_token: '150', power_source: 'nvidia-smi', power_peak_w: '410.5', server_cpu_seconds: 'n/a', usd_per_1m_output_tokens: '2.5' })
   })
 
   it('names are unique, one headline, every gated metric knows which way is better', () => {
