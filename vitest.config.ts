@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config'
 import { FuzeReporter } from './reporters/fuze-reporter.ts'
 import { finishRun } from './reporters/finish.ts'
 import { benchPreflight } from './fixtures/preflight-config.ts'
+import { STACK_NAMES } from './fixtures/stacks/index.ts'
 
-const BENCH_PROJECTS = ['llama.cpp', 'ollama', 'vllm', 'triton', 'tgi', 'sglang', 'sim', 'harness'] as const
+// every stack of the registry, plus the harness measuring itself
+const BENCH_PROJECTS = [...STACK_NAMES, 'harness']
 const TIMING_TESTS = ['test/load/sim-accuracy.test.ts']
 const benchMode = process.argv.slice(2).includes('bench')
 

@@ -3,7 +3,7 @@
 import { GATE_METRICS, type GateKnobName } from '../helpers/metrics/registry.ts'
 import { anyText, bool, int, intList, num, numList, oneOf, pairList, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
 
-export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'output'
+export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'openai' | 'output'
 
 export interface KnobDef {
   /** The variable name; per-alias knobs are written `LLAMACPP_PATH_<alias>`. */
@@ -130,6 +130,9 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('TGI_URL', undefined, url(), 'tgi', 'Bench an already-running TGI server at this URL.'),
   knob('SGLANG_BIN', 'python3', text(), 'sglang', 'Python interpreter that runs `-m sglang.launch_server`.'),
   knob('SGLANG_URL', undefined, url(), 'sglang', 'Bench an already-running SGLang server at this URL.'),
+  // any OpenAI-compatible endpoint (external only)
+  knob('OPENAI_URL', undefined, url(), 'openai', 'Bench every model of this OpenAI-compatible endpoint (the `openai` stack; with or without /v1).'),
+  knob('OPENAI_API_KEY', undefined, text(), 'openai', 'Sent as `Authorization: Bearer …` to OPENAI_URL; never written to a file or log.', { secret: true }),
 ]
 
 export type TritonModel = { name: string; alias: string }
@@ -211,6 +214,8 @@ export interface Knobs extends Record<GateKnobName, number> {
   TGI_URL?: string
   SGLANG_BIN: string
   SGLANG_URL?: string
+  OPENAI_URL?: string
+  OPENAI_API_KEY?: string
   /** Per-alias knobs, keyed by the key's suffix as written (`LLAMACPP_PATH_gemma3_4b` → `gemma3_4b`). */
   perAlias: { LLAMACPP_PATH: Record<string, string>; VLLM_MODEL: Record<string, string> }
   /**

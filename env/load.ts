@@ -47,8 +47,6 @@ const NAMES = KNOB_DEFS.filter((d) => !d.perAlias).flatMap((d) => [d.name, ...(d
 const CANONICAL = new Map(KNOB_DEFS.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((n) => [n, d] as const)))
 /** Our own namespaces: an unknown key here is a typo, never a variable meant for a server. */
 const OWN_PREFIXES = ['BENCH_', 'LLAMACPP_', 'FUZE_']
-/** Servers read their own variables (OLLAMA_FLASH_ATTENTION, VLLM_USE_V1…): only near-misses of knobs are flagged. */
-const STACK_PREFIXES = ['OLLAMA_', 'VLLM_', 'TRITON_', 'TGI_', 'SGLANG_', 'NUM_', 'NGL_', 'MATCH_', 'PORT_', 'ALIAS_', 'TIMEOUT_']
 
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j)

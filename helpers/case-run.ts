@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { getKnobs } from '../env/index.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
+import { sendsIgnoreEos } from './load/forcing.ts'
 import { summarizeCase } from './metrics/case.ts'
 import { toRecord } from './metrics/request.ts'
 import type { ProtocolName } from './protocols/index.ts'
@@ -71,18 +72,19 @@ export async function sendOne(
 ): Promise<RequestRecord> {
   const knobs = getKnobs()
   const id = `${process.pid}-${++seq}`
+  const client = server.client(opts.protocol)
   const req: GenerateRequest = {
     prompt: promptFor(opts.prompt ?? prompts.short, id, opts.cachePrompt ?? false),
     maxTokens: opts.numPredict ?? knobs.BENCH_NUM_PREDICT,
     temperature: opts.temperature ?? knobs.TEMPERATURE,
-    ignoreEos: opts.ignoreEos ?? true,
+    ignoreEos: sendsIgnoreEos(client.protocol, opts.ignoreEos ?? true, server.stack),
     model: server.resolvedModel.wireName,
     extra: opts.extra,
     timeoutMs: knobs.TIMEOUT_GEN * 1000,
     requestId: id,
     ...(more.signal !== undefined ? { signal: more.signal } : {}),
   }
-  const obs = await server.client(opts.protocol).generate(req)
+  const obs = await client.generate(req)
   const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
   try {
     appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...(more.trial !== undefined ? { trial: more.trial } : {}), ...rec }) + '\n')

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { bench, type RunnerTestCase as Test } from 'vitest'
 import { aliasOf, getKnobs, type Knobs } from '../env/index.ts'
 import type { ServerHandle, ServerRef } from '../fixtures/server.ts'
+import type { SweepKind } from '../fixtures/stacks/types.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import { caseMeta, type CaseOptions } from './case-run.ts'
 import { runCase } from './case-runner.ts'
@@ -18,7 +19,7 @@ import { ensureRunDir } from './run-dir.ts'
 import { autoNgCandidates, SweepStopper } from './sweep-rules.ts'
 import type { CaseMeta, RowContext } from './types.ts'
 
-export type SweepKind = 'num_gpu' | 'ngl'
+export type { SweepKind } from '../fixtures/stacks/types.ts'
 
 export interface SweepOptions extends CaseOptions {
   /** Candidate values; default from the knobs (AUTO_NG / NG_PERCENT_SET / NUM_GPU_CANDIDATES, or NGL_CANDIDATES). */
@@ -207,8 +208,15 @@ async function sweepNgl(c: Ctx): Promise<void> {
   }
 }
 
+/** One implementation per sweep kind; a stack names its kind with its sweepParam hook. */
+const SWEEPS: Record<SweepKind, (c: Ctx) => Promise<void>> = { num_gpu: sweepNumGpu, ngl: sweepNgl }
+
 /** Register a sweep of `kind` on `server`: one bench, one CSV row per measured variant (base-as-is first). */
 export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {}): void {
+  const own = server.stack.sweepParam
+  if (own !== undefined && own !== kind) {
+    throw new Error(`sweep('${kind}') on ${server.stack.name}: ${server.stack.name} sweeps ${own}, not ${kind}; write sweep('${own}', …) in this spec`)
+  }
   const name = opts.name ?? `${kind} sweep`
   let task: Test | undefined
   let done = false
@@ -230,7 +238,7 @@ export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {
       }
       try {
         await (server as Partial<ServerHandle>).ready?.()
-        await (kind === 'ngl' ? sweepNgl(c) : sweepNumGpu(c))
+        await SWEEPS[kind](c)
       } catch (e) {
         const msg = `${kind} sweep failed: ${(e as Error).message}`
         console.error(`[${server.stack.name} ${server.model}] ${msg}`)

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { hostname } from 'node:os'
+import { STACK_NAMES } from '../fixtures/stacks/index.ts'
 import { AGGREGATE_COLUMNS, type AggregateRow } from './aggregate-row.ts'
 import { parseCsv, rowsToObjects, toCsv } from './csv-text.ts'
 import { normalizeTs, tokps, type Csv16Row } from './fuze-csv.ts'
@@ -15,12 +16,10 @@ export const AGGREGATE_FILE = 'benchmarks.csv'
 
 export type StackedRow = Csv16Row & { stack: string }
 
-const KNOWN_STACKS = ['llama.cpp', 'ollama', 'vllm', 'triton', 'tgi', 'sglang', 'sim']
-
 /** Stack named in a file name of the old suite (`llamacpp_…csv`, `…vLLM…`), if any. */
 export function stackFromName(name: string): string | undefined {
   const n = name.toLowerCase().replace(/[^a-z]/g, '')
-  return KNOWN_STACKS.find((s) => n.includes(s.replace(/[^a-z]/g, '')))
+  return STACK_NAMES.find((s) => n.includes(s.replace(/[^a-z]/g, '')))
 }
 
 /** `YYYYMMDD_HHMMSS-host[-shard]` → ISO local time, the run's start when summary.json is missing. */

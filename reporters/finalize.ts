@@ -1,20 +1,14 @@
-// End of a run: everything the run folder and the aggregate need, then the verdict.
+// End of a run: read the baseline, run the gate, then write every `end` output of the registry (outputs.ts).
 // Each step runs even when an earlier one failed (a read-only results folder must not also cost the
 // report), every failure is a named reason, and nothing is ever half-written (safe-write.ts).
 import { existsSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
-import { aggregateRun, identifyRun, mergeAggregate } from './aggregate.ts'
-import { baselineFromRun, readBaseline, writeBaseline } from './baseline.ts'
+import { join, resolve } from 'node:path'
+import { readBaseline } from './baseline.ts'
 import type { Baseline } from './gate-types.ts'
-import { renderGateConsole, renderGateMarkdown, gateReasons } from './gate-report.ts'
+import { gateReasons } from './gate-report.ts'
 import { runGate, type GateResult } from './gate.ts'
-import { annotations, appendStepSummary, isGithubActions } from './github.ts'
-import { writeReport } from './html.ts'
-import { writeJunit } from './junit.ts'
+import { OUTPUTS, type OutputContext, type OutputSettings } from './outputs.ts'
 import { loadRun, type RunData } from './run-data.ts'
-import { writeFileAtomic } from './safe-write.ts'
-import { buildSections, renderConsole, renderMarkdown, type SummarySection } from './summaries.ts'
-import { writeSummaryCsv } from './summary-csv.ts'
 
 export interface FinalizeOptions {
   runDir: string
@@ -61,22 +55,11 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
     return { failed: true, reasons: [message(err)] }
   }
   for (const w of run.warnings) print(`fuze-bench: note: ${w}`)
-  const summary = run.summary
-
-  if (summary) await step('summary.csv', () => writeSummaryCsv(run.dir, summary))
-
-  let sections: SummarySection[] = []
-  await step(`aggregate ${join(opts.resultsDir, 'benchmarks.csv')}`, async () => {
-    const id = identifyRun(run, opts.resultsDir)
-    const merged = await mergeAggregate(opts.resultsDir, aggregateRun(id))
-    sections = buildSections(merged.rows, {}, { runTs: id.runTs, host: id.host })
-    print(renderConsole(sections.filter((s) => s.title === 'Global best per model' || s.title === 'Current run')))
-  })
 
   let baseline: (Baseline & { path: string }) | undefined
   const baselinePath = opts.baseline ?? (env.BENCH_BASELINE || undefined)
   const update = opts.updateBaseline ?? flag(env.BENCH_UPDATE_BASELINE)
-  // when updating, a baseline that does not exist yet is simply created below
+  // when updating, a baseline that does not exist yet is simply created by the baseline output
   if (baselinePath && !(update && !existsSync(resolve(baselinePath))))
     await step('baseline', () => (baseline = readBaseline(resolve(baselinePath))))
 
@@ -85,26 +68,17 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
     gate = runGate(run, { baseline, allowClientBound: opts.allowClientBound ?? flag(env.BENCH_ALLOW_CLIENT_BOUND), env })
   })
   const g = gate as GateResult | null
-  if (g) {
-    print(renderGateConsole(g))
-    // --update-baseline accepts the new numbers: regressions are shown above but no longer fail the run
-    reasons.push(...(update ? gateReasons({ ...g, regressions: [] }) : gateReasons(g)))
-    await step('gate.json', () => writeFileAtomic(join(run.dir, 'gate.json'), `${JSON.stringify(g, null, 1)}\n`))
-  }
-  if (update) {
-    const target = resolve(baselinePath ?? join('baselines', 'main.json'))
-    await step(`baseline ${target}`, () => {
-      writeBaseline(target, baselineFromRun(run, basename(target, '.json')))
-      print(`fuze-bench: baseline written to ${target}`)
-    })
-  }
+  // --update-baseline accepts the new numbers: regressions are shown but no longer fail the run
+  if (g) reasons.push(...(update ? gateReasons({ ...g, regressions: [] }) : gateReasons(g)))
 
-  await step('report.html', () => print(`fuze-bench: report ${writeReport(run.dir, run, g)}`))
   const junit = opts.junitPath ?? (env.BENCH_JUNIT || undefined)
-  if (junit && g) await step(`JUnit ${junit}`, () => writeJunit(resolve(junit), run, g))
-  if (isGithubActions(env) && g) {
-    for (const line of annotations(g)) print(line)
-    await step('GITHUB_STEP_SUMMARY', () => appendStepSummary(`${renderGateMarkdown(g)}\n${renderMarkdown(sections.filter((s) => s.title === 'Current run'))}`, env))
+  const settings: OutputSettings = {
+    resultsDir: opts.resultsDir,
+    ...(update ? { updateBaseline: baselinePath ?? join('baselines', 'main.json') } : {}),
+    ...(junit ? { junitPath: junit } : {}),
+    env,
   }
+  const ctx: OutputContext = { run, gate: g, settings, print, sections: [] }
+  for (const out of OUTPUTS) if (out.when === 'end' && out.enabled(settings, ctx)) await step(out.label(settings), () => out.write(ctx))
   return { failed: reasons.length > 0, reasons }
 }

@@ -2,7 +2,7 @@
 // 17-field rows, gpu_mem_mib with a leading space, `YYYYMMDD_HHMMSS` timestamps. Never throws on a bad
 // row: it is skipped with a warning naming the file and line, so years of history stay readable.
 import { readFileSync } from 'node:fs'
-import { parseCsv } from './csv-text.ts'
+import { readCsvRecords } from './csv-text.ts'
 import { CSV16_HEADER } from './csv16.ts'
 
 export const CSV16_COLUMNS = CSV16_HEADER
@@ -36,20 +36,20 @@ function fromSeventeen(f: string[]): string[] {
 }
 
 export function parseCsv16(text: string, source: string): Csv16Read {
-  const warnings: string[] = []
+  const { records, warnings } = readCsvRecords(text, source)
   const rows: Csv16Row[] = []
-  parseCsv(text).forEach((fields, i) => {
+  records.forEach(({ fields, line }, i) => {
     if (i === 0 && fields[0]?.trim() === 'ts') return
     let f = fields
     if (f.length === 17) f = fromSeventeen(f)
     if (f.length !== 16) {
-      warnings.push(`${source}: line ${i + 1} has ${fields.length} fields, expected 16 (or 17 from the old suite); skipped`)
+      warnings.push(`${source}: line ${line} has ${fields.length} fields, expected 16 (or 17 from the old suite); skipped`)
       return
     }
     const row = Object.fromEntries(CSV16_COLUMNS.map((c, k) => [c, f[k].trim()])) as Csv16Row
     row.ts = normalizeTs(row.ts)
     if (!Number.isFinite(Number(row.tokens_per_sec)) || row.tokens_per_sec === '') {
-      warnings.push(`${source}: line ${i + 1} has tokens_per_sec '${row.tokens_per_sec}', not a number; counted as 0`)
+      warnings.push(`${source}: line ${line} has tokens_per_sec '${row.tokens_per_sec}', not a number; counted as 0`)
       row.tokens_per_sec = '0.00'
     }
     rows.push(row)

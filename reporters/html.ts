@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { quantileSorted } from 'simple-statistics'
 import { aliasOf } from '../env/alias.ts'
+import { isStackName, stackDef } from '../fixtures/stacks/index.ts'
 import { cellValue, TABLE_COLUMNS } from '../helpers/metrics/registry.ts'
 import type { GateResult } from './gate.ts'
 import { shortKey } from './case-key.ts'
@@ -88,8 +89,8 @@ function thinCdf(values: number[]): number[] {
 
 const MAX_TIMELINE = 400
 
-/** The sweep knob's name as users know it per stack. */
-const offloadParam = (stack: string) => (stack === 'ollama' ? 'num_gpu' : 'ngl')
+/** The sweep knob's name as users know it per stack (its sweepParam; ngl for stacks without one). */
+const offloadParam = (stack: string) => (isStackName(stack) ? stackDef(stack).sweepParam : undefined) ?? 'ngl'
 
 function reportGate(g: GateResult): ReportGate {
   return {

@@ -26,7 +26,7 @@ function simRoute(ctx: SimContext, path: string, res: ServerResponse): void {
   }
   if (path === '/_sim/stats') return sendJson(res, 200, stats(ctx))
   if (path === '/_sim/requests') return sendJson(res, 200, ctx.log.list())
-  if (path === '/_sim/config') return sendJson(res, 200, ctx.config)
+  if (path === '/_sim/config') return sendJson(res, 200, { ...ctx.config, ...(ctx.config.apiKey ? { apiKey: '***' } : {}) })
   sendJson(res, 404, { error: `unknown simulator endpoint ${path}; try /_sim/truth/<id>, /_sim/stats, /_sim/requests, /_sim/config` })
 }
 
@@ -52,6 +52,9 @@ async function handle(ctx: SimContext, proto: ProtocolDef, req: IncomingMessage,
       }
     }
     ctx.log.add({ requestId, method, path, body })
+    if (ctx.config.apiKey !== undefined && req.headers.authorization !== `Bearer ${ctx.config.apiKey}`) {
+      return sendJson(res, 401, proto.error(401, `missing or wrong API key (Authorization: Bearer …)`))
+    }
     if (performance.now() < ctx.startedAtPerf + ctx.config.readyDelayMs) {
       const l = proto.loading()
       return sendJson(res, l.status, l.body)

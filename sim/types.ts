@@ -54,6 +54,8 @@ export interface SimConfig {
   readyDelayMs: number
   /** Extension: when > 0 and the request does not ask to ignore EOS, stop ('stop') after this many tokens (min_tokens still honoured). 0 = always generate the requested count. */
   eosAfterTokens: number
+  /** Extension: the bearer token every protocol endpoint requires (unset = none); never echoed by /_sim/config. */
+  apiKey?: string
   faults: SimFaults
 }
 

@@ -5,12 +5,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, join, resolve } from 'node:path'
 import { execa } from 'execa'
 import { FLAGS_ENV, KnobError, loadKnobs, parseEnvText } from '../../env/index.ts'
+import { SERVER_STACKS, STACK_NAMES } from '../../fixtures/stacks/index.ts'
 import { compileRegex, parseCommandArgs, UsageError, withUsage } from '../lib/args.ts'
 import { ENV_ROOT, TEMPLATES_DIR, TIERS, type Tier } from '../lib/paths.ts'
 import { run as clean } from './clean.ts'
 
-export const STACKS = ['llama.cpp', 'ollama', 'vllm', 'triton', 'tgi', 'sglang', 'sim'] as const
-const DEFAULT_STACKS = STACKS.filter((s) => s !== 'sim')
+export const STACKS = STACK_NAMES
+const DEFAULT_STACKS = SERVER_STACKS.map((s) => s.name)
 
 export const help = `Run the benchmarks: vitest bench per env file, for the chosen stacks.
 

@@ -7,6 +7,7 @@ import { execa } from 'execa'
 import { getKnobs, KnobError, type Knobs } from '../../env/index.ts'
 import { parseCommandArgs, withUsage } from '../lib/args.ts'
 import { leftTable } from '../../reporters/console-table.ts'
+import { SERVER_STACKS } from '../../fixtures/stacks/index.ts'
 import { which } from '../../fixtures/which.ts'
 
 export const help = `Check this machine: OS, CPU, GPUs, CUDA, stack binaries, ports, model folders, knobs.
@@ -39,9 +40,9 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-async function answers(url: string, path: string, timeoutMs: number): Promise<string | undefined> {
+async function answers(url: string, path: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<string | undefined> {
   try {
-    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) })
+    const res = await fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) })
     return res.ok ? undefined : `answered HTTP ${res.status} to ${path}`
   } catch (err) {
     return ((err as { cause?: Error }).cause?.message ?? (err as Error).message).slice(0, 120)
@@ -59,31 +60,29 @@ async function gpuRows(): Promise<Row[]> {
   })
 }
 
+/** One row per stack of the registry: its external server when *_URL is set, else its binary. */
 async function stackRows(k: Knobs, timeoutMs: number): Promise<Row[]> {
-  const stacks: { stack: string; binVar: string; bin: string | undefined; fallback?: string; urlVar: string; url?: string; probe: string }[] = [
-    { stack: 'ollama', binVar: 'OLLAMA_BIN', bin: k.OLLAMA_BIN, urlVar: 'OLLAMA_URL', url: k.OLLAMA_URL, probe: '/api/version' },
-    { stack: 'llama.cpp', binVar: 'LLAMACPP_BIN', bin: k.LLAMACPP_BIN, fallback: 'llama-server', urlVar: 'LLAMACPP_URL', url: k.LLAMACPP_URL, probe: '/health' },
-    { stack: 'vllm', binVar: 'VLLM_BIN', bin: k.VLLM_BIN, urlVar: 'VLLM_URL', url: k.VLLM_URL, probe: '/health' },
-    { stack: 'triton', binVar: 'TRITON_BIN', bin: k.TRITON_BIN, urlVar: 'TRITON_URL', url: k.TRITON_URL, probe: '/v2/health/ready' },
-    { stack: 'tgi', binVar: 'TGI_BIN', bin: k.TGI_BIN, urlVar: 'TGI_URL', url: k.TGI_URL, probe: '/health' },
-    { stack: 'sglang', binVar: 'SGLANG_BIN', bin: k.SGLANG_BIN, urlVar: 'SGLANG_URL', url: k.SGLANG_URL, probe: '/health' },
-  ]
   const rows: Row[] = []
-  for (const s of stacks) {
-    if (s.url) {
-      const problem = await answers(s.url, s.probe, timeoutMs)
-      rows.push([`${s.stack} server`, problem ? 'error' : 'ok', problem ? `${s.urlVar}=${s.url}: ${problem}` : `${s.urlVar}=${s.url} answers ${s.probe}`])
+  const knob = (name: string) => (k as unknown as Record<string, unknown>)[name] as string | undefined
+  for (const s of SERVER_STACKS) {
+    const url = knob(s.urlKnob)
+    if (url) {
+      const problem = await answers(url, s.readiness.path, timeoutMs, s.headers?.(k))
+      rows.push([`${s.name} server`, problem ? 'error' : 'ok', problem ? `${s.urlKnob}=${url}: ${problem}` : `${s.urlKnob}=${url} answers ${s.readiness.path}`])
       continue
     }
-    const name = s.bin ?? s.fallback!
+    if (!s.binKnob) {
+      rows.push([`${s.name} server`, 'info', `${s.urlKnob} not set (${s.name} benches a running server only)`])
+      continue
+    }
+    const name = knob(s.binKnob) ?? s.preflight?.fallbackBin ?? s.name
     const found = which(name)
-    const explicit = process.env[s.binVar] !== undefined && process.env[s.binVar] !== ''
-    // SGLang runs as `python -m sglang.launch_server`: the interpreter alone proves nothing.
-    const sglangMissing = found && s.stack === 'sglang' && /python/.test(name) && (await execa(found, ['-c', 'import sglang'], { reject: false, timeout: 20_000 })).exitCode !== 0
-    if (sglangMissing) rows.push(['sglang binary', explicit ? 'error' : 'warn', `${found} cannot import sglang; install it there, or set SGLANG_BIN / SGLANG_URL`])
-    else if (found) rows.push([`${s.stack} binary`, 'ok', found])
-    else if (s.stack === 'llama.cpp' && !explicit) rows.push(['llama.cpp binary', 'ok', 'llama-server not on PATH: the built-in CPU build is used (built once, then cached)'])
-    else rows.push([`${s.stack} binary`, explicit ? 'error' : 'warn', `'${name}' not found${explicit ? '' : ' on PATH'}; set ${s.binVar} to the binary or ${s.urlVar} to a running server`])
+    const explicit = process.env[s.binKnob] !== undefined && process.env[s.binKnob] !== ''
+    const problem = found ? await s.preflight?.binaryProblem?.(found) : undefined
+    if (problem) rows.push([`${s.name} binary`, explicit ? 'error' : 'warn', problem])
+    else if (found) rows.push([`${s.name} binary`, 'ok', found])
+    else if (s.preflight?.withoutBinary && !explicit) rows.push([`${s.name} binary`, 'ok', s.preflight.withoutBinary])
+    else rows.push([`${s.name} binary`, explicit ? 'error' : 'warn', `'${name}' not found${explicit ? '' : ' on PATH'}; set ${s.binKnob} to the binary or ${s.urlKnob} to a running server`])
   }
   return rows
 }

@@ -13,7 +13,8 @@ export class ChromiumError extends Error {}
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const given = env.CHROMIUM_PATH?.trim()
   if (given) {
-    if (!existsSync(given)) throw new ChromiumError(`CHROMIUM_PATH=${given} does not exist. Point it at a Chromium or Chrome binary, or unset it to use chromium from PATH.`)
+    if (!existsSync(given))
+      throw new ChromiumError(`CHROMIUM_PATH=${given} does not exist. Point it at a Chromium or Chrome binary, or unset it to use chromium from PATH.`)
     return given
   }
   for (const name of NAMES) {
@@ -23,7 +24,8 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | und
   return undefined
 }
 
-const HOW = 'Install it yourself (Debian/Ubuntu: `sudo apt-get install chromium`; Fedora: `sudo dnf install chromium`) or set CHROMIUM_PATH to a Chromium/Chrome binary, then run npm test again.'
+const HOW =
+  'Install it yourself (Debian/Ubuntu: `sudo apt-get install chromium`; Fedora: `sudo dnf install chromium`) or set CHROMIUM_PATH to a Chromium/Chrome binary, then run npm test again.'
 
 /**
  * Finds Chromium, or installs Debian's `chromium` package when this process may (root, apt-get on PATH, the
@@ -34,12 +36,17 @@ export async function ensureChromium(log: (line: string) => void): Promise<strin
   if (found) return found
   const canApt = process.getuid?.() === 0 && which('apt-get') !== undefined
   if (!canApt) {
-    throw new ChromiumError(`headless Chromium is needed by the report tests (test/reporters/html.test.ts opens report.html in it) and none was found (CHROMIUM_PATH, ${NAMES.join(', ')} on PATH); npm test installs Debian's chromium only when it runs as root with apt-get. ${HOW}`)
+    throw new ChromiumError(
+      `headless Chromium is needed by the report tests (test/reporters/html.test.ts opens report.html in it) and none was found (CHROMIUM_PATH, ${NAMES.join(', ')} on PATH); npm test installs Debian's chromium only when it runs as root with apt-get. ${HOW}`,
+    )
   }
-  log('chromium not found: installing Debian\'s chromium package with apt-get (once, ~300 MB) for the report tests')
+  log("chromium not found: installing Debian's chromium package with apt-get (once, ~300 MB) for the report tests")
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   const lockWait = ['-o', 'DPkg::Lock::Timeout=600']
-  const steps: string[][] = [['update', '-qq', ...lockWait], ['install', '-y', '-qq', '--no-install-recommends', ...lockWait, 'chromium']]
+  const steps: string[][] = [
+    ['update', '-qq', ...lockWait],
+    ['install', '-y', '-qq', '--no-install-recommends', ...lockWait, 'chromium'],
+  ]
   for (const args of steps) {
     const r = await execa('apt-get', args, { env, reject: false, all: true, timeout: 900_000 })
     if (r.exitCode !== 0) {

@@ -10,9 +10,24 @@ export interface OutputForcing {
   extra(maxTokens: number): Record<string, unknown>
 }
 
-export function outputForcing(protocol: ProtocolName, ignoreEos: boolean): OutputForcing {
-  const none = (by: string): OutputForcing => ({ forced: false, by, extra: () => ({}) })
+/** The part of a stack definition that can override the protocol's rule (a generic OpenAI endpoint forces nothing). */
+export interface ForcingHook {
+  outputForcing?(protocol: ProtocolName): OutputForcing | undefined
+}
+
+const none = (by: string): OutputForcing => ({ forced: false, by, extra: () => ({}) })
+
+export function outputForcing(protocol: ProtocolName, ignoreEos: boolean, stack?: ForcingHook): OutputForcing {
   if (!ignoreEos) return none('not forced: ignoreEos is off for this case')
+  return stack?.outputForcing?.(protocol) ?? protocolForcing(protocol)
+}
+
+/** Whether requests may carry ignore_eos: asked for, and not a stack whose servers may reject the field. */
+export function sendsIgnoreEos(protocol: ProtocolName, ignoreEos: boolean, stack?: ForcingHook): boolean {
+  return ignoreEos && stack?.outputForcing?.(protocol)?.forced !== false
+}
+
+function protocolForcing(protocol: ProtocolName): OutputForcing {
   switch (protocol) {
     case 'openai-completions':
     case 'openai-chat':

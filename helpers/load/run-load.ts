@@ -63,7 +63,7 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
   const client = server.client(opts.protocol)
   const needsCount = level.input !== undefined || opts.sharegpt !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
   const tokenizer = needsCount
-    ? await tokenizerFor(server.url, client.protocol, { model: server.resolvedModel.wireName, timeoutMs: knobs.TIMEOUT_TAGS * 1000 })
+    ? await tokenizerFor(server.url, client.protocol, { model: server.resolvedModel.wireName, timeoutMs: knobs.TIMEOUT_TAGS * 1000, path: server.stack.tokenizePath?.(client.protocol) })
     : estimateTokenizer
   const workload = await buildWorkload(
     {
@@ -77,7 +77,7 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
     },
     tokenizer,
   )
-  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true)
+  const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
   const itemOf = new Map<string, WorkItem>()
   let runIndex = 0
   let reused = 0

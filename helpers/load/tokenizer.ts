@@ -27,29 +27,37 @@ export const estimateTokenizer: PromptTokenizer = {
 
 const HAS_TOKENIZE: ReadonlySet<ProtocolName> = new Set(['openai-completions', 'openai-chat', 'llamacpp'])
 
-async function tokenizeOnce(baseUrl: string, text: string, model: string | undefined, timeoutMs: number): Promise<number> {
+async function tokenizeOnce(baseUrl: string, path: string, text: string, model: string | undefined, timeoutMs: number): Promise<number> {
   // one body both servers read: llama-server takes `content`/`add_special`, vLLM `prompt`/`add_special_tokens` (extra fields are ignored)
-  const res = await fetch(`${baseUrl}/tokenize`, {
+  const res = await fetch(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ content: text, prompt: text, add_special: false, add_special_tokens: false, ...(model ? { model } : {}) }),
     signal: AbortSignal.timeout(timeoutMs),
   })
   const body = (await res.json().catch(() => null)) as { tokens?: unknown; count?: unknown } | null
-  if (!res.ok || body === null) throw new Error(`POST ${baseUrl}/tokenize answered ${res.status}`)
+  if (!res.ok || body === null) throw new Error(`POST ${baseUrl}${path} answered ${res.status}`)
   if (typeof body.count === 'number') return body.count
   if (Array.isArray(body.tokens)) return body.tokens.length
-  throw new Error(`POST ${baseUrl}/tokenize answered without 'tokens' or 'count'`)
+  throw new Error(`POST ${baseUrl}${path} answered without 'tokens' or 'count'`)
 }
 
-/** The server's own tokenizer when it has one (probed once), else the estimate. */
-export async function tokenizerFor(baseUrl: string, protocol: ProtocolName, opts: { model?: string; timeoutMs?: number } = {}): Promise<PromptTokenizer> {
+/**
+ * The server's own tokenizer when it has one (probed once), else the estimate. `path` is the stack's tokenize endpoint
+ * (its tokenizePath hook): null = none, undefined = `/tokenize` where the protocol's servers usually have one.
+ */
+export async function tokenizerFor(
+  baseUrl: string,
+  protocol: ProtocolName,
+  opts: { model?: string; timeoutMs?: number; path?: string | null } = {},
+): Promise<PromptTokenizer> {
   const timeoutMs = opts.timeoutMs ?? 10_000
-  if (!HAS_TOKENIZE.has(protocol)) return estimateTokenizer
+  const path = opts.path === undefined ? (HAS_TOKENIZE.has(protocol) ? '/tokenize' : null) : opts.path
+  if (path === null) return estimateTokenizer
   try {
-    await tokenizeOnce(baseUrl, 'probe', opts.model, timeoutMs)
+    await tokenizeOnce(baseUrl, path, 'probe', opts.model, timeoutMs)
   } catch {
     return estimateTokenizer
   }
-  return { source: 'tokenizer', count: (text) => tokenizeOnce(baseUrl, text, opts.model, timeoutMs) }
+  return { source: 'tokenizer', count: (text) => tokenizeOnce(baseUrl, path, text, opts.model, timeoutMs) }
 }

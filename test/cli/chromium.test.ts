@@ -4,9 +4,11 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { findChromium } from '../../cli/lib/chromium.ts'
 
-describe('findChromium (the report tests\' browser)', () => {
+describe("findChromium (the report tests' browser)", () => {
   it('takes CHROMIUM_PATH as given and says what to do when it does not exist', () => {
-    expect(() => findChromium({ CHROMIUM_PATH: '/nonexistent/chrome', PATH: '' })).toThrow('CHROMIUM_PATH=/nonexistent/chrome does not exist. Point it at a Chromium or Chrome binary, or unset it to use chromium from PATH.')
+    expect(() => findChromium({ CHROMIUM_PATH: '/nonexistent/chrome', PATH: '' })).toThrow(
+      'CHROMIUM_PATH=/nonexistent/chrome does not exist. Point it at a Chromium or Chrome binary, or unset it to use chromium from PATH.',
+    )
     const dir = mkdtempSync(join(tmpdir(), 'fuze-chromium-'))
     const given = join(dir, 'my-chrome')
     writeFileSync(given, '')

@@ -91,6 +91,8 @@ const CASES: Record<string, Case> = {
   TGI_URL: { good: 'http://tgi:80', expect: 'http://tgi:80', bad: 'http://exa mple' },
   SGLANG_BIN: { good: 'python3.11', expect: 'python3.11', bad: 'p\ny' },
   SGLANG_URL: { good: 'localhost:30000', expect: 'http://localhost:30000', bad: 'mailto:x' },
+  OPENAI_URL: { good: 'https://api.example.com/v1', expect: 'https://api.example.com/v1', bad: 'api key' },
+  OPENAI_API_KEY: { good: 'sk-abc123', expect: 'sk-abc123', bad: 'sk-\nabc' },
 }
 
 // A gate threshold knob comes with its metric's registry descriptor; without a hand-written row it gets this one.
@@ -124,7 +126,8 @@ describe('knob schema', () => {
       expect(err).toBeInstanceOf(KnobError)
       const ke = err as KnobError
       expect(ke.issues).toEqual([{ key: keyOf(def.name), value: c.bad, source: 'environment', allowed: def.allowed, kind: 'invalid' }])
-      expect(ke.message).toContain(`${keyOf(def.name)}='${c.bad}' (from environment) is not valid: expected ${def.allowed}.`)
+      // a secret's value never appears in a message, even a wrong one
+      expect(ke.message).toContain(`${keyOf(def.name)}='${def.secret ? '***' : c.bad}' (from environment) is not valid: expected ${def.allowed}.`)
     })
   }
 })

@@ -1,22 +1,49 @@
 // The metric registry: every descriptor gives the known value for hand-built records (through the real
 // summarizeCase), names are unique, and the names users and files already depend on (summary.json fields,
 // summary.csv columns, gate ids, threshold keys, knobs) are exactly what they were before the registry.
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { KNOB_DEFS } from '../../env/index.ts'
 import { summarizeCase } from '../../helpers/metrics/case.ts'
 import { csvCells, csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS, telemetryValues } from '../../helpers/metrics/registry.ts'
 import type { CaseTelemetry } from '../../helpers/telemetry/types.ts'
 import type { RequestRecord } from '../../helpers/types.ts'
-import { DEFAULT_THRESHOLDS, THRESHOLD_ENV } from '../../reporters/gate.ts'
-import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
+import { baselineFromRun } from '../../reporters/baseline.ts'
+import { DEFAULT_THRESHOLDS, runGate, THRESHOLD_ENV } from '../../reporters/gate.ts'
+import { reportData } from '../../reporters/html.ts'
+import { loadRun } from '../../reporters/run-data.ts'
+import { SUMMARY_COLUMNS, summaryCsv } from '../../reporters/summary-csv.ts'
+import { REPO } from '../reporters/cli.ts'
+import { makeRun } from '../reporters/make-run.ts'
 
 const ID = { caseName: 'c', fullName: 'f > c', file: 'f', stack: 'sim', model: 'm' }
 
 /** A measured ok request; every timing is given so the expected values are plain arithmetic. */
 function rec(over: Partial<RequestRecord> = {}): RequestRecord {
   return {
-    id: 'r', caseName: 'c', phase: 'run', outcome: 'ok', startedAt: '2025-01-01T00:00:00.000Z', tStartMs: 0, queueMs: 0,
-    ttftMs: 100, ttfotMs: 100, e2eMs: 1000, tpotMs: 10, itlMs: [10, 10], chunkGapsMs: [], outputTokensServer: 3, outputTokensClient: 3,
-    outputTokens: 3, promptTokensServer: 50, tokenCountMismatch: false, decodeTokPerSecClient: 90, decodeTokPerSecServer: 100, server: {},
+    id: 'r',
+    caseName: 'c',
+    phase: 'run',
+    outcome: 'ok',
+    startedAt: '2025-01-01T00:00:00.000Z',
+    tStartMs: 0,
+    queueMs: 0,
+    ttftMs: 100,
+    ttfotMs: 100,
+    e2eMs: 1000,
+    tpotMs: 10,
+    itlMs: [10, 10],
+    chunkGapsMs: [],
+    outputTokensServer: 3,
+    outputTokensClient: 3,
+    outputTokens: 3,
+    promptTokensServer: 50,
+    tokenCountMismatch: false,
+    decodeTokPerSecClient: 90,
+    decodeTokPerSecServer: 100,
+    server: {},
     ...over,
   }
 }
@@ -26,10 +53,38 @@ describe('metric registry', () => {
   const records = [
     rec({ id: 'w', phase: 'warmup', ttftMs: 9999, queueMs: 9999, decodeTokPerSecServer: 1 }),
     rec({ id: 'a', tStartMs: 0, ttftMs: 100, ttfotMs: 150, e2eMs: 1000, tpotMs: 20, itlMs: [10, 30], queueMs: 2 }),
-    rec({ id: 'b', tStartMs: 500, ttftMs: 300, ttfotMs: 300, e2eMs: 2500, tpotMs: 40, itlMs: [50], queueMs: 4, decodeTokPerSecServer: 200,
-      decodeTokPerSecClient: 190, outputTokensServer: 5, outputTokensClient: 4, outputTokens: 5, tokenCountMismatch: true }),
-    rec({ id: 'x', tStartMs: 100, outcome: 'timeout', ttftMs: null, ttfotMs: null, e2eMs: 300, tpotMs: null, itlMs: [], queueMs: 6,
-      decodeTokPerSecClient: null, decodeTokPerSecServer: null, outputTokensServer: null, outputTokensClient: 0, outputTokens: 0 }),
+    rec({
+      id: 'b',
+      tStartMs: 500,
+      ttftMs: 300,
+      ttfotMs: 300,
+      e2eMs: 2500,
+      tpotMs: 40,
+      itlMs: [50],
+      queueMs: 4,
+      decodeTokPerSecServer: 200,
+      decodeTokPerSecClient: 190,
+      outputTokensServer: 5,
+      outputTokensClient: 4,
+      outputTokens: 5,
+      tokenCountMismatch: true,
+    }),
+    rec({
+      id: 'x',
+      tStartMs: 100,
+      outcome: 'timeout',
+      ttftMs: null,
+      ttfotMs: null,
+      e2eMs: 300,
+      tpotMs: null,
+      itlMs: [],
+      queueMs: 6,
+      decodeTokPerSecClient: null,
+      decodeTokPerSecServer: null,
+      outputTokensServer: null,
+      outputTokensClient: 0,
+      outputTokens: 0,
+    }),
   ]
   const s = summarizeCase(ID, records)
 
@@ -98,8 +153,56 @@ describe('metric registry', () => {
       ['e2e_p50', 'e2eMs', 'e2eP50RisePct', 'BENCH_GATE_E2E_P50_RISE_PCT', 'E2E p50 ms'],
       ['e2e_p99', 'e2eMs', 'e2eP99RisePct', 'BENCH_GATE_E2E_P99_RISE_PCT', 'E2E p99 ms'],
     ])
-    expect(DEFAULT_THRESHOLDS).toMatchObject({ tokpsDropPct: 10, ttftP50RisePct: 15, ttftP99RisePct: 30, tpotP50RisePct: 10, e2eP99RisePct: 25, errorRateMaxPct: 0, alpha: 0.05 })
+    expect(DEFAULT_THRESHOLDS).toMatchObject({
+      tokpsDropPct: 10,
+      ttftP50RisePct: 15,
+      ttftP99RisePct: 30,
+      tpotP50RisePct: 10,
+      e2eP99RisePct: 25,
+      errorRateMaxPct: 0,
+      alpha: 0.05,
+    })
     expect(THRESHOLD_ENV.e2eP50RisePct).toBe('BENCH_GATE_E2E_P50_RISE_PCT')
     expect(TABLE_COLUMNS[0].header).toBe('tok/s')
+  })
+
+  it('every metric reaches summary.json, summary.csv, the report table, the gate, the knob schema and the README', () => {
+    const run = loadRun(makeRun(mkdtempSync(join(tmpdir(), 'fuze-reg-')), 'r', [{ stack: 'llama.cpp', model: 'm', tokps: 50 }]))
+    const c = run.summary!.cases[0]
+    const [header, row] = summaryCsv(run.summary!)
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','))
+    const report = reportData(run, null)
+    const gate = runGate(run, { baseline: { ...baselineFromRun(run, 'b'), path: 'b.json' }, env: {} })
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8')
+    for (const m of METRICS) {
+      expect(c.summary, m.id).toHaveProperty(m.json)
+      const measured = m.kind === 'scalar' || (c.summary as unknown as Record<string, { n: number }>)[m.json].n > 0 // make-run records have no TTFOT
+      for (const col of csvColumns(m)) expect(row[header.indexOf(col)], `${m.id}: summary.csv ${col}`).toMatch(measured ? /^[0-9a-z.]+$/ : /^0?$/)
+    }
+    expect(report.metricColumns.map((x) => x.header)).toEqual(TABLE_COLUMNS.map((x) => x.header))
+    expect(report.cases[0].metrics.every((v) => v !== null && Number.isFinite(v))).toBe(true)
+    expect(gate.rows.map((r) => r.metric)).toEqual(GATE_METRICS.map((g) => g.id))
+    for (const g of GATE_METRICS) {
+      expect(KNOB_DEFS.find((d) => d.name === g.knob)?.default, g.knob).toBe(String(g.defaultPct))
+      expect(readme, g.knob).toContain(`| \`${g.knob}\` | output | \`${g.defaultPct}\` |`)
+    }
+  })
+
+  it("prefill tok/s: prompt tokens ÷ TTFT per ok request; none without the server's prompt count", () => {
+    expect(s.prefillTokPerSec).toMatchObject({ n: 2, min: 50000 / 300, max: 50000 / 100 }) // 50 prompt tokens in 300 ms and 100 ms
+    const t = summarizeCase(ID, [rec({ promptTokensServer: 2048, ttftMs: 512 }), rec({ promptTokensServer: null }), rec({ ttftMs: 0 })])
+    expect(t.prefillTokPerSec).toMatchObject({ n: 1, p50: 4000 })
+  })
+
+  it('the gate fails a case whose prefill tok/s halved (TTFT doubled at the same prompt length)', () => {
+    const results = mkdtempSync(join(tmpdir(), 'fuze-prefill-'))
+    const base = loadRun(makeRun(results, 'fast', [{ stack: 'llama.cpp', model: 'm', tokps: 50, ttftMs: 40 }], { seed: 3 }))
+    const now = loadRun(makeRun(results, 'slow', [{ stack: 'llama.cpp', model: 'm', tokps: 50, ttftMs: 80 }], { seed: 4 }))
+    const g = runGate(now, { baseline: { ...baselineFromRun(base, 'b'), path: 'b.json' }, env: {} })
+    const row = g.regressions.find((r) => r.metric === 'prefill_p50')!
+    expect([row.label, row.thresholdPct, g.passed]).toEqual(['Prefill p50 tok/s', 15, false])
+    expect(Math.abs(row.changePct! + 50)).toBeLessThan(5) // −50% within the 5% per-request jitter of make-run
   })
 })

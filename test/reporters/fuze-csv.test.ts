@@ -34,4 +34,19 @@ describe('FuZe CSV reader', () => {
     const rec = { a: 'x\ny', b: '"q"', c: '' }
     expect(parseCsv(toCsv(['a', 'b', 'c'], [rec]))).toEqual([['a', 'b', 'c'], ['x\ny', '"q"', '']])
   })
+
+  it('drops a BOM and names the real line of a bad row after blank lines and a quoted field holding newlines', () => {
+    const ok = '2025-01-02T03:04:05,h:1,proc,A,m,optimized,m-ngl1,1,4096,1,128,61.61,cpu,"multi\r\nline\r\nname",GPU-1,0'
+    const text = `\ufeff${HEADER}\r\n\r\n${ok}\r\n\r\nshort,row\r\n`
+    const { rows, warnings } = parseCsv16(text, 'bench.csv')
+    expect(rows.map((r) => [r.ts, r.gpu_name])).toEqual([['2025-01-02T03:04:05', 'multi\r\nline\r\nname']])
+    expect(warnings).toEqual(['bench.csv: line 7 has 2 fields, expected 16 (or 17 from the old suite); skipped'])
+  })
+
+  it('keeps the rows before an unclosed quote and says where it opened', () => {
+    const row = '2025-01-02T03:04:05,h:1,proc,A,m,optimized,m-ngl1,1,4096,1,128,61.61,cpu,cpu,,0'
+    const { rows, warnings } = parseCsv16(`${HEADER}\r\n${row}\r\n${row.replace('cpu,cpu', 'cpu,"cpu')}\r\n${row}\r\n`, 'old.csv')
+    expect(rows).toHaveLength(1)
+    expect(warnings).toEqual(['old.csv: line 3: quote not closed (CSV_QUOTE_NOT_CLOSED); skipped from there to the end of the file'])
+  })
 })

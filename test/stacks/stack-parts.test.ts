@@ -7,6 +7,7 @@ import { loadKnobs } from '../../env/index.ts'
 import { missingBinary } from '../../fixtures/stacks/availability.ts'
 import { selectModels } from '../../fixtures/stacks/ollama-models.ts'
 import { parseHistogramTotals } from '../../fixtures/stacks/prom-metrics.ts'
+import { stackDef } from '../../fixtures/stacks/index.ts'
 import { slotsFor } from '../../fixtures/stacks/slots.ts'
 import { resolveTritonModel } from '../../fixtures/stacks/triton.ts'
 
@@ -25,11 +26,11 @@ describe('ollama model discovery', () => {
 
 describe('GPU slots of a gpu: each spec', () => {
   it('two GPUs → A then B; Ollama with OLLAMA_SCHED_SPREAD=1 → MULTI; one GPU or none → A', () => {
-    expect(slotsFor('vllm', loadKnobs({ env: {} }), GPUS)).toEqual(['A', 'B'])
-    expect(slotsFor('ollama', loadKnobs({ env: { OLLAMA_SCHED_SPREAD: '1' } }), GPUS)).toEqual(['MULTI'])
-    expect(slotsFor('vllm', loadKnobs({ env: { OLLAMA_SCHED_SPREAD: '1' } }), GPUS)).toEqual(['A', 'B'])
-    expect(slotsFor('ollama', loadKnobs({ env: { BENCH_GPU: 'A6000' } }), GPUS)).toEqual(['A'])
-    expect(slotsFor('ollama', loadKnobs({ env: {} }), [])).toEqual(['A'])
+    expect(slotsFor(stackDef('vllm'), loadKnobs({ env: {} }), GPUS)).toEqual(['A', 'B'])
+    expect(slotsFor(stackDef('ollama'), loadKnobs({ env: { OLLAMA_SCHED_SPREAD: '1' } }), GPUS)).toEqual(['MULTI'])
+    expect(slotsFor(stackDef('vllm'), loadKnobs({ env: { OLLAMA_SCHED_SPREAD: '1' } }), GPUS)).toEqual(['A', 'B'])
+    expect(slotsFor(stackDef('ollama'), loadKnobs({ env: { BENCH_GPU: 'A6000' } }), GPUS)).toEqual(['A'])
+    expect(slotsFor(stackDef('ollama'), loadKnobs({ env: {} }), [])).toEqual(['A'])
   })
 })
 
