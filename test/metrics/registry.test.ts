@@ -179,7 +179,9 @@ describe('metric registry', () => {
     for (const m of METRICS) {
       expect(c.summary, m.id).toHaveProperty(m.json)
       const measured = m.kind === 'scalar' || (c.summary as unknown as Record<string, { n: number }>)[m.json].n > 0 // make-run records have no TTFOT
-      for (const col of csvColumns(m)) expect(row[header.indexOf(col)], `${m.id}: summary.csv ${col}`).toMatch(measured ? /^[0-9a-z.]+$/ : /^0?$/)
+      // make-run cases have no telemetry: its scalars say n/a (never 0)
+      const want = 'telemetry' in m ? /^n\/a$/ : measured ? /^[0-9a-z.]+$/ : /^0?$/
+      for (const col of csvColumns(m)) expect(row[header.indexOf(col)], `${m.id}: summary.csv ${col}`).toMatch(want)
     }
     expect(report.metricColumns.map((x) => x.header)).toEqual(TABLE_COLUMNS.map((x) => x.header))
     expect(report.cases[0].metrics.every((v) => v !== null && Number.isFinite(v))).toBe(true)
