@@ -16,7 +16,7 @@
 // CaseRun (helpers/case-runner.ts), which calls these for them. This file imports nothing at run time so
 // anything may import it.
 import type { ServerRef } from '../fixtures/server.ts'
-import type { CaseSummary, RequestRecord } from './types.ts'
+import type { CaseSummary } from './types.ts'
 
 /** Which runner shape measured the case: a case kind added later names itself here. */
 export type CaseKind = 'sequential' | 'load' | 'sweep-variant' | (string & {})
@@ -33,12 +33,15 @@ export interface CaseContext {
   readonly kind: CaseKind
   readonly ident: CaseIdent
   readonly server: ServerRef
-  /** performance.now() at the start of the measured phase (request timelines are relative to it). */
+  /** performance.now() at the start of the measured phase, after the start hooks (request timelines are relative to it). */
   readonly t0: number
   /** Wall-clock ISO time of t0. */
   readonly startedAt: string
-  /** The case's records so far (warmups included), growing as requests finish; complete in end hooks. */
-  readonly records: readonly RequestRecord[]
+  /**
+   * First send → last end of the measured requests so far, in ms since t0 (undefined before the first ends); in end
+   * hooks, the window the summary's wallMs measures (telemetry integrates power over it).
+   */
+  measuredWindow(): { startMs: number; endMs: number } | undefined
   /** Add an extra section to the case summary (`summary.sections[name]`); the last value for a name wins. */
   attach(name: string, value: unknown): void
 }

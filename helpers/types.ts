@@ -1,5 +1,6 @@
 // Shared shapes that flow spec → protocol client → metrics → reporters.
 // Kept in one file so every module (and every stack) agrees on them.
+import type { Failure } from './failure.ts'
 import type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
 import type { MetricValues } from './metrics/registry.ts'
 
@@ -69,7 +70,7 @@ export interface CaseSummary extends MetricValues {
   model: string
   counts: { requests: number; warmup: number; ok: number; failed: number; byOutcome: Partial<Record<Outcome, number>> }
   /** Reasons this case must fail the run (zero samples, all failed, client-bound…). */
-  failures: string[]
+  failures: Failure[]
   warnings: string[]
   incomplete: boolean
   /** The client's own timing health during the measured phase (self-calibration). */
@@ -180,7 +181,9 @@ export interface LoadSummary {
   }
   trialStats?: TrialStat[]
   /** 95% CI across trials (present when trials > 1). */
-  ci95?: Partial<Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>>
+  ci95?: Partial<
+    Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>
+  >
 }
 
 /** The CSV16 row fields that are not metrics: where and how the case ran. */

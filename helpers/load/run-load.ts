@@ -6,14 +6,15 @@ import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../case-hooks.ts'
 import type { CaseOptions } from '../case-run.ts'
 import { CaseRun } from '../case-runner.ts'
-import type { LoadInput, TrialInput } from '../metrics/load-summary.ts'
+import { TrialAcc, type LoadAcc, type WindowNow } from '../metrics/load-summary.ts'
+import { QuantileAcc } from '../metrics/sketch.ts'
 import { prompts } from '../prompts.ts'
 import type { CaseMeta, RequestRecord } from '../types.ts'
 import { outputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
 import { runSchedule, type AbortCheck, type Sender } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor } from './tokenizer.ts'
-import { buildWorkload, workItem, type WorkItem } from './workload.ts'
+import { buildWorkload, workItem } from './workload.ts'
 
 export type LoadCaseOptions = CaseOptions & LoadOptions
 
@@ -34,13 +35,21 @@ export const DEFAULT_ABORT_MIN_REQUESTS = 10
 
 /** Stops a trial once too many of its finished requests failed; requests we cancelled ourselves do not count. */
 export function errorRateAbort(limit: number, minRequests: number): AbortCheck {
-  return (finished) => {
-    if (limit >= 1 || finished.length < minRequests) return undefined
-    const failed = finished.filter((r) => r.outcome !== 'ok' && r.outcome !== 'aborted')
-    const rate = failed.length / finished.length
+  // counts, not the records: one check per trial, fed each finished request in turn
+  let finished = 0
+  let failed = 0
+  let firstError: string | undefined
+  const kinds = new Set<string>()
+  return (r) => {
+    finished++
+    if (r.outcome !== 'ok' && r.outcome !== 'aborted') {
+      if (failed++ === 0) firstError = r.error
+      kinds.add(r.outcome)
+    }
+    if (limit >= 1 || finished < minRequests) return undefined
+    const rate = failed / finished
     if (rate <= limit) return undefined
-    const kinds = [...new Set(failed.map((r) => r.outcome))].join(', ')
-    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed.length} of ${finished.length} finished requests failed: ${kinds}; first error: ${failed[0]?.error ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
+    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed} of ${finished} finished requests failed: ${[...kinds].join(', ')}; first error: ${firstError ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
   }
 }
 
@@ -78,12 +87,13 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
     tokenizer,
   )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
-  const itemOf = new Map<string, WorkItem>()
   let runIndex = 0
   let reused = 0
+  let caseT0 = 0
+  const slo = run.slo
 
   const sender =
-    (phase: 'warmup' | 'run', trial: number, sink: RequestRecord[]): Sender =>
+    (phase: 'warmup' | 'run', trial: number, acc?: TrialAcc): Sender =>
     async (slot) => {
       const index = phase === 'warmup' ? slot.index : runIndex++
       const item = workItem(workload, index)
@@ -99,40 +109,44 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
       const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial }, reqOpts)
-      itemOf.set(rec.id, item)
       run.add(rec)
-      sink.push(rec)
+      if (acc) {
+        // where the steady window stands as this request ends (scheduler.ts): folded now, the record is not kept
+        const w = slot.window()
+        const win: WindowNow = { startMs: w.start === undefined ? undefined : w.start - caseT0, endMs: w.end - caseT0 }
+        acc.add(rec, win, rec.promptTokensServer ?? item.promptTokens ?? 0, item.maxTokens)
+      }
       return rec
     }
 
   const warmup = opts.warmup ?? knobs.BENCH_WARMUP
   if (warmup > 0) {
     const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
-    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, c) }, { count: warmup }, sender('warmup', 0, []))
+    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, c) }, { count: warmup }, sender('warmup', 0))
   }
 
-  const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
-  const trials: TrialInput[] = []
-  const caseT0 = await run.measure()
+  const trials: TrialAcc[] = []
+  const dispatchLagMs = new QuantileAcc()
+  caseT0 = await run.measure()
   for (let trial = 1; trial <= level.trials; trial++) {
-    const mine: RequestRecord[] = []
-    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, mine), check)
-    trials.push({
-      trial,
-      records: mine,
-      window: res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null,
-      dueOffsetsMs: res.dueOffsetsMs,
-      releaseOffsetsMs: res.releaseOffsetsMs,
-      rampEndMs: level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0,
-      dispatchLagMs: res.dispatchLagMs,
-      maxInFlight: res.maxInFlight,
-      ...(res.aborted !== undefined ? { aborted: res.aborted } : {}),
-    })
+    const acc = new TrialAcc(trial, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, slo)
+    trials.push(acc)
+    const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
+    const observer = {
+      release: (lag: number, due: number, released: number) => {
+        dispatchLagMs.add(lag)
+        acc.release(due, released)
+      },
+    }
+    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, acc), check, observer)
+    acc.window = res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null
+    acc.maxInFlight = res.maxInFlight
+    acc.aborted = res.aborted
     if (res.aborted !== undefined) break
   }
 
   const shape = level.shape
-  const input: LoadInput = {
+  const input: LoadAcc = {
     level: {
       mode: shape.mode,
       ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
@@ -145,6 +159,7 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
       ...(level.preset !== undefined ? { preset: level.preset } : {}),
     },
     trials,
+    dispatchLagMs,
     prompts: {
       source: workload.source,
       lengthSource: workload.lengthSource,
@@ -153,8 +168,6 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
       outputForced: forcing.forced,
       forcedBy: forcing.by,
     },
-    promptTokens: (r) => r.promptTokensServer ?? itemOf.get(r.id)?.promptTokens ?? 0,
-    requestedTokens: (r) => itemOf.get(r.id)?.maxTokens ?? null,
   }
   const warnings =
     reused > 0

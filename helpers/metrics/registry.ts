@@ -322,6 +322,8 @@ export const METRICS = [
     digits: 2,
     better: 'higher',
     take: (c) => perSec(c.ok, c.wallMs),
+    // in the tables: a load case's per-request decode tok/s alone reads like a regression (issue 14)
+    table: true,
     definition: 'Ok requests per second of measured wall time.',
   },
   {
@@ -335,6 +337,7 @@ export const METRICS = [
     better: 'higher',
     sum: (r) => r.outputTokens,
     take: (c) => perSec(c.sum, c.wallMs),
+    table: true,
     definition: 'Output tokens of the ok requests per second of measured wall time (all streams together).',
   },
   {
@@ -529,6 +532,10 @@ export interface GateMetricDef {
   defaultPct: number
   /** The knob's description. */
   description: string
+  /** 'ms': a time metric, whose changes under an absolute floor never regress (BENCH_GATE_NOISE_FLOOR_MS, raised to the client's loop-delay p99). */
+  noiseFloor: 'ms' | null
+  /** Run-to-run noise assumed before baseline runs measure it, as a multiple of BENCH_GATE_RUN_NOISE_PCT (tails move more). */
+  runNoiseScale: number
   metric: MetricDescriptor
   stat: GateStat | null
 }
@@ -550,6 +557,8 @@ function gateDef(m: MetricDescriptor, id: string, stat: GateStat | null, pct: nu
     defaultPct: pct,
     metric: m,
     stat,
+    noiseFloor: m.unit === 'ms' ? 'ms' : null,
+    runNoiseScale: stat === 'p99' ? 2 : 1,
     description: `Gate: fail when ${what} ${higher ? 'drops' : 'rises'} more than this % ${higher ? 'below' : 'over'} the baseline.`,
   }
 }

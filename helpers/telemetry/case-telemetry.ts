@@ -4,12 +4,18 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fnv1a } from '../rng.ts'
-import type { CaseSummary, RequestRecord } from '../types.ts'
+import type { CaseSummary } from '../types.ts'
 import { counterDelta, integratePower, inWindow, mean, peak, perToken, usdPerMillionTokens, type Reading } from './energy.ts'
 import { HostSampler, raplZones } from './host.ts'
 import { NvidiaSmiSampler, type GpuSamplerResult } from './nvidia-smi.ts'
 import { PromSampler, type ServerSamplerResult } from './server-sampler.ts'
 import { METRIC_ROLES, type CaseTelemetry, type GpuTelemetry, type MetricRole, type PromEndpointDef } from './types.ts'
+
+/** The measured phase as the case runner saw it: its origin (performance.now()) and first send → last end since then. */
+export interface MeasuredPhase {
+  t0: number
+  window: { startMs: number; endMs: number } | undefined
+}
 
 /** What the samplers need to know about the server a case runs against. */
 export interface TelemetryTarget {
@@ -100,25 +106,23 @@ export class CaseTelemetryRun {
   }
 
   /** Stop, then summarise: for runners that can await at the end of a case. */
-  async finish(records: readonly RequestRecord[], summary: CaseSummary): Promise<CaseTelemetry> {
+  async finish(summary: CaseSummary, phase: MeasuredPhase): Promise<CaseTelemetry> {
     await this.stop()
-    return this.summarise(records, summary)
+    return this.summarise(summary, phase)
   }
 
   /** The case's telemetry over its measured window (after stop()); warnings (counter mismatch) go into summary.warnings. */
-  summarise(records: readonly RequestRecord[], summary: CaseSummary): CaseTelemetry {
+  summarise(summary: CaseSummary, phase: MeasuredPhase): CaseTelemetry {
     if (!this.results) throw new Error('telemetry summarised before its samplers were stopped (call stop() first)')
     const { prom, gpu } = this.results
     const t = this.target
     const notes: string[] = []
-    const measured = records.filter((r) => r.phase === 'run')
-    // t0 on the performance clock, from any measured record (startedAt is timeOrigin + tSend, tStartMs = tSend − t0)
-    const first = measured[0]
-    const t0 = first ? Date.parse(first.startedAt) - performance.timeOrigin - first.tStartMs : performance.now()
-    const startMs = measured.length > 0 ? Math.min(...measured.map((r) => r.tStartMs)) : 0
+    const t0 = phase.t0
+    const startMs = phase.window?.startMs ?? 0
     const from = t0 + startMs
     const to = from + summary.wallMs
-    const outTokens = measured.filter((r) => r.outcome === 'ok').reduce((a, r) => a + r.outputTokens, 0)
+    // the registry's output tok/s is Σ output tokens of the ok requests / wall time: the same tokens, back as a count
+    const outTokens = Math.round((summary.outputTokenThroughput * summary.wallMs) / 1000)
 
     const out: CaseTelemetry = {
       t0EpochMs: Number((performance.timeOrigin + t0).toFixed(1)),
@@ -154,13 +158,13 @@ export class CaseTelemetryRun {
         // first scrape before the first request, last after the last: the delta covers every request of the case
         const serverDelta = valid.length >= 2 ? valid.at(-1)!.v! - valid[0].v! : null
         // sampling starts with the measured phase: its requests are the ones the counter saw
-        const clientSeen = measured.reduce((a, r) => a + (r.outputTokensServer ?? r.outputTokensClient), 0)
-        if (serverDelta !== null) {
+        const clientSeen = summary.outputTokensServerTotal
+        if (serverDelta !== null && clientSeen > 0) {
           out.reconciliation = { counter, serverDelta, clientSeen, match: serverDelta === clientSeen }
           if (serverDelta !== clientSeen) {
             summary.warnings.push(
-              `server counter ${counter} rose by ${serverDelta} during the measured phase, but its responses reported ${clientSeen} generated tokens: ` +
-                `another client may be using this server, a failed request was counted by one side only, or the server or the client miscounts`,
+              `server counter ${counter} rose by ${serverDelta} during the measured phase, but its ok responses reported ${clientSeen} generated tokens: ` +
+                `another client may be using this server, a failed request's tokens were counted by the server only, or one side miscounts`,
             )
           }
         }

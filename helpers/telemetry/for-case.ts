@@ -1,9 +1,9 @@
 // The two calls a case runner makes: start the samplers when a case starts, summarise them into its summary when
 // it ends. Telemetry never fails a case: a sampler that cannot start or summarise becomes a warning line.
 import type { ServerRef } from '../../fixtures/server.ts'
-import type { CaseSummary, RequestRecord } from '../types.ts'
+import type { CaseSummary } from '../types.ts'
 import { telemetryValues } from '../metrics/registry.ts'
-import { startCaseTelemetry, type CaseTelemetryRun } from './case-telemetry.ts'
+import { startCaseTelemetry, type CaseTelemetryRun, type MeasuredPhase } from './case-telemetry.ts'
 import type { CaseTelemetry } from './types.ts'
 
 export async function startTelemetry(server: ServerRef, ident: { file: string; fullName: string }): Promise<CaseTelemetryRun | undefined> {
@@ -26,10 +26,10 @@ export async function stopTelemetry(run: CaseTelemetryRun | undefined): Promise<
  * The case's telemetry (synchronous, after stopTelemetry), with its scalars (J/token, $/1M tokens, W…) written into the
  * summary's registry fields; undefined when there was none.
  */
-export function summariseTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): CaseTelemetry | undefined {
+export function summariseTelemetry(run: CaseTelemetryRun | undefined, summary: CaseSummary, phase: MeasuredPhase): CaseTelemetry | undefined {
   if (!run) return undefined
   try {
-    const telemetry = run.summarise(records, summary)
+    const telemetry = run.summarise(summary, phase)
     const inputs = { requests: summary.counts.requests, ok: summary.counts.ok, wallMs: summary.wallMs, sum: 0, dists: {}, telemetry }
     Object.assign(summary, telemetryValues(inputs))
     return telemetry
@@ -39,7 +39,7 @@ export function summariseTelemetry(run: CaseTelemetryRun | undefined, records: r
   }
 }
 
-export async function finishTelemetry(run: CaseTelemetryRun | undefined, records: readonly RequestRecord[], summary: CaseSummary): Promise<CaseTelemetry | undefined> {
+export async function finishTelemetry(run: CaseTelemetryRun | undefined, summary: CaseSummary, phase: MeasuredPhase): Promise<CaseTelemetry | undefined> {
   await stopTelemetry(run)
-  return summariseTelemetry(run, records, summary)
+  return summariseTelemetry(run, summary, phase)
 }
