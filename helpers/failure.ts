@@ -17,6 +17,8 @@ export const FAILURE_CODES = [
   'interrupted',
   /** a sweep could not finish (the variants measured so far are kept) */
   'sweep_failed',
+  /** a capacity search found no request rate that met the SLO, down to the lowest it tried */
+  'no_capacity',
   /** nothing to judge: no summary.json, or no case measured */
   'no_results',
   /** a results file, report or baseline could not be read or written */

@@ -22,7 +22,7 @@
 // Adding a metric: append one descriptor to METRICS (dists before scalars: the order is the column order
 // of summary.csv, tables and the gate; appending keeps older columns where they are), and add its test to
 // test/metrics/registry.test.ts (known records → the known value). If it has a `gate`, its knob appears
-// in the schema by itself: regenerate the README table with `npx tsx env/knob-table.ts --write`.
+// in the schema by itself. Regenerate README.md's metric and knob tables: `npx tsx env/knob-table.ts --write`.
 // A scalar that needs an input records cannot give (energy, price) adds that input to CaseInputs and
 // fills it where case summaries are built (case.ts and the runner's accumulators).
 import type { Dist, RequestRecord } from '../record-types.ts'
