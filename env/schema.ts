@@ -28,14 +28,20 @@ export function int(min?: number, max?: number): ValueSchema<number> {
   return { schema: intSchema(min, max), allowed: `a whole number ${range(min, max)}`.trim() }
 }
 
-/** `gtMin`: the minimum itself is excluded (e.g. GPU_MEM_UTIL > 0). */
-export function num(min?: number, max?: number, gtMin = false): ValueSchema<number> {
+/** `gtMin` / `ltMax`: the bound itself is excluded (GPU_MEM_UTIL > 0; a significance level 0 < α < 1). */
+export function num(min?: number, max?: number, gtMin = false, ltMax = false): ValueSchema<number> {
   let n = z.number().finite()
   if (min !== undefined) n = gtMin ? n.gt(min) : n.gte(min)
-  if (max !== undefined) n = n.lte(max)
+  if (max !== undefined) n = ltMax ? n.lt(max) : n.lte(max)
   const lower = min === undefined ? '' : gtMin ? `> ${min}` : `≥ ${min}`
-  const text = gtMin && max !== undefined ? `${lower} and ≤ ${max}` : range(gtMin ? undefined : min, max) || lower
+  const upper = max === undefined ? '' : ltMax ? `< ${max}` : `≤ ${max}`
+  const text = (gtMin || ltMax) && lower && upper ? `${lower} and ${upper}` : range(gtMin ? undefined : min, ltMax ? undefined : max) || lower || upper
   return { schema: z.string().trim().regex(NUM_RE).transform(Number).pipe(n), allowed: `a number ${text}`.trim() }
+}
+
+/** A threshold in percent (the gate's BENCH_GATE_*_PCT): any number ≥ 0. */
+export function pct(): ValueSchema<number> {
+  return { schema: num(0).schema, allowed: 'a percentage ≥ 0 (e.g. 10)' }
 }
 
 const TRUE = ['1', 'true', 'yes', 'on']

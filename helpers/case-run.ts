@@ -1,17 +1,18 @@
 // One request against a server, and the meta of a finished case: the core under CaseRun (case-runner.ts).
-// Every record is appended to requests.jsonl as soon as it exists, so an interrupted run keeps it.
-import { appendFileSync } from 'node:fs'
+// Every record goes to requests.jsonl as soon as it exists (buffered, records-writer.ts), so an interrupted run keeps it.
 import { join } from 'node:path'
 import { getKnobs } from '../env/index.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import { sendsIgnoreEos } from './load/forcing.ts'
+import { CaseAccumulator } from './metrics/accumulator.ts'
 import { summarizeCase } from './metrics/case.ts'
 import { toRecord } from './metrics/request.ts'
 import type { ProtocolName } from './protocols/index.ts'
 import { prompts } from './prompts.ts'
-import { ensureRunDir, isoWithOffset } from './run-dir.ts'
-import type { LoadInput } from './metrics/load-summary.ts'
+import { jsonlWriter, type JsonlWriter } from './records-writer.ts'
+import { ensureRunDir, isoWithOffset, runDir } from './run-dir.ts'
+import type { LoadAcc } from './metrics/load-summary.ts'
 import type { CaseMeta, ChatMessage, GenerateRequest, RequestRecord, RowContext, SloSpec } from './types.ts'
 
 export interface CaseOptions {
@@ -54,6 +55,10 @@ export interface SendExtras {
   signal?: AbortSignal
   /** Trial number, written into requests.jsonl beside the record. */
   trial?: number
+  /** More fields for the requests.jsonl line (conversation and turn, capacity probe, prefix group). */
+  labels?: Record<string, string | number>
+  /** Receives the generated text (asks the client to keep it): multi-turn cases resend it. */
+  onText?: (text: string) => void
 }
 
 export type { CaseIdent } from './case-hooks.ts'
@@ -83,16 +88,30 @@ export async function sendOne(
     timeoutMs: knobs.TIMEOUT_GEN * 1000,
     requestId: id,
     ...(more.signal !== undefined ? { signal: more.signal } : {}),
+    ...(more.onText !== undefined ? { keepText: true } : {}),
   }
   const obs = await client.generate(req)
   const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
-  try {
-    appendFileSync(join(ensureRunDir(), 'requests.jsonl'), JSON.stringify({ file: ident.file, case: ident.fullName, ...(more.trial !== undefined ? { trial: more.trial } : {}), ...rec }) + '\n')
-  } catch (e) {
-    // an unwritable results folder is reported by the reporter; measuring goes on
-    if (knobs.VERBOSE) console.warn(`could not append requests.jsonl: ${(e as Error).message}`)
+  more.onText?.(obs.text ?? '')
+  // the same bytes as JSON.stringify({ file, case, trial?, ...labels, ...rec }), without building that object per request
+  const labels = more.labels !== undefined ? JSON.stringify(more.labels).slice(1, -1) : ''
+  const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
+  const w = requestsWriter()
+  w.write(head + JSON.stringify(rec).slice(1) + '\n')
+  // an unwritable results folder is reported by the reporter; measuring goes on
+  if (w.error && !warned && knobs.VERBOSE) {
+    warned = true
+    console.warn(`could not write requests.jsonl: ${w.error.message}`)
   }
   return rec
+}
+
+let warned = false
+
+/** The run folder's requests.jsonl writer (buffered, asynchronous; records-writer.ts). */
+export function requestsWriter(): JsonlWriter {
+  // keyed by the folder's name; it is created (or found unwritable) when the first block is written
+  return jsonlWriter(runDir(), () => join(ensureRunDir(), 'requests.jsonl'))
 }
 
 /** BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS as goodput objectives. */
@@ -105,23 +124,25 @@ export function sloFromKnobs(): SloSpec {
   }
 }
 
-/** Summary + CSV context of a finished case, as the reporters receive it. */
+/**
+ * Summary + CSV context of a finished case, as the reporters receive it. `source`: the case's accumulator (the case
+ * runner's, fed as requests finished) or, for a case that measured nothing, an empty list.
+ */
 export function caseMeta(
   server: ServerRef,
   opts: CaseOptions,
   ident: CaseIdent,
-  records: RequestRecord[],
+  source: CaseAccumulator | readonly RequestRecord[],
   incomplete = false,
-  load?: LoadInput,
+  load?: LoadAcc,
   slo?: SloSpec,
 ): CaseMeta {
   const knobs = getKnobs()
-  const objectives = slo ?? sloFromKnobs()
-  const summary = summarizeCase({ ...ident, stack: server.stack.name, model: server.model }, records, {
-    incomplete,
-    ...(load ? { load } : {}),
-    slo: objectives,
-  })
+  const id = { ...ident, stack: server.stack.name, model: server.model }
+  const summary =
+    source instanceof CaseAccumulator
+      ? source.summary(id, { incomplete, ...(load ? { load } : {}) })
+      : summarizeCase(id, source, { incomplete, ...(load ? { load } : {}), slo: slo ?? sloFromKnobs() })
   return {
     runDir: ensureRunDir(),
     summary,

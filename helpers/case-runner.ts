@@ -11,14 +11,23 @@
 //   const t0 = await run.measure()               // measured phase starts: monitor on, onCaseStart hooks
 //   …run.add(await run.send('run', { tDue, signal }))…
 //   const meta = await run.finish({ load })      // summary, verdict, onCaseEnd hooks; the case is closed
-// `finish` takes a LoadInput for scheduled phases (steady state, goodput, trials) and extra warnings.
+// `finish` takes a LoadAcc for scheduled phases (steady state, goodput, trials) and extra warnings.
+//
+// Bounded state: a record is folded into the case's CaseAccumulator (metrics/accumulator.ts) and written to
+// requests.jsonl (buffered, records-writer.ts) as it arrives, then dropped — memory per case does not depend on
+// the request count. Whoever needs the records later streams requests.jsonl.
 import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import { runCaseEnd, runCaseStart, type CaseContext, type CaseIdent, type CaseKind } from './case-hooks.ts'
-import { caseMeta, sendOne, type CaseOptions, type SendExtras } from './case-run.ts'
+import { caseMeta, requestsWriter, sendOne, sloFromKnobs, type CaseOptions, type SendExtras } from './case-run.ts'
+import { failure } from './failure.ts'
 import { flushInterruptedCase } from './interrupted.ts'
+import { CaseAccumulator } from './metrics/accumulator.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
-import type { LoadInput } from './metrics/load-summary.ts'
+import type { LoadAcc } from './metrics/load-summary.ts'
+// registers the one-line progress report of every finished case (an onCaseEnd hook)
+import './progress.ts'
+import { flushAllSync } from './records-writer.ts'
 import type { CaseMeta, CaseSummary, RequestRecord, SloSpec } from './types.ts'
 import { getKnobs } from '../env/index.ts'
 
@@ -57,7 +66,7 @@ export function judgeClient(s: CaseSummary, loop: LoopStats): void {
     s.load.eventLoopDelay = loop
     s.load.clientBound = verdict.clientBound
   }
-  if (verdict.clientBound) s.failures.push(verdict.reason ?? 'client-bound: results not trustworthy')
+  if (verdict.clientBound) s.failures.push(failure('client_bound', verdict.reason ?? 'client-bound: results not trustworthy'))
 }
 
 let active: CaseRun | undefined
@@ -75,8 +84,9 @@ export class CaseRun {
   readonly server: ServerRef
   readonly opts: CaseOptions
   readonly ident: CaseIdent
-  readonly records: RequestRecord[] = []
-  private readonly slo: SloSpec | undefined
+  /** Everything the summary needs, folded request by request. */
+  readonly acc: CaseAccumulator
+  readonly slo: SloSpec
   private readonly monitor = new EventLoopMonitor()
   private readonly sections: Record<string, unknown> = {}
   private readonly warnings: string[] = []
@@ -90,7 +100,8 @@ export class CaseRun {
     this.server = init.server
     this.opts = init.opts
     this.ident = init.ident
-    this.slo = init.slo
+    this.slo = init.slo ?? sloFromKnobs()
+    this.acc = new CaseAccumulator(this.slo)
   }
 
   /** This is now the running case: an interrupt flushes it. */
@@ -106,7 +117,7 @@ export class CaseRun {
   }
 
   add(rec: RequestRecord): void {
-    this.records.push(rec)
+    this.acc.add(rec)
   }
 
   /** Start the measured phase: new timeline origin, event-loop monitor on, onCaseStart hooks. Returns t0. */
@@ -130,9 +141,9 @@ export class CaseRun {
   }
 
   /** Summary + verdict of what was measured, synchronously (no end hooks); closes the case. */
-  conclude(more: { load?: LoadInput; warnings?: string[] } = {}): CaseMeta {
+  conclude(more: { load?: LoadAcc; warnings?: string[] } = {}): CaseMeta {
     const loop = this.monitor.stop()
-    const meta = caseMeta(this.server, this.opts, this.ident, this.records, false, more.load, this.slo)
+    const meta = caseMeta(this.server, this.opts, this.ident, this.acc, false, more.load)
     const s = meta.summary
     judgeClient(s, loop)
     s.warnings.push(...this.warnings, ...(more.warnings ?? []))
@@ -142,8 +153,10 @@ export class CaseRun {
   }
 
   /** Summary, verdict and onCaseEnd hooks (awaited); closes the case. */
-  async finish(more: { load?: LoadInput; warnings?: string[] } = {}): Promise<CaseMeta> {
+  async finish(more: { load?: LoadAcc; warnings?: string[] } = {}): Promise<CaseMeta> {
     const meta = this.conclude(more)
+    // every request of the case is on disk before the reporters hear of it
+    await requestsWriter().flush()
     await this.endHooks(meta)
     return meta
   }
@@ -169,9 +182,9 @@ export class CaseRun {
   /** Synchronous, for a worker being torn down: row + summary entry marked incomplete. */
   flushInterrupted(): void {
     if (this.done) return
-    const meta = caseMeta(this.server, this.opts, this.ident, this.records, true, undefined, this.slo)
-    const measured = this.records.some((r) => r.phase === 'run')
-    flushInterruptedCase(meta, measured, this.ident.fullName, this.records.length)
+    flushAllSync()
+    const meta = caseMeta(this.server, this.opts, this.ident, this.acc, true)
+    flushInterruptedCase(meta, this.acc.anyMeasured, this.ident.fullName, this.acc.all)
   }
 }
 

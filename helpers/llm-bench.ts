@@ -8,8 +8,10 @@ import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import type { CaseOptions } from './case-run.ts'
 import { CaseRun } from './case-runner.ts'
-import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
+import { planLevels, type LoadOptions } from './load/plan.ts'
+import { runCapacityCase } from './load/run-capacity.ts'
 import { runLoadCase } from './load/run-load.ts'
+import type { CaseMeta } from './types.ts'
 
 /** Case options plus load options (concurrency, rate, duration, preset, trials, prompt lengths, SLOs). */
 export type LlmBenchOptions = CaseOptions & LoadOptions
@@ -32,9 +34,15 @@ export function lastTask(): Test | undefined {
  * (warmup included, tagged 'warmup') inside one tinybench iteration, so request counts stay exact.
  */
 export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions = {}): void {
-  const levels = planLevels(opts, getKnobs())
+  const knobs = getKnobs()
+  if (opts.capacity !== undefined || knobs.BENCH_CAPACITY) {
+    // BENCH_CAPACITY=1 turns the case as written (prompt, lengths, SLOs) into a search over request rates
+    const log = (s: string) => console.log(`[${server.stack.name} ${server.model}] ${name}: ${s}`)
+    return loadBench(name, server, (ident) => runCapacityCase(server, opts, ident, log))
+  }
+  const levels = planLevels(opts, knobs)
   if (levels === null) return sequentialBench(name, server, opts)
-  for (const level of levels) loadBench(name + level.suffix, server, opts, level)
+  for (const level of levels) loadBench(name + level.suffix, server, (ident) => runLoadCase(server, opts, level, ident))
 }
 
 /** Fill in the file and describe path once vitest has registered the task. */
@@ -48,13 +56,14 @@ function register(ident: CaseIdent, server: ServerRef): Test | undefined {
   return task
 }
 
-function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level: LoadLevel): void {
+/** One task that runs a whole case (a scheduled phase, a capacity search) inside one tinybench iteration. */
+function loadBench(name: string, server: ServerRef, runCase: (ident: CaseIdent) => Promise<CaseMeta>): void {
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   let task: Test | undefined
   bench.skipIf(server.skipReason !== undefined)(
     name,
     async () => {
-      const meta = await runLoadCase(server, opts, level, ident)
+      const meta = await runCase(ident)
       if (task) task.meta.fuze = meta
     },
     { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },

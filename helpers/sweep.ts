@@ -13,7 +13,9 @@ import type { SweepKind } from '../fixtures/stacks/types.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import { caseMeta, type CaseOptions } from './case-run.ts'
 import { runCase } from './case-runner.ts'
+import { failure, type Failure } from './failure.ts'
 import { fullNameOf, lastTask } from './llm-bench.ts'
+import { printProgress, setProgressNote } from './progress.ts'
 import { OllamaApi } from './protocols/ollama-api.ts'
 import { ensureRunDir } from './run-dir.ts'
 import { autoNgCandidates, SweepStopper } from './sweep-rules.ts'
@@ -38,7 +40,7 @@ interface Ctx {
 }
 
 /** Failures about the measuring client, not the candidate: they stay failures (BENCH_ALLOW_CLIENT_BOUND accepts them). */
-const isClientBound = (f: string) => f.startsWith('client-bound')
+const isClientBound = (f: Failure) => f.code === 'client_bound'
 
 /**
  * A candidate that does not run (too many layers for the GPU, a start that fails) is a result of the sweep, not a
@@ -48,7 +50,7 @@ export function asCandidate(meta: CaseMeta, note?: string): CaseMeta {
   const s = meta.summary
   const candidate = s.failures.filter((f) => !isClientBound(f))
   if (candidate.length === 0 && !note) return meta
-  const why = [note, ...candidate].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
+  const why = [note, ...candidate.map((f) => f.message)].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
   return { ...meta, summary: { ...s, failures: s.failures.filter(isClientBound), warnings: [...s.warnings, ...why] } }
 }
 
@@ -128,13 +130,20 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
     const stopper = new SweepStopper(stopRules(k))
     const results: { n: number; tps: number }[] = []
     const label = server.pin.label
-    for (const n of candidates) {
+    for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta
+      setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       const row = { ...common, variantLabel: 'optimized' as const, numGpu: String(n) }
       if (k.FAST_MODE) {
-        meta = await measure(c, server, `num_gpu=${n}`, { ...row, modelTag: base }, {
-          extra: { ...c.opts.extra, options: { ...(c.opts.extra?.options as object | undefined), num_gpu: n, num_ctx: k.BENCH_NUM_CTX } },
-        })
+        meta = await measure(
+          c,
+          server,
+          `num_gpu=${n}`,
+          { ...row, modelTag: base },
+          {
+            extra: { ...c.opts.extra, options: { ...(c.opts.extra?.options as object | undefined), num_gpu: n, num_ctx: k.BENCH_NUM_CTX } },
+          },
+        )
       } else {
         const name = `${aliasOf(base, k).full}-${label}-ng${n}`
         try {
@@ -145,6 +154,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
         } catch (e) {
           meta = asCandidate(caseMeta(server, c.opts, c.ident(`num_gpu=${n}`), []), `baking ${name} failed: ${(e as Error).message}`)
           meta = { ...meta, row: { ...meta.row, ...row, modelTag: `${name}:latest` } }
+          printProgress(meta.summary, 0)
         }
         const ok = meta.summary.tokensPerSec > 0
         const v = created.get(name)
@@ -158,6 +168,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
         break
       }
     }
+    setProgressNote(undefined)
     if (k.GC_AFTER_RUN) for (const [name, v] of created) if (!v.ok) await remove(name)
     const best = stopper.bestIndex >= 0 ? results[stopper.bestIndex] : undefined
     if (k.PUBLISH_BEST && best) {
@@ -165,12 +176,19 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       await api.create(name, base, { num_gpu: best.n })
       noteCreated(name, `published num_gpu=${best.n}`)
       c.metas.push(
-        await measure(c, viewOf(server, name), `published num_gpu=${best.n}`, { ...common, variantLabel: 'published', numGpu: String(best.n), modelTag: `${name}:latest` }, {
-          warmup: Math.max(1, c.opts.warmup ?? k.BENCH_WARMUP),
-        }),
+        await measure(
+          c,
+          viewOf(server, name),
+          `published num_gpu=${best.n}`,
+          { ...common, variantLabel: 'published', numGpu: String(best.n), modelTag: `${name}:latest` },
+          {
+            warmup: Math.max(1, c.opts.warmup ?? k.BENCH_WARMUP),
+          },
+        ),
       )
     }
   } finally {
+    setProgressNote(undefined)
     await api.close()
   }
 }
@@ -188,6 +206,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
   try {
     for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta
+      setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       try {
         await server.restart({ gpuLayers: n })
         meta = await measure(c, server, `ngl=${n}`, { variantLabel: 'optimized' })
@@ -195,6 +214,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
         // the row still says which candidate this was: rowContext reads the settings of the failed start
         meta = asCandidate(caseMeta(server, c.opts, c.ident(`ngl=${n}`), [], true), `server did not start: ${(e as Error).message.split('\n')[0]}`)
         meta = { ...meta, row: { ...meta.row, variantLabel: 'optimized' } }
+        printProgress(meta.summary, 0)
       }
       c.metas.push(meta)
       if (!stopper.add(meta.summary.tokensPerSec)) {
@@ -203,6 +223,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
       }
     }
   } finally {
+    setProgressNote(undefined)
     // cases after the sweep run on the server the spec asked for
     await server.restart({ gpuLayers: original })
   }
@@ -245,7 +266,7 @@ export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {
         const last = c.metas.at(-1)
         if (!last) throw e
         // keep what was measured, and fail the run with the reason
-        c.metas[c.metas.length - 1] = { ...last, summary: { ...last.summary, failures: [...last.summary.failures, msg] } }
+        c.metas[c.metas.length - 1] = { ...last, summary: { ...last.summary, failures: [...last.summary.failures, failure('sweep_failed', msg)] } }
       } finally {
         t.meta.fuzeVariants = c.metas
       }

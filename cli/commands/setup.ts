@@ -1,7 +1,7 @@
 // `fuze-bench setup`: provision llama-server and the generated models ahead of time (CI does this first).
 import { parseArgs } from 'node:util'
 import { ensureModel } from '../../fixtures/model/ensure-model.ts'
-import { ensureLlamaServer } from '../../fixtures/provision.ts'
+import { ensureLlamaServer, terminalStatus } from '../../fixtures/provision.ts'
 import { ensureChromium } from '../lib/chromium.ts'
 
 export const help = `Build (or find) llama-server and generate the test models, so the first bench starts at once.
@@ -16,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { models: { type: 'string', default: 'tiny,small' }, 'no-models': { type: 'boolean', default: false }, chromium: { type: 'boolean', default: false } } })
   // Chromium first: it is the step that can fail for lack of rights, and should say so before an 8-minute build.
   if (values.chromium) console.log(`chromium: ${await ensureChromium((line) => console.log(line))}`)
-  const bin = await ensureLlamaServer((line) => console.log(line))
+  const bin = await ensureLlamaServer((line) => console.log(line), terminalStatus())
   console.log(`llama-server: ${bin.path} (${bin.source})`)
   if (!values['no-models']) {
     for (const preset of values.models.split(',').map((s) => s.trim()).filter(Boolean)) {

@@ -9,7 +9,17 @@ import { waitUntil } from './clock.ts'
 
 export type LoadShape =
   | { mode: 'closed'; concurrency: number; rampUpS?: number }
-  | { mode: 'open'; rate: number; arrival: ArrivalProcess; rampUpS?: number; seed?: number; maxConcurrency?: number }
+  | {
+      mode: 'open'
+      rate: number
+      /** 'trace': due times come from `offsetsMs` (a replayed trace); `rate` is then the trace's mean rate. */
+      arrival: ArrivalProcess | 'trace'
+      rampUpS?: number
+      seed?: number
+      maxConcurrency?: number
+      /** Due offsets (ms from the phase start, ascending) that replace the arrival process's draws. */
+      offsetsMs?: readonly number[]
+    }
 
 export interface LoadBounds {
   /** Requests to send in all. */
@@ -24,12 +34,26 @@ export interface SendSlot {
   /** performance.now() the request became due: queueMs = actual send − tDue. */
   tDue: number
   signal: AbortSignal
+  /**
+   * The steady-state window as it stands now (absolute performance.now()): start undefined while the full load is
+   * not applied yet, end Infinity until it ends. A request that finishes now lies before the window (no start yet)
+   * or ends before the window does (no end yet), so window sums can be folded as requests finish (metrics/load.ts).
+   */
+  window: () => { start: number | undefined; end: number }
 }
 
 export type Sender = (slot: SendSlot) => Promise<RequestRecord>
 
-/** Looks at every finished request; returns a reason to stop the phase early, or undefined to go on. */
-export type AbortCheck = (finished: readonly RequestRecord[]) => string | undefined
+/** Sees each finished request in turn (keeping its own counts); returns a reason to stop the phase early, or undefined. */
+export type AbortCheck = (finished: RequestRecord) => string | undefined
+
+/**
+ * Told of every release as it happens. With an observer the phase keeps no per-request lists (records, lags,
+ * offsets are empty in the result): memory stays flat however many requests a phase sends.
+ */
+export interface ScheduleObserver {
+  release(dispatchLagMs: number, dueOffsetMs: number, releaseOffsetMs: number): void
+}
 
 export interface ScheduleResult {
   records: RequestRecord[]
@@ -71,25 +95,38 @@ class Phase {
   inFlight = 0
   maxInFlight = 0
   aborted: string | undefined
+  /** Live steady-state bounds (absolute), as the loops learn them. */
+  steadyStart: number | undefined
+  steadyEnd = Infinity
+  private readonly windowNow = () => ({ start: this.steadyStart, end: this.steadyEnd })
 
-  constructor(private readonly send: Sender, private readonly check: AbortCheck | undefined) {}
+  constructor(
+    private readonly send: Sender,
+    private readonly check: AbortCheck | undefined,
+    private readonly observer: ScheduleObserver | undefined,
+  ) {}
 
   /** Release one request now; resolves when it has finished and been recorded. */
   async release(index: number, tDue: number, tAllowed: number): Promise<void> {
     const now = performance.now()
-    this.dispatchLagMs.push(Math.max(0, now - tAllowed))
-    this.dueOffsetsMs.push(tDue - this.t0)
-    this.releaseOffsetsMs.push(now - this.t0)
+    const lag = Math.max(0, now - tAllowed)
+    if (this.observer) this.observer.release(lag, tDue - this.t0, now - this.t0)
+    else {
+      this.dispatchLagMs.push(lag)
+      this.dueOffsetsMs.push(tDue - this.t0)
+      this.releaseOffsetsMs.push(now - this.t0)
+    }
     this.inFlight++
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    let rec: RequestRecord
     try {
-      const rec = await this.send({ index, tDue, signal: this.ac.signal })
-      this.records.push(rec)
+      rec = await this.send({ index, tDue, signal: this.ac.signal, window: this.windowNow })
+      if (!this.observer) this.records.push(rec)
     } finally {
       this.inFlight--
     }
     if (this.aborted === undefined && this.check) {
-      const why = this.check(this.records)
+      const why = this.check(rec)
       if (why !== undefined) {
         this.aborted = why
         this.ac.abort(new Error(why))
@@ -130,21 +167,38 @@ async function closedLoop(shape: Extract<LoadShape, { mode: 'closed' }>, bounds:
     await waitUntil(due, p.ac.signal)
     let first = true
     for (let i = claim(); i !== undefined; i = claim()) {
-      if (first && ++started === c) steadyStart = performance.now()
+      if (first && ++started === c) p.steadyStart = steadyStart = performance.now()
       first = false
       await p.release(i, due, due)
       due = performance.now()
     }
     // the first stream to run out ends the window in which all c were busy
-    steadyEnd ??= performance.now()
+    steadyEnd ??= p.steadyEnd = performance.now()
   }
   await Promise.all(Array.from({ length: c }, (_, w) => stream(w)))
   return p.result(steadyStart !== undefined && steadyEnd !== undefined ? { start: steadyStart, end: steadyEnd } : null)
 }
 
+/** The arrival process's draws, or a trace's own times cut to the bounds. */
+function dueOffsets(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds): readonly number[] {
+  if (shape.offsetsMs !== undefined || shape.arrival === 'trace') {
+    const all = shape.offsetsMs ?? []
+    const n = Math.min(all.length, bounds.count ?? Infinity)
+    const end = bounds.durationMs ?? Infinity
+    const out: number[] = []
+    for (let i = 0; i < n && all[i] <= end; i++) out.push(all[i])
+    return out
+  }
+  return arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
+}
+
 async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds, p: Phase): Promise<ScheduleResult> {
-  const offsets = arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
+  const offsets = dueOffsets(shape, bounds)
   const cap = shape.maxConcurrency ?? Infinity
+  // the arrival process runs at full rate from the end of the ramp (or the first arrival) to the last release
+  const rampEnd = p.t0 + (shape.rampUpS ?? 0) * 1000
+  const steadyFrom = offsets.length > 1 ? Math.max(rampEnd, p.t0 + offsets[0]) : undefined
+  p.steadyStart = steadyFrom
   const pending = new Set<Promise<void>>()
   const slotFreed: Array<() => void> = []
   let lastRelease = p.t0
@@ -164,15 +218,14 @@ async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: Loa
     pending.add(run)
     lastRelease = performance.now()
   }
+  p.steadyEnd = lastRelease
   await Promise.all(pending)
-  // the arrival process ran at full rate from the end of the ramp to the last release
-  const rampEnd = p.t0 + (shape.rampUpS ?? 0) * 1000
-  return p.result(offsets.length > 1 ? { start: Math.max(rampEnd, p.t0 + offsets[0]), end: lastRelease } : null)
+  return p.result(steadyFrom !== undefined ? { start: steadyFrom, end: lastRelease } : null)
 }
 
 /** Run one load phase; never throws for a failed request (records carry outcomes), only for a bad shape. */
-export async function runSchedule(shape: LoadShape, bounds: LoadBounds, send: Sender, check?: AbortCheck): Promise<ScheduleResult> {
+export async function runSchedule(shape: LoadShape, bounds: LoadBounds, send: Sender, check?: AbortCheck, observer?: ScheduleObserver): Promise<ScheduleResult> {
   checkShape(shape, bounds)
-  const p = new Phase(send, check)
+  const p = new Phase(send, check, observer)
   return shape.mode === 'closed' ? closedLoop(shape, bounds, p) : openLoop(shape, bounds, p)
 }

@@ -1,39 +1,92 @@
-// The `load` and `goodput` parts of a CaseSummary: steady-state throughput, goodput, achieved rate, client
-// health and the spread across trials. summarizeCase calls this; it reads records, never the clock.
+// The `load` and `goodput` parts of a CaseSummary: steady-state throughput, goodput, achieved rate and the
+// spread across trials. Folded per request into bounded accumulators (TrialAcc: window sums, rate fits,
+// QuantileAccs), so a load case of any length keeps a few KB per trial; summarizeLoad reads them, never records
+// or the clock.
+import { failure, type Failure } from '../failure.ts'
 import type { CaseSummary, GoodputSummary, LoadSummary, RequestRecord, SloSpec, TrialStat, WindowThroughput } from '../types.ts'
 import { ci95 } from './ci.ts'
 import { dist } from './dist.ts'
-import { hasSlo, meetsSlo, poolWindows, RATE_MISS_LIMIT_PCT, rateCheck, windowThroughput } from './load.ts'
+import { hasSlo, meetsSlo, poolWindows, RATE_MISS_LIMIT_PCT, RateFit, rateVerdict, WindowAcc } from './load.ts'
+import { QuantileAcc } from './sketch.ts'
 
-export interface TrialInput {
-  trial: number
-  /** Measured records of this trial; tStartMs relative to the case's measured-phase origin. */
-  records: RequestRecord[]
-  /** Steady-state window, ms relative to the same origin; null when the full load was never applied. */
-  window: { startMs: number; endMs: number } | null
-  /** Due and release offsets of this trial's requests (ms from the trial's own start), release order. */
-  dueOffsetsMs: number[]
-  releaseOffsetsMs: number[]
-  rampEndMs: number
-  dispatchLagMs: number[]
-  maxInFlight: number
-  aborted?: string
+/** Where the steady-state window stands when a request finishes (ms from the measured-phase origin). */
+export interface WindowNow {
+  /** undefined: the full load is not applied yet, so the request ended before the window. */
+  startMs: number | undefined
+  /** Infinity: the window has not ended yet, so the request ended inside it or before. */
+  endMs: number
 }
 
-export interface LoadInput {
+/** One trial of a load phase, folded request by request. */
+export class TrialAcc {
+  requests = 0
+  ok = 0
+  good = 0
+  /** Ok requests whose server-counted output differs from what they asked for. */
+  short = 0
+  readonly all = new WindowAcc()
+  readonly goodOnly = new WindowAcc()
+  readonly ttft = new QuantileAcc()
+  readonly tpot = new QuantileAcc()
+  readonly e2e = new QuantileAcc()
+  readonly releases = new RateFit()
+  readonly dues = new RateFit()
+  /** Steady-state window (ms from the measured-phase origin); null when the full load was never applied. */
+  window: { startMs: number; endMs: number } | null = null
+  maxInFlight = 0
+  aborted: string | undefined
+
+  constructor(
+    readonly trial: number,
+    readonly rampEndMs: number,
+    private readonly slo: SloSpec,
+  ) {}
+
+  /** A measured request of this trial; `promptTokens` / `requested`: its counts as sent. */
+  add(r: RequestRecord, win: WindowNow, promptTokens: number, requested: number | null): void {
+    this.requests++
+    const good = meetsSlo(r, this.slo)
+    if (good) this.good++
+    if (r.outcome === 'ok') {
+      this.ok++
+      if (r.ttftMs !== null) this.ttft.add(r.ttftMs)
+      if (r.tpotMs !== null) this.tpot.add(r.tpotMs)
+      if (r.e2eMs !== null) this.e2e.add(r.e2eMs)
+      if (r.outputTokensServer !== null && requested !== r.outputTokensServer) this.short++
+    }
+    if (win.startMs === undefined) return
+    this.all.add(r, win.startMs, win.endMs, promptTokens)
+    if (hasSlo(this.slo)) this.goodOnly.add(r, win.startMs, win.endMs, promptTokens, good)
+  }
+
+  /** A release: due and actual offsets from the trial's start (only those due after the ramp feed the rate). */
+  release(dueOffsetMs: number, releaseOffsetMs: number): void {
+    if (dueOffsetMs < this.rampEndMs) return
+    this.dues.add(dueOffsetMs)
+    this.releases.add(releaseOffsetMs)
+  }
+
+  windowOf(w: WindowAcc): WindowThroughput | null {
+    return this.window ? w.result(this.window.startMs, this.window.endMs) : null
+  }
+}
+
+export interface LoadAcc {
   level: Pick<LoadSummary, 'mode' | 'concurrency' | 'targetRate' | 'arrival' | 'rampUpS' | 'durationS' | 'requestBudget' | 'preset'>
-  trials: TrialInput[]
+  trials: TrialAcc[]
+  /** Dispatch lag of every released request, all trials. */
+  dispatchLagMs: QuantileAcc
+  /** Prompt set of the workload (bounded: at most the prepared prompts). */
   prompts: Omit<LoadSummary['prompts'], 'inputTokens' | 'outputTokensRequested'> & { inputTokens: number[]; outputTokensRequested: number[] }
-  /** Prompt tokens of a record: the server's count, else the count taken before sending, else 0. */
-  promptTokens: (r: RequestRecord) => number
-  /** Output tokens this record asked for. */
-  requestedTokens: (r: RequestRecord) => number | null
 }
+
+/** Back-compat name: what load cases hand to the summariser. */
+export type LoadInput = LoadAcc
 
 export interface LoadParts {
   load: LoadSummary
   goodput?: GoodputSummary
-  failures: string[]
+  failures: Failure[]
   warnings: string[]
 }
 
@@ -43,18 +96,12 @@ export function goodputOf(records: readonly RequestRecord[], slo: SloSpec, perSe
   return { slo, good, total: records.length, fraction: records.length > 0 ? good / records.length : 0, requestsPerSec: perSec }
 }
 
-function trialWindow(t: TrialInput, promptTokens: LoadInput['promptTokens'], good?: (r: RequestRecord) => boolean): WindowThroughput | null {
-  return t.window ? windowThroughput(t.records, t.window.startMs, t.window.endMs, promptTokens, good) : null
-}
-
-export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec): LoadParts {
-  const failures: string[] = []
+export function summarizeLoad(input: LoadAcc, base: CaseSummary, slo: SloSpec): LoadParts {
+  const failures: Failure[] = []
   const warnings: string[] = []
-  const all = input.trials.flatMap((t) => t.records)
   const judged = hasSlo(slo)
-  const isGood = (r: RequestRecord) => meetsSlo(r, slo)
-  const windows = input.trials.map((t) => trialWindow(t, input.promptTokens))
-  const goodWindows = input.trials.map((t) => (judged ? trialWindow(t, input.promptTokens, isGood) : null))
+  const windows = input.trials.map((t) => t.windowOf(t.all))
+  const goodWindows = input.trials.map((t) => (judged ? t.windowOf(t.goodOnly) : null))
   const steady = poolWindows(windows.filter((w): w is WindowThroughput => w !== null))
   if (steady === null) {
     const c = input.level.concurrency
@@ -65,46 +112,40 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
     )
   }
 
-  const rates = input.level.targetRate !== undefined ? input.trials.map((t) => rateCheck(input.level.targetRate!, t.dueOffsetsMs, t.releaseOffsetsMs, t.rampEndMs)) : []
+  const target = input.level.targetRate
+  const rates = target !== undefined ? input.trials.map((t) => rateVerdict(target, t.releases, t.dues)) : []
   const rateOk = rates.filter((r) => r !== null)
   let rateFields: Pick<LoadSummary, 'achievedRate' | 'scheduledRate' | 'rateMissPct' | 'rateMissed'> = {}
-  if (rateOk.length > 0 && input.level.targetRate !== undefined) {
+  if (rateOk.length > 0 && target !== undefined) {
     const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
     const achievedRate = avg(rateOk.map((r) => r.achievedRate))
-    const rateMissPct = (achievedRate / input.level.targetRate - 1) * 100
+    const rateMissPct = (achievedRate / target - 1) * 100
     const rateMissed = Math.abs(rateMissPct) > RATE_MISS_LIMIT_PCT
     rateFields = { achievedRate, scheduledRate: avg(rateOk.map((r) => r.scheduledRate)), rateMissPct, rateMissed }
     if (rateMissed)
       warnings.push(
         rateOk.find((r) => r.warning)?.warning ??
-          `achieved request rate ${achievedRate.toFixed(3)}/s missed the target ${input.level.targetRate}/s by ${rateMissPct.toFixed(1)}% (limit ±${RATE_MISS_LIMIT_PCT}%)`,
+          `achieved request rate ${achievedRate.toFixed(3)}/s missed the target ${target}/s by ${rateMissPct.toFixed(1)}% (limit ±${RATE_MISS_LIMIT_PCT}%)`,
       )
   }
 
-  const lags = input.trials.flatMap((t) => t.dispatchLagMs)
-  const lagDist = dist(lags)
-
   const aborted = input.trials.find((t) => t.aborted !== undefined)?.aborted
-  if (aborted !== undefined) failures.push(aborted)
+  if (aborted !== undefined) failures.push(failure('error_rate', aborted))
 
-  const measured = all.length
-  const failed = all.filter((r) => r.outcome !== 'ok').length
   const trialStats: TrialStat[] = input.trials.map((t, i) => {
-    const ok = t.records.filter((r) => r.outcome === 'ok')
     const w = windows[i]
-    const rc = rates[i]
     return {
       trial: t.trial,
-      requests: t.records.length,
-      ok: ok.length,
+      requests: t.requests,
+      ok: t.ok,
       requestThroughput: w?.requestThroughput ?? 0,
       outputTokenThroughput: w?.outputTokenThroughput ?? 0,
       totalTokenThroughput: w?.totalTokenThroughput ?? 0,
       goodputPerSec: judged ? (goodWindows[i]?.requestThroughput ?? 0) : null,
-      ttftP50Ms: dist(ok.map((r) => r.ttftMs ?? NaN)).p50,
-      tpotP50Ms: dist(ok.map((r) => r.tpotMs ?? NaN)).p50,
-      e2eP50Ms: dist(ok.map((r) => r.e2eMs ?? NaN)).p50,
-      achievedRate: rc?.achievedRate ?? null,
+      ttftP50Ms: t.ttft.dist().p50,
+      tpotP50Ms: t.tpot.dist().p50,
+      e2eP50Ms: t.e2e.dist().p50,
+      achievedRate: rates[i]?.achievedRate ?? null,
     }
   })
   let ci: LoadSummary['ci95']
@@ -117,14 +158,22 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
   }
 
   if (input.prompts.outputForced) {
-    const short = all.filter((r) => r.outcome === 'ok' && r.outputTokensServer !== null && input.requestedTokens(r) !== r.outputTokensServer).length
+    const short = input.trials.reduce((a, t) => a + t.short, 0)
     if (short > 0)
       warnings.push(`${short} request(s) returned another output length than requested although it was forced (${input.prompts.forcedBy}): the server ignored it`)
   }
 
+  const measured = base.counts.requests
+  const good = input.trials.reduce((a, t) => a + t.good, 0)
   const goodWindow = poolWindows(goodWindows.filter((w): w is WindowThroughput => w !== null))
-  const goodput = judged
-    ? goodputOf(all, slo, goodWindow?.requestThroughput ?? (base.wallMs > 0 ? (all.filter(isGood).length * 1000) / base.wallMs : 0))
+  const goodput: GoodputSummary | undefined = judged
+    ? {
+        slo,
+        good,
+        total: measured,
+        fraction: measured > 0 ? good / measured : 0,
+        requestsPerSec: goodWindow?.requestThroughput ?? (base.wallMs > 0 ? (good * 1000) / base.wallMs : 0),
+      }
     : undefined
 
   const load: LoadSummary = {
@@ -132,10 +181,10 @@ export function summarizeLoad(input: LoadInput, base: CaseSummary, slo: SloSpec)
     trials: input.trials.length,
     steadyState: steady,
     ...rateFields,
-    errorRate: measured > 0 ? failed / measured : 0,
+    errorRate: measured > 0 ? base.counts.failed / measured : 0,
     aborted: aborted !== undefined,
     ...(aborted !== undefined ? { abortReason: aborted } : {}),
-    dispatchLagMs: lagDist,
+    dispatchLagMs: input.dispatchLagMs.dist(),
     clientQueueMs: base.queueMs,
     maxInFlight: Math.max(0, ...input.trials.map((t) => t.maxInFlight)),
     // the case runner's self-calibration (case-runner.ts judgeClient) fills these in, as for every case

@@ -1,7 +1,6 @@
 // Serving-view metrics of a load phase: throughput over the steady-state window, goodput against SLOs, and
 // achieved vs scheduled vs target arrival rate. Records are measured-phase RequestRecords whose tStartMs is
 // relative to the phase start.
-import { linearRegression } from 'simple-statistics'
 import type { RequestRecord, SloSpec, WindowThroughput } from '../types.ts'
 
 /** Tolerated deviation of the achieved arrival rate from the target before a case is flagged. */
@@ -38,10 +37,54 @@ export function tokenTimes(r: RequestRecord): number[] {
 }
 
 /**
- * Throughput inside [startMs, endMs]. A request counts by the share of its send→end lifetime that falls inside the
- * window, so a window cut through the middle of requests neither gains nor loses whole requests (in a steady
- * state this equals the completion rate). Only ok requests count; `good` narrows it further for goodput.
+ * Throughput inside a window, folded one request at a time (bounded memory). A request counts by the share of its
+ * send→end lifetime that falls inside the window, so a window cut through the middle of requests neither gains nor
+ * loses whole requests (in a steady state this equals the completion rate). Only ok requests count; `good` narrows
+ * it further for goodput. The window's end may still be unknown when a request is added (endMs = Infinity): that
+ * is exact as long as the request ended before the window did, which the schedulers guarantee (scheduler.ts).
  */
+export class WindowAcc {
+  requests = 0
+  private share = 0
+  private outTokens = 0
+  private inTokens = 0
+
+  add(r: RequestRecord, startMs: number, endMs: number, promptTokens: number, good = true): void {
+    const a = r.tStartMs
+    const b = r.tStartMs + (r.e2eMs ?? 0)
+    if (b >= startMs && a <= endMs) this.requests++
+    if (r.outcome !== 'ok' || !good) return
+    this.share += overlapShare(a, b, startMs, endMs)
+    if (r.ttftMs === null) return
+    // token arrival times as tokenTimes() gives them, counted without building the array
+    const n = Math.max(1, r.outputTokens)
+    let t = r.tStartMs + r.ttftMs
+    const inside = (x: number) => x >= startMs && x <= endMs
+    if (inside(t)) {
+      this.outTokens++
+      this.inTokens += promptTokens
+    }
+    let k = 1
+    for (let i = 0; i < r.itlMs.length && k < n; i++, k++) if (inside((t += r.itlMs[i]))) this.outTokens++
+    if (k < n && inside(t)) this.outTokens += n - k
+  }
+
+  result(startMs: number, endMs: number): WindowThroughput {
+    const durationMs = Math.max(0, endMs - startMs)
+    const perS = (n: number) => (durationMs > 0 ? (n * 1000) / durationMs : 0)
+    return {
+      startMs,
+      endMs,
+      durationMs,
+      requests: this.requests,
+      requestThroughput: perS(this.share),
+      outputTokenThroughput: perS(this.outTokens),
+      totalTokenThroughput: perS(this.outTokens + this.inTokens),
+    }
+  }
+}
+
+/** Throughput inside [startMs, endMs] over records (WindowAcc over an array). */
 export function windowThroughput(
   records: readonly RequestRecord[],
   startMs: number,
@@ -49,31 +92,9 @@ export function windowThroughput(
   promptTokens: (r: RequestRecord) => number,
   good: (r: RequestRecord) => boolean = () => true,
 ): WindowThroughput {
-  const durationMs = Math.max(0, endMs - startMs)
-  let requests = 0
-  let share = 0
-  let outTokens = 0
-  let inTokens = 0
-  for (const r of records) {
-    const a = r.tStartMs
-    const b = r.tStartMs + (r.e2eMs ?? 0)
-    if (b >= startMs && a <= endMs) requests++
-    if (r.outcome !== 'ok' || !good(r)) continue
-    share += overlapShare(a, b, startMs, endMs)
-    const times = tokenTimes(r)
-    for (const t of times) if (t >= startMs && t <= endMs) outTokens++
-    if (times.length > 0 && times[0] >= startMs && times[0] <= endMs) inTokens += promptTokens(r)
-  }
-  const perS = (n: number) => (durationMs > 0 ? (n * 1000) / durationMs : 0)
-  return {
-    startMs,
-    endMs,
-    durationMs,
-    requests,
-    requestThroughput: perS(share),
-    outputTokenThroughput: perS(outTokens),
-    totalTokenThroughput: perS(outTokens + inTokens),
-  }
+  const w = new WindowAcc()
+  for (const r of records) w.add(r, startMs, endMs, promptTokens(r), good(r))
+  return w.result(startMs, endMs)
 }
 
 /** Pool several trials' windows: totals over total time (each trial's window weighted by its length). */
@@ -102,25 +123,43 @@ export interface RateCheck {
 }
 
 /**
- * Rate of events at `offsets` (ms): 1 / the least-squares slope of time over event number, so one late release at
- * either end of the run does not swing the figure the way (n − 1) / span would.
+ * Least-squares slope of event time over event number, folded one event at a time (centred co-moments, the
+ * streaming form of simple-statistics' linearRegression). Its rate is 1 / slope, so one late release at either end
+ * of the run does not swing the figure the way (n − 1) / span would.
  */
-function rateOf(offsets: readonly number[]): number {
-  if (offsets.length < 2) return 0
-  const { m } = linearRegression(offsets.map((t, i) => [i, t]))
-  return m > 0 ? 1000 / m : 0
+export class RateFit {
+  n = 0
+  private mx = 0
+  private my = 0
+  private cxy = 0
+  private cxx = 0
+
+  add(tMs: number): void {
+    const x = this.n++
+    const dx = x - this.mx
+    this.mx += dx / this.n
+    this.my += (tMs - this.my) / this.n
+    this.cxy += dx * (tMs - this.my)
+    this.cxx += dx * (x - this.mx)
+  }
+
+  /** Events per second (0 with fewer than two events). */
+  rate(): number {
+    if (this.n < 2 || this.cxx <= 0) return 0
+    const m = this.cxy / this.cxx
+    return m > 0 ? 1000 / m : 0
+  }
 }
 
 /**
- * Achieved (actual releases) vs scheduled (the arrival process's own draws) vs target rate, over the releases
- * due after the ramp. A Poisson schedule of n arrivals deviates from its rate by about 1/√n by design, so the
- * warning says whether the client or the sample size is to blame.
+ * Achieved vs scheduled vs target rate from the fits of releases and due times after the ramp. A Poisson schedule
+ * of n arrivals deviates from its rate by about 1/√n by design, so the warning says whether the client or the
+ * sample size is to blame.
  */
-export function rateCheck(target: number, dueOffsetsMs: readonly number[], releaseOffsetsMs: readonly number[], rampEndMs = 0): RateCheck | null {
-  const keep = dueOffsetsMs.map((d, i) => (d >= rampEndMs ? i : -1)).filter((i) => i >= 0)
-  if (keep.length < 2) return null
-  const achievedRate = rateOf(keep.map((i) => releaseOffsetsMs[i]))
-  const scheduledRate = rateOf(keep.map((i) => dueOffsetsMs[i]))
+export function rateVerdict(target: number, release: RateFit, due: RateFit): RateCheck | null {
+  if (release.n < 2) return null
+  const achievedRate = release.rate()
+  const scheduledRate = due.rate()
   const rateMissPct = (achievedRate / target - 1) * 100
   const rateMissed = Math.abs(rateMissPct) > RATE_MISS_LIMIT_PCT
   const out: RateCheck = { achievedRate, scheduledRate, rateMissPct, rateMissed }
@@ -129,8 +168,24 @@ export function rateCheck(target: number, dueOffsetsMs: readonly number[], relea
     const cause =
       Math.abs(clientPct) > RATE_MISS_LIMIT_PCT
         ? `the client released requests ${clientPct.toFixed(1)}% off its own schedule (it could not keep up: lower the rate or free the CPU)`
-        : `the arrival draws themselves ran at ${scheduledRate.toFixed(3)}/s: ${keep.length} Poisson arrivals vary by about ±${(100 / Math.sqrt(keep.length)).toFixed(0)}% — run longer (BENCH_DURATION) for a closer rate`
+        : `the arrival draws themselves ran at ${scheduledRate.toFixed(3)}/s: ${release.n} Poisson arrivals vary by about ±${(100 / Math.sqrt(release.n)).toFixed(0)}% — run longer (BENCH_DURATION) for a closer rate`
     out.warning = `achieved request rate ${achievedRate.toFixed(3)}/s missed the target ${target}/s by ${rateMissPct.toFixed(1)}% (limit ±${RATE_MISS_LIMIT_PCT}%): ${cause}`
   }
   return out
+}
+
+/**
+ * Achieved (actual releases) vs scheduled (the arrival process's own draws) vs target rate, over the releases
+ * due after the ramp. A Poisson schedule of n arrivals deviates from its rate by about 1/√n by design, so the
+ * warning says whether the client or the sample size is to blame.
+ */
+export function rateCheck(target: number, dueOffsetsMs: readonly number[], releaseOffsetsMs: readonly number[], rampEndMs = 0): RateCheck | null {
+  const release = new RateFit()
+  const due = new RateFit()
+  for (let i = 0; i < dueOffsetsMs.length; i++) {
+    if (dueOffsetsMs[i] < rampEndMs) continue
+    release.add(releaseOffsetsMs[i])
+    due.add(dueOffsetsMs[i])
+  }
+  return rateVerdict(target, release, due)
 }

@@ -16,6 +16,11 @@ describe('llama.cpp bench on the generated tiny model', () => {
     const r = await child
     expect(r.exitCode, r.all).toBe(0)
     expect(r.all).toContain('decode short prompt')
+    // a progress line per case as it finishes, before vitest's table for the file
+    const line = /^[✓!] llama\.cpp tiny-random › tiny-random on llama\.cpp > (decode short prompt|prefill long prompt) · \d+\.\d tok\/s · TTFT p50 \d+\.\d+ ms · 3\/3 ok · \d+\.\d s( — client-bound: .*)?$/
+    const progress = r.all.split('\n').filter((l) => line.test(l))
+    expect(progress.map((l) => line.exec(l)?.[1])).toEqual(['decode short prompt', 'prefill long prompt'])
+    expect(r.all.indexOf(progress[1])).toBeLessThan(r.all.indexOf('benches/llama.cpp/tiny-random.bench.ts'))
     const dir = onlyRunDir(resultsDir)
     const csv = readFileSync(join(dir, 'bench.csv'), 'utf8')
     expect(csv.startsWith(CSV16_HEADER_LINE)).toBe(true)

@@ -1,6 +1,8 @@
 // The one case runner: sweep variants, load cases and plain cases all get the client-bound verdict and the case
 // hooks. The client is made busy for real (synchronous work on its own event loop while the case runs), so the
 // verdict must fire wherever the runner's self-calibration is wired in.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getKnobs } from '../../env/index.ts'
 import { onCaseEnd, onCaseStart, type CaseContext } from '../../helpers/case-hooks.ts'
@@ -8,12 +10,15 @@ import { runCase } from '../../helpers/case-runner.ts'
 import { planLevels } from '../../helpers/load/plan.ts'
 import { runLoadCase } from '../../helpers/load/run-load.ts'
 import { measureVariant } from '../../helpers/sweep.ts'
-import type { CaseMeta } from '../../helpers/types.ts'
+import { summarizeCase } from '../../helpers/metrics/case.ts'
+import { windowThroughput } from '../../helpers/metrics/load.ts'
+import type { CaseMeta, RequestRecord } from '../../helpers/types.ts'
 import { simRef, useTempRunDir, type SimRef } from '../load/sim-ref.ts'
 
 let s: SimRef
+let runDir = ''
 beforeAll(async () => {
-  useTempRunDir()
+  runDir = useTempRunDir()
   // ITL 2 ms × 20 tokens: E2E ≈ 50 ms, so a client that stalls 25 ms at a time is far past 10% of it
   s = await simRef({ ttftMs: 5, itlMs: 2, itlJitterMs: 0, tokensPerChunk: 1 })
 })
@@ -40,7 +45,7 @@ function expectClientBound(meta: CaseMeta): void {
   const s = meta.summary
   expect(s.counts.requests).toBeGreaterThan(0)
   expect(s.clientHealth?.loopDelayP99Ms).toBeGreaterThan(10)
-  expect(s.failures.filter((f) => f.startsWith('client-bound: results not trustworthy'))).toHaveLength(1)
+  expect(s.failures.filter((f) => f.code === 'client_bound' && f.message.startsWith('client-bound: results not trustworthy'))).toHaveLength(1)
 }
 
 describe('client-bound verdict on every case kind', () => {
@@ -86,7 +91,10 @@ describe('case lifecycle hooks', () => {
         ['load', 'runner > hooks load', s.url],
       ])
       for (const c of seen.start) expect(c.t0).toBeGreaterThan(before)
-      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([['sweep-variant', 2], ['load', 4]])
+      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([
+        ['sweep-variant', 2],
+        ['load', 4],
+      ])
       expect(sweepMeta.summary.sections).toEqual({ probe: { kind: 'sweep-variant', server: s.url } })
       expect(loadMeta.summary.sections).toEqual({ probe: { kind: 'load', server: s.url } })
       expect(loadMeta.summary.warnings).toContain('case end hook brokenHook failed: sampler gone')
@@ -95,5 +103,42 @@ describe('case lifecycle hooks', () => {
       offEnd()
       failing()
     }
+  })
+})
+
+describe('bounded case state', () => {
+  /** The measured records of one case as requests.jsonl holds them. */
+  const recordsOf = (fullName: string) =>
+    readFileSync(join(runDir, 'requests.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as RequestRecord & { case: string })
+      .filter((r) => r.case === fullName)
+
+  it('a load case folded request by request equals the summary of all its records; every request is in requests.jsonl', async () => {
+    const opts = { concurrency: 4, requests: 40, warmup: 2, numPredict: 6 }
+    const meta = await runLoadCase(s.server, opts, planLevels(opts, getKnobs())![0], ident('fold'))
+    const recs = recordsOf('runner > fold')
+    expect(recs.filter((r) => r.phase === 'run')).toHaveLength(40)
+    expect(recs.filter((r) => r.phase === 'warmup')).toHaveLength(2)
+    // the steady window, folded as requests ended (its end unknown until the first stream ran out), is exactly the
+    // window computed afterwards over the kept records
+    const st = meta.summary.load!.steadyState!
+    const measured = recs.filter((r) => r.phase === 'run')
+    expect(windowThroughput(measured, st.startMs, st.endMs, (r) => r.promptTokensServer ?? 0)).toEqual(st)
+    // and the case metrics are those of the records summarised at once
+    const again = summarizeCase({ caseName: 'fold', fullName: 'runner > fold', file: 'case-runner.test.ts', stack: 'sim', model: 'sim-model' }, recs)
+    for (const k of ['counts', 'ttftMs', 'itlMs', 'tpotMs', 'e2eMs', 'queueMs', 'tokensPerSec', 'wallMs', 'outputTokenThroughput'] as const) expect(meta.summary[k], k).toEqual(again[k])
+  })
+
+  it('what the worker sends to the main process does not grow with the request count', async () => {
+    const size = async (requests: number) => {
+      const opts = { concurrency: 4, requests, warmup: 0, numPredict: 4 }
+      return JSON.stringify(await runLoadCase(s.server, opts, planLevels(opts, getKnobs())![0], ident(`meta ${requests}`))).length
+    }
+    const small = await size(8)
+    const large = await size(400)
+    // a few digits more per number at most; no per-request list
+    expect(large).toBeLessThan(small * 1.2)
   })
 })

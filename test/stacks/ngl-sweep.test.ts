@@ -38,6 +38,15 @@ describe('llama.cpp -ngl sweep', () => {
     const log = readFileSync(join(dir, 'logs', `llama.cpp-X-${port}.log`), 'utf8')
     expect(log.match(/listening on http:\/\/127\.0\.0\.1/g)?.length).toBe(5)
     expect(r.all).not.toContain('-ngl sweep stopped after')
+    // one progress line per variant as it finishes, candidates counted
+    // (✓, or ! when the loaded test machine made it client-bound, which BENCH_ALLOW_CLIENT_BOUND accepts)
+    const progress = r.all.split('\n').filter((l) => /^[✓!] llama\.cpp tiny-random › /.test(l))
+    expect(progress.map((l) => l.replace(/ · .*$/, '').replace(/^!/, '✓'))).toEqual([
+      '✓ llama.cpp tiny-random › tiny-random on llama.cpp A > ngl sweep [base-as-is]',
+      '✓ llama.cpp tiny-random › tiny-random on llama.cpp A > ngl sweep [ngl=-1] (candidate 1/3)',
+      '✓ llama.cpp tiny-random › tiny-random on llama.cpp A > ngl sweep [ngl=0] (candidate 2/3)',
+      '✓ llama.cpp tiny-random › tiny-random on llama.cpp A > ngl sweep [ngl=4] (candidate 3/3)',
+    ])
   })
 
   it('runs the sweep on slot A then B with two GPUs (nvidia-smi shim): GPU columns and model tags per slot', async () => {
