@@ -1,7 +1,7 @@
 // Every knob fuze-bench reads: one entry with its schema, default and description.
 // Names are the FuZe shell suite's (users' env files keep working); docs/spec.md §1 is the source.
 import { GATE_METRICS, type GateKnobName } from '../helpers/metrics/registry.ts'
-import { anyText, bool, int, intList, num, numList, oneOf, pairList, pct, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
+import { anyText, bool, instant, int, intList, num, numList, oneOf, pairList, pct, promptText, regex, shard, text, textList, url, type ValueSchema } from './schema.ts'
 
 export type KnobGroup =
   | 'request'
@@ -66,9 +66,12 @@ export const KNOB_DEFS = [
   knob('BENCH_REQUESTS', '10', int(1, 100000), 'load', 'Measured requests per bench case.'),
   knob('BENCH_CONCURRENCY', '1', intList(1, 4096), 'load', 'Concurrent streams; a list (1,8,32) gives one case each.'),
   knob('BENCH_RATE', undefined, numList(0), 'load', 'Request rate(s) in requests/s for open-loop load; a list gives one case each.'),
+  knob('BENCH_ARRIVAL', 'poisson', oneOf(['poisson', 'constant'] as const), 'load', 'Arrival process of BENCH_RATE cases: poisson (bursty, like real users) or constant (evenly spaced).'),
   knob('BENCH_DURATION', undefined, num(0, undefined, true), 'load', 'Seconds to keep sending at BENCH_RATE (instead of a request count).'),
   knob('BENCH_PRESET', undefined, oneOf(['chatbot', 'batch', 'edge'] as const), 'load', 'Load preset (prompt/output lengths and concurrency profile).'),
   knob('BENCH_TRIALS', '1', int(1, 100), 'load', 'Repetitions of each case; results keep every trial.'),
+  knob('BENCH_SHARD', undefined, shard(), 'load', 'This process sends shard i of n of every case (rate ÷ n, streams and requests split); join the shards with fuze-bench merge.'),
+  knob('BENCH_START_AT', undefined, instant(), 'load', 'Common instant the first measured phase of every shard starts at (epoch ms or ISO time); also the run id\'s time.'),
   knob('BENCH_CAPACITY', '0', bool(), 'load', 'Turn every case into a capacity search: the highest request rate sustained inside BENCH_SLO_* (open-loop probes, bracket then bisect).'),
   knob('BENCH_CAPACITY_PROBE_S', '10', num(0, undefined, true), 'load', 'Capacity search: seconds of Poisson arrivals per probe rate.'),
   knob('BENCH_CAPACITY_BUDGET_S', '300', num(0, undefined, true), 'load', 'Capacity search: most seconds the whole search may take; it reports the bracket it reached.'),
@@ -123,6 +126,8 @@ export const KNOB_DEFS = [
   ),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
+  knob('BENCH_METRICS_INTERVAL_MS', '500', int(50, 60000), 'output', "Sampling interval of each case's telemetry: the server's Prometheus /metrics and nvidia-smi (ms)."),
+  knob('BENCH_COST_PER_HOUR', undefined, num(0, undefined, true), 'output', 'Price of the GPU or instance per hour (any currency, shown as $): gives $ per 1M output tokens per case.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
   knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', {

@@ -1,6 +1,7 @@
 // Value schemas for knobs: each turns the raw string (environment, env file or flag) into a typed
 // value, and carries a human sentence of what is allowed, used verbatim in error messages and the README.
 import { z } from 'zod'
+import { parseInstant, parseShard, type Shard } from '../helpers/load/shard-spec.ts'
 
 export interface ValueSchema<T> {
   schema: z.ZodType<T, string>
@@ -150,5 +151,19 @@ export function pairList(): ValueSchema<{ name: string; alias: string }[]> {
   return {
     schema: z.string().transform(splitList).pipe(z.array(pair)),
     allowed: 'model entries `name|alias` (or just `name`) separated by spaces or commas',
+  }
+}
+
+export function shard(): ValueSchema<Shard> {
+  return {
+    schema: z.string().transform((v, ctx) => parseShard(v) ?? (ctx.addIssue({ code: 'custom', message: 'not i/n' }), z.NEVER)),
+    allowed: 'i/n with 1 ≤ i ≤ n (this process is shard i of n), e.g. 1/2',
+  }
+}
+
+export function instant(): ValueSchema<number> {
+  return {
+    schema: z.string().transform((v, ctx) => parseInstant(v) ?? (ctx.addIssue({ code: 'custom', message: 'not an instant' }), z.NEVER)),
+    allowed: 'epoch milliseconds (1764620000000) or an ISO-8601 time with its zone (2026-12-01T20:30:00Z)',
   }
 }

@@ -123,7 +123,7 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
       shape: {
         mode: 'open' as const,
         rate,
-        arrival: opts.arrival ?? 'poisson',
+        arrival: opts.arrival ?? knobs.BENCH_ARRIVAL,
         rampUpS: opts.rampUpS ?? 0,
         seed: opts.seed ?? 1,
         ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
