@@ -12,6 +12,12 @@ export const NO_CHROMIUM = 'headless Chromium not found (CHROMIUM_PATH, chromium
 
 export interface PageCheck {
   charts: Record<string, number>
+  /** Dataset labels (legend entries) per chart. */
+  labels: Record<string, string[]>
+  /** x-axis type per chart ('linear', 'logarithmic', 'category'). */
+  scales: Record<string, string>
+  /** The TTFT chart's x-axis type after clicking its "log scale" box ('' without that chart). */
+  toggled: string
   consoleErrors: string[]
   nonFileRequests: string[]
   verdict: string
@@ -38,10 +44,16 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
     })
     await page.goto(pathToFileURL(htmlPath).href)
     await page.waitForFunction(() => (window as unknown as { __fuzeReport?: { ready: boolean } }).__fuzeReport?.ready === true, null, { timeout: 20_000 })
-    const charts = await page.evaluate(() => (window as unknown as { __fuzeReport: { charts: Record<string, number> } }).__fuzeReport.charts)
-    const verdict = (await page.textContent('#verdict h2')) ?? ''
+    type Hook = { charts: Record<string, number>; labels: Record<string, string[]>; scales: Record<string, string> }
+    const { charts, labels, scales } = await page.evaluate(() => (window as unknown as { __fuzeReport: Hook }).__fuzeReport)
+    const verdict = (await page.textContent('#verdict h2').catch(() => null)) ?? ''
     await page.screenshot({ path: screenshot, fullPage: true })
-    return { charts, consoleErrors, nonFileRequests, verdict }
+    let toggled = ''
+    if ((await page.locator('#ttft-log').count()) > 0) {
+      await page.click('#ttft-log')
+      toggled = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { options: { scales: { x: { type: string } } } } } }).Chart.getChart('ttft').options.scales.x.type)
+    }
+    return { charts, labels, scales, toggled, consoleErrors, nonFileRequests, verdict }
   } finally {
     await browser.close()
     rmSync(profile, { recursive: true, force: true })
