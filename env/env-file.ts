@@ -3,6 +3,7 @@
 // are expanded from earlier lines of the same file, then the process environment, because
 // existing files rely on it (MODEL_DIR=$HOME/models); `$(…)` and backticks are rejected.
 import { readFileSync } from 'node:fs'
+import { FuzeError } from '../helpers/errors.ts'
 
 export interface EnvEntry {
   key: string
@@ -16,7 +17,7 @@ export interface EnvFileIssue {
   reason: string
 }
 
-export class EnvFileError extends Error {
+export class EnvFileError extends FuzeError {
   constructor(
     readonly path: string,
     readonly issues: EnvFileIssue[],

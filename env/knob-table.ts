@@ -1,7 +1,9 @@
-// The README knob table, generated from KNOB_DEFS so the documentation cannot drift from the schema.
+// The README knob table, generated from KNOB_DEFS so the documentation cannot drift from the schema;
+// `--write` also regenerates the metric table (helpers/metrics/metric-table.ts).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { metricTableMarkdown } from '../helpers/metrics/metric-table.ts'
 import { KNOB_DEFS } from './knobs.ts'
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
@@ -15,20 +17,20 @@ export function knobTableMarkdown(): string {
   return ['| Knob | Group | Default | Allowed | Meaning |', '|---|---|---|---|---|', ...rows].join('\n')
 }
 
-const START = '<!-- knobs:start -->\n'
-const END = '\n<!-- knobs:end -->'
-
-/** README text with its knob table replaced by the generated one. */
-export function withKnobTable(readme: string): string {
-  const i = readme.indexOf(START)
-  const j = readme.indexOf(END, i)
-  if (i < 0 || j < 0) throw new Error(`README has no ${START.trim()} … ${END.trim()} markers; add them where the knob table goes`)
-  return readme.slice(0, i + START.length) + knobTableMarkdown() + readme.slice(j)
+/** `readme` with the block between `<!-- name:start -->` and `<!-- name:end -->` replaced by `table`. */
+export function withGenerated(readme: string, name: string, table: string): string {
+  const start = `<!-- ${name}:start -->\n`
+  const end = `\n<!-- ${name}:end -->`
+  const i = readme.indexOf(start)
+  const j = readme.indexOf(end, i)
+  if (i < 0 || j < 0) throw new Error(`README has no ${start.trim()} … ${end.trim()} markers; add them where the ${name} table goes`)
+  return readme.slice(0, i + start.length) + table + readme.slice(j)
 }
 
-// `npx tsx env/knob-table.ts --write` regenerates README.md's table (after adding a knob or a gated metric).
+// `npx tsx env/knob-table.ts --write` regenerates README.md's knob and metric tables (after adding a knob or a metric).
 if (process.argv.includes('--write') && process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const path = fileURLToPath(new URL('../README.md', import.meta.url))
-  writeFileSync(path, withKnobTable(readFileSync(path, 'utf8')))
-  console.log('README.md knob table regenerated')
+  const readme = readFileSync(path, 'utf8')
+  writeFileSync(path, withGenerated(withGenerated(readme, 'knobs', knobTableMarkdown()), 'metrics', metricTableMarkdown()))
+  console.log('README.md knob and metric tables regenerated')
 }

@@ -1,15 +1,30 @@
 // Every knob fuze-bench reads: one entry with its schema, default and description.
 // Names are the FuZe shell suite's (users' env files keep working); docs/spec.md §1 is the source.
 import { GATE_METRICS, type GateKnobName } from '../helpers/metrics/registry.ts'
-import { anyText, bool, int, intList, num, numList, oneOf, pairList, promptText, regex, text, textList, url, type ValueSchema } from './schema.ts'
+import { anyText, bool, instant, int, intList, num, numList, oneOf, pairList, pct, promptText, regex, shard, text, textList, url, type ValueSchema } from './schema.ts'
 
-export type KnobGroup = 'request' | 'load' | 'gpu' | 'ports' | 'models' | 'sweep' | 'ollama' | 'llama.cpp' | 'vllm' | 'triton' | 'tgi' | 'sglang' | 'openai' | 'output'
+export type KnobGroup =
+  | 'request'
+  | 'load'
+  | 'gpu'
+  | 'ports'
+  | 'models'
+  | 'sweep'
+  | 'ollama'
+  | 'llama.cpp'
+  | 'vllm'
+  | 'triton'
+  | 'tgi'
+  | 'sglang'
+  | 'openai'
+  | 'output'
 
-export interface KnobDef {
+/** One knob. N, T, D (name, parsed value type, default) are kept literal so the Knobs type can be derived. */
+export interface KnobDef<N extends string = string, T = unknown, D extends string | undefined = string | undefined> {
   /** The variable name; per-alias knobs are written `LLAMACPP_PATH_<alias>`. */
-  name: string
+  name: N
   /** Default as written in docs/spec.md (a string, like an env file value), or undefined = unset. */
-  default: string | undefined
+  default: D
   description: string
   /** What a valid value looks like, in words (used in errors and the README). */
   allowed: string
@@ -22,23 +37,24 @@ export interface KnobDef {
   perAlias?: boolean
   /** An empty value normally means "unset, use the default"; for these it is a real value. */
   emptyIsValue?: boolean
-  schema: ValueSchema<unknown>['schema']
+  schema: ValueSchema<T>['schema']
 }
 
 export const DEFAULT_PROMPT = 'Write a short story about a lighthouse keeper who finds a message in a bottle.'
 
-function knob<T>(
-  name: string,
-  def: string | undefined,
+function knob<const N extends string, T, const D extends string | undefined>(
+  name: N,
+  def: D,
   v: ValueSchema<T>,
   group: KnobGroup,
   description: string,
   extra: Partial<Pick<KnobDef, 'aliases' | 'secret' | 'perAlias' | 'emptyIsValue'>> = {},
-): KnobDef {
+): KnobDef<N, T, D> {
   return { name, default: def, description, allowed: v.allowed, group, schema: v.schema, ...extra }
 }
 
-export const KNOB_DEFS: readonly KnobDef[] = [
+// Typed as what the entries are (not KnobDef[]) so `Knobs` below is derived from them.
+export const KNOB_DEFS = [
   // request shape
   knob('BENCH_NUM_PREDICT', '128', int(1), 'request', 'Tokens to generate per request (sent as max_tokens / n_predict / options.num_predict).'),
   knob('BENCH_NUM_CTX', '4096', int(16), 'request', 'Context size (Ollama options.num_ctx, llama.cpp --ctx-size, vLLM --max-model-len).'),
@@ -50,9 +66,15 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_REQUESTS', '10', int(1, 100000), 'load', 'Measured requests per bench case.'),
   knob('BENCH_CONCURRENCY', '1', intList(1, 4096), 'load', 'Concurrent streams; a list (1,8,32) gives one case each.'),
   knob('BENCH_RATE', undefined, numList(0), 'load', 'Request rate(s) in requests/s for open-loop load; a list gives one case each.'),
+  knob('BENCH_ARRIVAL', 'poisson', oneOf(['poisson', 'constant'] as const), 'load', 'Arrival process of BENCH_RATE cases: poisson (bursty, like real users) or constant (evenly spaced).'),
   knob('BENCH_DURATION', undefined, num(0, undefined, true), 'load', 'Seconds to keep sending at BENCH_RATE (instead of a request count).'),
   knob('BENCH_PRESET', undefined, oneOf(['chatbot', 'batch', 'edge'] as const), 'load', 'Load preset (prompt/output lengths and concurrency profile).'),
   knob('BENCH_TRIALS', '1', int(1, 100), 'load', 'Repetitions of each case; results keep every trial.'),
+  knob('BENCH_SHARD', undefined, shard(), 'load', 'This process sends shard i of n of every case (rate ÷ n, streams and requests split); join the shards with fuze-bench merge.'),
+  knob('BENCH_START_AT', undefined, instant(), 'load', 'Common instant the first measured phase of every shard starts at (epoch ms or ISO time); also the run id\'s time.'),
+  knob('BENCH_CAPACITY', '0', bool(), 'load', 'Turn every case into a capacity search: the highest request rate sustained inside BENCH_SLO_* (open-loop probes, bracket then bisect).'),
+  knob('BENCH_CAPACITY_PROBE_S', '10', num(0, undefined, true), 'load', 'Capacity search: seconds of Poisson arrivals per probe rate.'),
+  knob('BENCH_CAPACITY_BUDGET_S', '300', num(0, undefined, true), 'load', 'Capacity search: most seconds the whole search may take; it reports the bracket it reached.'),
   knob('TIMEOUT_GEN', '300', num(0, undefined, true), 'load', 'Per-request timeout, seconds.'),
   knob('TIMEOUT_TAGS', '10', num(0, undefined, true), 'load', 'Timeout of metadata calls (/api/tags, /v1/models), seconds.'),
   knob('WAIT_API_SECS', '120', num(0, undefined, true), 'load', 'Readiness deadline for a started server, seconds.'),
@@ -63,17 +85,52 @@ export const KNOB_DEFS: readonly KnobDef[] = [
   knob('BENCH_SLO_TTFT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TTFT exceeds this (ms).'),
   knob('BENCH_SLO_TPOT_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 TPOT exceeds this (ms).'),
   knob('BENCH_SLO_E2E_MS', undefined, num(0, undefined, true), 'output', 'Gate: fail the run when p95 end-to-end latency exceeds this (ms).'),
-  knob('BENCH_BASELINE', undefined, text(), 'output', 'summary.json of an earlier run to compare against (regression gate).'),
+  knob(
+    'BENCH_BASELINE',
+    undefined,
+    text(),
+    'output',
+    'Regression gate baseline: a baseline file (fuze-bench baseline save), a run folder, its summary.json, or a results folder (its newest runs per case).',
+  ),
+  knob(
+    'BENCH_BASELINE_RUNS',
+    '3',
+    int(1, 50),
+    'output',
+    'Runs per case taken when BENCH_BASELINE is a results folder (their spread is the measured run-to-run noise).',
+  ),
   knob('BENCH_JUNIT', undefined, text(), 'output', 'Write a JUnit XML report of the gate to this path.'),
   // Regression gate thresholds: one per gated metric of the registry, default and wording from its descriptor.
-  ...GATE_METRICS.map((g) => knob(g.knob, String(g.defaultPct), num(0), 'output', g.description)),
+  ...GATE_METRICS.map((g) => knob(g.knob, String(g.defaultPct), pct(), 'output', g.description)),
   knob('BENCH_GATE_ERROR_RATE_MAX_PCT', '0', num(0, 100), 'output', 'Gate: fail a case whose failed-request share is above this %.'),
-  knob('BENCH_GATE_ALPHA', '0.05', num(0, 1, true), 'output', 'Gate: significance level of the regression test.'),
+  knob(
+    'BENCH_GATE_ALPHA',
+    '0.05',
+    num(0, 1, true, true),
+    'output',
+    "Gate: family-wise significance level of a run's regression tests, compared with Holm-adjusted p-values (α = 1 would call every change significant, 0 none).",
+  ),
+  knob(
+    'BENCH_GATE_NOISE_FLOOR_MS',
+    '1',
+    num(0),
+    'output',
+    "Gate: a time metric changing less than this (ms, or the client's event-loop delay p99 if larger) never regresses.",
+  ),
+  knob(
+    'BENCH_GATE_RUN_NOISE_PCT',
+    '4',
+    pct(),
+    'output',
+    'Gate: run-to-run noise (% per run, 1 sd; p99 twice) assumed until baseline runs measure it; counts as 4 runs of evidence.',
+  ),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
-  knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', { emptyIsValue: true }),
+  knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', {
+    emptyIsValue: true,
+  }),
   knob('BENCH_GPU', undefined, text(), 'gpu', 'Like CUDA_VISIBLE_DEVICES, for fuze-bench only (wins over it).'),
   knob('MATCH_GPU_A', undefined, text(), 'gpu', 'Name substring choosing the A GPU (fallback: index order).'),
   knob('MATCH_GPU_B', undefined, text(), 'gpu', 'Name substring choosing the B GPU (fallback: index order).'),
@@ -135,83 +192,19 @@ export const KNOB_DEFS: readonly KnobDef[] = [
 
 export type TritonModel = { name: string; alias: string }
 
-/** Typed knob values; the gate's per-metric thresholds (BENCH_GATE_<METRIC>_…_PCT) come from the metric registry. */
-export interface Knobs extends Record<GateKnobName, number> {
-  BENCH_NUM_PREDICT: number
-  BENCH_NUM_CTX: number
-  TEMPERATURE: number
-  BENCH_PROMPT: string
-  BATCH: number
-  BENCH_WARMUP: number
-  BENCH_REQUESTS: number
-  BENCH_CONCURRENCY: number[]
-  BENCH_RATE?: number[]
-  BENCH_DURATION?: number
-  BENCH_PRESET?: 'chatbot' | 'batch' | 'edge'
-  BENCH_TRIALS: number
-  TIMEOUT_GEN: number
-  TIMEOUT_TAGS: number
-  WAIT_API_SECS: number
-  VERBOSE: boolean
-  DEBUG: boolean
-  LOG_DIR: string
-  BENCH_SLO_TTFT_MS?: number
-  BENCH_SLO_TPOT_MS?: number
-  BENCH_SLO_E2E_MS?: number
-  BENCH_BASELINE?: string
-  BENCH_JUNIT?: string
-  BENCH_ALLOW_CLIENT_BOUND: boolean
-  BENCH_GATE_ERROR_RATE_MAX_PCT: number
-  BENCH_GATE_ALPHA: number
-  BENCH_UPDATE_BASELINE: boolean
-  BENCH_ENV_FILE?: string[]
-  CUDA_VISIBLE_DEVICES?: string
-  BENCH_GPU?: string
-  MATCH_GPU_A?: string
-  MATCH_GPU_B?: string
-  OLLAMA_SCHED_SPREAD: boolean
-  PORT_A: number
-  PORT_B: number
-  PERSISTENT_PORT: number
-  INCLUDE_MODELS?: RegExp
-  EXCLUDE_MODELS?: RegExp
-  ALIAS_PREFIX: string
-  ALIAS_SUFFIX: string
-  BENCH_MODEL_PRESET?: 'tiny' | 'small'
-  FAST_MODE: boolean
-  AUTO_NG: boolean
-  NG_PERCENT_SET: number[]
-  NUM_GPU_CANDIDATES: number[]
-  NGL_CANDIDATES: number[]
-  EXHAUSTIVE: boolean
-  ZERO_TOKPS_BREAK: number
-  NO_IMPROVE_LIMIT: number
-  EARLY_STOP_DELTA: number
-  KEEP_FAILED_VARIANTS: boolean
-  GC_AFTER_RUN: boolean
-  PUBLISH_BEST: boolean
-  OLLAMA_BIN: string
-  OLLAMA_MODELS?: string
-  OLLAMA_URL?: string
-  LLAMACPP_BIN?: string
-  LLAMACPP_URL?: string
-  MODEL_DIR?: string
-  LLAMACPP_MODELS_ENV?: string
-  VLLM_BIN: string
-  VLLM_URL?: string
-  DTYPE: 'auto' | 'half' | 'float16' | 'bfloat16' | 'float' | 'float32'
-  GPU_MEM_UTIL: number
-  TRITON_BIN: string
-  TRITON_URL?: string
-  TRITON_HTTP_B?: string
-  TRITON_MODELS: TritonModel[]
-  TRITON_MODEL_REPO?: string
-  TGI_BIN: string
-  TGI_URL?: string
-  SGLANG_BIN: string
-  SGLANG_URL?: string
-  OPENAI_URL?: string
-  OPENAI_API_KEY?: string
+type Def = (typeof KNOB_DEFS)[number]
+type Plain = Exclude<Def, { name: `${string}<alias>` }>
+type ValueOf<D> = D extends KnobDef<string, infer T> ? T : never
+
+/**
+ * Typed knob values, derived from KNOB_DEFS: a knob with a default is always set, one without is optional.
+ * Per-alias families (`LLAMACPP_PATH_<alias>`) are collected in `perAlias`.
+ */
+export type Knobs = { [D in Plain as D['default'] extends string ? D['name'] : never]: ValueOf<D> } & {
+  [D in Plain as D['default'] extends string ? never : D['name']]?: ValueOf<D>
+} & KnobExtras
+
+interface KnobExtras {
   /** Per-alias knobs, keyed by the key's suffix as written (`LLAMACPP_PATH_gemma3_4b` → `gemma3_4b`). */
   perAlias: { LLAMACPP_PATH: Record<string, string>; VLLM_MODEL: Record<string, string> }
   /**

@@ -3,6 +3,7 @@
 import { EnvFileError, parseEnvFile } from './env-file.ts'
 import { KNOB_DEFS, type KnobDef, type Knobs } from './knobs.ts'
 import { isSecretName, redact, REDACTED } from './redact.ts'
+import { FuzeError } from '../helpers/errors.ts'
 
 export interface KnobIssue {
   key: string
@@ -16,7 +17,7 @@ export interface KnobIssue {
 /** Env var through which `fuze-bench bench` hands its flags (--gpu, --debug) to vitest workers, keeping flags > files. */
 export const FLAGS_ENV = 'FUZE_KNOB_FLAGS'
 
-export class KnobError extends Error {
+export class KnobError extends FuzeError {
   constructor(readonly issues: KnobIssue[]) {
     super(formatIssues(issues))
     this.name = 'KnobError'
@@ -171,7 +172,6 @@ export function loadKnobs(opts: LoadOptions = {}): Knobs {
   if (issues.length) throw new KnobError(issues)
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k]
   return { ...(out as Omit<Knobs, 'perAlias' | 'extraEnv'>), perAlias, extraEnv }
-
 }
 
 let cache: { key: string; knobs: Knobs } | undefined
@@ -194,14 +194,19 @@ function flagsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   } catch {
     /* reported below */
   }
-  throw new KnobError([{ key: FLAGS_ENV, value: raw, source: 'environment', allowed: 'a JSON object of knob names to values (set by `fuze-bench bench`)', kind: 'invalid' }])
+  throw new KnobError([
+    { key: FLAGS_ENV, value: raw, source: 'environment', allowed: 'a JSON object of knob names to values (set by `fuze-bench bench`)', kind: 'invalid' },
+  ])
 }
 
 /** Validated knobs of this process: environment + BENCH_ENV_FILE files + FUZE_KNOB_FLAGS; cached while those variables don't change. */
 export function getKnobs(): Knobs {
   const key = cacheKey(process.env)
   if (cache?.key === key) return cache.knobs
-  const files = (process.env.BENCH_ENV_FILE ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const files = (process.env.BENCH_ENV_FILE ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const knobs = loadKnobs({ env: process.env, files, flags: flagsFromEnv(process.env) })
   cache = { key, knobs }
   return knobs

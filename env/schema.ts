@@ -1,6 +1,7 @@
 // Value schemas for knobs: each turns the raw string (environment, env file or flag) into a typed
 // value, and carries a human sentence of what is allowed, used verbatim in error messages and the README.
 import { z } from 'zod'
+import { parseInstant, parseShard, type Shard } from '../helpers/load/shard-spec.ts'
 
 export interface ValueSchema<T> {
   schema: z.ZodType<T, string>
@@ -28,14 +29,20 @@ export function int(min?: number, max?: number): ValueSchema<number> {
   return { schema: intSchema(min, max), allowed: `a whole number ${range(min, max)}`.trim() }
 }
 
-/** `gtMin`: the minimum itself is excluded (e.g. GPU_MEM_UTIL > 0). */
-export function num(min?: number, max?: number, gtMin = false): ValueSchema<number> {
+/** `gtMin` / `ltMax`: the bound itself is excluded (GPU_MEM_UTIL > 0; a significance level 0 < α < 1). */
+export function num(min?: number, max?: number, gtMin = false, ltMax = false): ValueSchema<number> {
   let n = z.number().finite()
   if (min !== undefined) n = gtMin ? n.gt(min) : n.gte(min)
-  if (max !== undefined) n = n.lte(max)
+  if (max !== undefined) n = ltMax ? n.lt(max) : n.lte(max)
   const lower = min === undefined ? '' : gtMin ? `> ${min}` : `≥ ${min}`
-  const text = gtMin && max !== undefined ? `${lower} and ≤ ${max}` : range(gtMin ? undefined : min, max) || lower
+  const upper = max === undefined ? '' : ltMax ? `< ${max}` : `≤ ${max}`
+  const text = (gtMin || ltMax) && lower && upper ? `${lower} and ${upper}` : range(gtMin ? undefined : min, ltMax ? undefined : max) || lower || upper
   return { schema: z.string().trim().regex(NUM_RE).transform(Number).pipe(n), allowed: `a number ${text}`.trim() }
+}
+
+/** A threshold in percent (the gate's BENCH_GATE_*_PCT): any number ≥ 0. */
+export function pct(): ValueSchema<number> {
+  return { schema: num(0).schema, allowed: 'a percentage ≥ 0 (e.g. 10)' }
 }
 
 const TRUE = ['1', 'true', 'yes', 'on']
@@ -144,5 +151,19 @@ export function pairList(): ValueSchema<{ name: string; alias: string }[]> {
   return {
     schema: z.string().transform(splitList).pipe(z.array(pair)),
     allowed: 'model entries `name|alias` (or just `name`) separated by spaces or commas',
+  }
+}
+
+export function shard(): ValueSchema<Shard> {
+  return {
+    schema: z.string().transform((v, ctx) => parseShard(v) ?? (ctx.addIssue({ code: 'custom', message: 'not i/n' }), z.NEVER)),
+    allowed: 'i/n with 1 ≤ i ≤ n (this process is shard i of n), e.g. 1/2',
+  }
+}
+
+export function instant(): ValueSchema<number> {
+  return {
+    schema: z.string().transform((v, ctx) => parseInstant(v) ?? (ctx.addIssue({ code: 'custom', message: 'not an instant' }), z.NEVER)),
+    allowed: 'epoch milliseconds (1764620000000) or an ISO-8601 time with its zone (2026-12-01T20:30:00Z)',
   }
 }

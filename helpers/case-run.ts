@@ -55,6 +55,10 @@ export interface SendExtras {
   signal?: AbortSignal
   /** Trial number, written into requests.jsonl beside the record. */
   trial?: number
+  /** More fields for the requests.jsonl line (conversation and turn, capacity probe, prefix group). */
+  labels?: Record<string, string | number>
+  /** Receives the generated text (asks the client to keep it): multi-turn cases resend it. */
+  onText?: (text: string) => void
 }
 
 export type { CaseIdent } from './case-hooks.ts'
@@ -84,11 +88,14 @@ export async function sendOne(
     timeoutMs: knobs.TIMEOUT_GEN * 1000,
     requestId: id,
     ...(more.signal !== undefined ? { signal: more.signal } : {}),
+    ...(more.onText !== undefined ? { keepText: true } : {}),
   }
   const obs = await client.generate(req)
   const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
-  // the same bytes as JSON.stringify({ file, case, trial?, ...rec }), without building that object per request
-  const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}`
+  more.onText?.(obs.text ?? '')
+  // the same bytes as JSON.stringify({ file, case, trial?, ...labels, ...rec }), without building that object per request
+  const labels = more.labels !== undefined ? JSON.stringify(more.labels).slice(1, -1) : ''
+  const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
   const w = requestsWriter()
   w.write(head + JSON.stringify(rec).slice(1) + '\n')
   // an unwritable results folder is reported by the reporter; measuring goes on

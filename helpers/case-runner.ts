@@ -20,6 +20,7 @@ import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import { runCaseEnd, runCaseStart, type CaseContext, type CaseIdent, type CaseKind } from './case-hooks.ts'
 import { caseMeta, requestsWriter, sendOne, sloFromKnobs, type CaseOptions, type SendExtras } from './case-run.ts'
+import { failure } from './failure.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { CaseAccumulator } from './metrics/accumulator.ts'
 import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
@@ -65,7 +66,7 @@ export function judgeClient(s: CaseSummary, loop: LoopStats): void {
     s.load.eventLoopDelay = loop
     s.load.clientBound = verdict.clientBound
   }
-  if (verdict.clientBound) s.failures.push(verdict.reason ?? 'client-bound: results not trustworthy')
+  if (verdict.clientBound) s.failures.push(failure('client_bound', verdict.reason ?? 'client-bound: results not trustworthy'))
 }
 
 let active: CaseRun | undefined

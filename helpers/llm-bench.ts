@@ -8,8 +8,12 @@ import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import type { CaseOptions } from './case-run.ts'
 import { CaseRun } from './case-runner.ts'
-import { planLevels, type LoadLevel, type LoadOptions } from './load/plan.ts'
+import { planLevels, type LoadOptions } from './load/plan.ts'
+import { runCapacityCase } from './load/run-capacity.ts'
 import { runLoadCase } from './load/run-load.ts'
+import { shardLevel } from './load/shard.ts'
+import { shardLabel, shareOf } from './load/shard-spec.ts'
+import type { CaseMeta } from './types.ts'
 
 /** Case options plus load options (concurrency, rate, duration, preset, trials, prompt lengths, SLOs). */
 export type LlmBenchOptions = CaseOptions & LoadOptions
@@ -32,34 +36,51 @@ export function lastTask(): Test | undefined {
  * (warmup included, tagged 'warmup') inside one tinybench iteration, so request counts stay exact.
  */
 export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions = {}): void {
-  const levels = planLevels(opts, getKnobs())
-  if (levels === null) return sequentialBench(name, server, opts)
-  for (const level of levels) loadBench(name + level.suffix, server, opts, level)
+  const knobs = getKnobs()
+  if (opts.capacity !== undefined || knobs.BENCH_CAPACITY) {
+    // BENCH_CAPACITY=1 turns the case as written (prompt, lengths, SLOs) into a search over request rates
+    const log = (s: string) => console.log(`[${server.stack.name} ${server.model}] ${name}: ${s}`)
+    return loadBench(name, server, (ident) => runCapacityCase(server, opts, ident, log))
+  }
+  const shard = knobs.BENCH_SHARD
+  const levels = planLevels(opts, knobs)
+  if (levels === null) {
+    if (!shard) return sequentialBench(name, server, opts)
+    // BENCH_SHARD: this process measures its share of the case's requests (shard.ts)
+    const requests = shareOf(opts.requests ?? knobs.BENCH_REQUESTS, shard)
+    const empty = requests === 0 ? `shard ${shardLabel(shard)} has no request of this case` : undefined
+    return sequentialBench(name, server, { ...opts, requests }, empty)
+  }
+  for (const level of levels) {
+    const mine = shard ? shardLevel(level, shard) : { level }
+    loadBench(name + level.suffix, server, (ident) => runLoadCase(server, opts, mine.level, ident), mine.empty)
+  }
 }
 
 /** Fill in the file and describe path once vitest has registered the task. */
-function register(ident: CaseIdent, server: ServerRef): Test | undefined {
+function register(ident: CaseIdent, server: ServerRef, skip?: string): Test | undefined {
   const task = lastTask()
   if (task) {
     ident.file = task.file?.name ?? ''
     ident.fullName = fullNameOf(task)
-    if (server.skipReason) task.meta.fuzeSkip = server.skipReason
+    if (server.skipReason ?? skip) task.meta.fuzeSkip = server.skipReason ?? skip
   }
   return task
 }
 
-function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level: LoadLevel): void {
+/** One task that runs a whole case (a scheduled phase, a capacity search) inside one tinybench iteration. */
+function loadBench(name: string, server: ServerRef, runCase: (ident: CaseIdent) => Promise<CaseMeta>, skip?: string): void {
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   let task: Test | undefined
-  bench.skipIf(server.skipReason !== undefined)(
+  bench.skipIf(server.skipReason !== undefined || skip !== undefined)(
     name,
     async () => {
-      const meta = await runLoadCase(server, opts, level, ident)
+      const meta = await runCase(ident)
       if (task) task.meta.fuze = meta
     },
     { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
   )
-  task = register(ident, server)
+  task = register(ident, server, skip)
 }
 
 /**
@@ -67,7 +88,7 @@ function loadBench(name: string, server: ServerRef, opts: LlmBenchOptions, level
  * last measured iteration (its end hooks are awaited there: tinybench does not await teardown); a case whose
  * iterations stopped early (a throwing bench) is concluded in teardown.
  */
-function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): void {
+function sequentialBench(name: string, server: ServerRef, opts: CaseOptions, skip?: string): void {
   const knobs = getKnobs()
   const ident: CaseIdent = { caseName: name, fullName: name, file: '' }
   const requests = opts.requests ?? knobs.BENCH_REQUESTS
@@ -76,7 +97,7 @@ function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): vo
   let measured = 0
   let task: Test | undefined
 
-  bench.skipIf(server.skipReason !== undefined)(
+  bench.skipIf(server.skipReason !== undefined || skip !== undefined)(
     name,
     async () => {
       if (!run) return
@@ -106,5 +127,5 @@ function sequentialBench(name: string, server: ServerRef, opts: CaseOptions): vo
       },
     },
   )
-  task = register(ident, server)
+  task = register(ident, server, skip)
 }

@@ -29,7 +29,7 @@ export function progressLine(s: CaseSummary, elapsedMs: number, extra?: string):
     `${s.counts.ok}/${s.counts.requests} ok`,
     secs(elapsedMs),
   ]
-  const why = s.failures[0]
+  const why = s.failures[0]?.message
   return `${parts.join(' · ')}${why ? ` — ${why.length > 120 ? `${why.slice(0, 119)}…` : why}` : ''}`
 }
 

@@ -35,9 +35,10 @@ export function runDir(): string {
  * folder (interleaved bench.csv, one summary.json overwriting the other, one aggregate row lost), so the folder
  * is claimed with an exclusive mkdir and a later claimant gets `<id>-2`, `-3`, … A FUZE_RUN_ID set by the user is kept as is.
  */
-export function claimRunDir(): string {
+export function claimRunDir(shard?: { label: string; startAt?: number }): string {
   if (process.env.FUZE_RUN_DIR || process.env.FUZE_RUN_ID) return ensureRunDir()
-  const base = makeRunId()
+  // shards of one run share BENCH_START_AT, so their ids differ only by the -shard<i>of<n> suffix (and host)
+  const base = shard ? makeRunId(shard.startAt !== undefined ? new Date(shard.startAt) : new Date(), shard.label) : makeRunId()
   mkdirSync(resultsDir(), { recursive: true })
   for (let i = 1; ; i++) {
     const id = i === 1 ? base : `${base}-${i}`

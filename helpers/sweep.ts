@@ -13,6 +13,7 @@ import type { SweepKind } from '../fixtures/stacks/types.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import { caseMeta, type CaseOptions } from './case-run.ts'
 import { runCase } from './case-runner.ts'
+import { failure, type Failure } from './failure.ts'
 import { fullNameOf, lastTask } from './llm-bench.ts'
 import { printProgress, setProgressNote } from './progress.ts'
 import { OllamaApi } from './protocols/ollama-api.ts'
@@ -39,7 +40,7 @@ interface Ctx {
 }
 
 /** Failures about the measuring client, not the candidate: they stay failures (BENCH_ALLOW_CLIENT_BOUND accepts them). */
-const isClientBound = (f: string) => f.startsWith('client-bound')
+const isClientBound = (f: Failure) => f.code === 'client_bound'
 
 /**
  * A candidate that does not run (too many layers for the GPU, a start that fails) is a result of the sweep, not a
@@ -49,7 +50,7 @@ export function asCandidate(meta: CaseMeta, note?: string): CaseMeta {
   const s = meta.summary
   const candidate = s.failures.filter((f) => !isClientBound(f))
   if (candidate.length === 0 && !note) return meta
-  const why = [note, ...candidate].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
+  const why = [note, ...candidate.map((f) => f.message)].filter(Boolean).map((f) => `sweep candidate ${meta.row.numGpu}: ${f}`)
   return { ...meta, summary: { ...s, failures: s.failures.filter(isClientBound), warnings: [...s.warnings, ...why] } }
 }
 
@@ -134,9 +135,15 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       const row = { ...common, variantLabel: 'optimized' as const, numGpu: String(n) }
       if (k.FAST_MODE) {
-        meta = await measure(c, server, `num_gpu=${n}`, { ...row, modelTag: base }, {
-          extra: { ...c.opts.extra, options: { ...(c.opts.extra?.options as object | undefined), num_gpu: n, num_ctx: k.BENCH_NUM_CTX } },
-        })
+        meta = await measure(
+          c,
+          server,
+          `num_gpu=${n}`,
+          { ...row, modelTag: base },
+          {
+            extra: { ...c.opts.extra, options: { ...(c.opts.extra?.options as object | undefined), num_gpu: n, num_ctx: k.BENCH_NUM_CTX } },
+          },
+        )
       } else {
         const name = `${aliasOf(base, k).full}-${label}-ng${n}`
         try {
@@ -169,9 +176,15 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       await api.create(name, base, { num_gpu: best.n })
       noteCreated(name, `published num_gpu=${best.n}`)
       c.metas.push(
-        await measure(c, viewOf(server, name), `published num_gpu=${best.n}`, { ...common, variantLabel: 'published', numGpu: String(best.n), modelTag: `${name}:latest` }, {
-          warmup: Math.max(1, c.opts.warmup ?? k.BENCH_WARMUP),
-        }),
+        await measure(
+          c,
+          viewOf(server, name),
+          `published num_gpu=${best.n}`,
+          { ...common, variantLabel: 'published', numGpu: String(best.n), modelTag: `${name}:latest` },
+          {
+            warmup: Math.max(1, c.opts.warmup ?? k.BENCH_WARMUP),
+          },
+        ),
       )
     }
   } finally {
@@ -253,7 +266,7 @@ export function sweep(kind: SweepKind, server: ServerRef, opts: SweepOptions = {
         const last = c.metas.at(-1)
         if (!last) throw e
         // keep what was measured, and fail the run with the reason
-        c.metas[c.metas.length - 1] = { ...last, summary: { ...last.summary, failures: [...last.summary.failures, msg] } }
+        c.metas[c.metas.length - 1] = { ...last, summary: { ...last.summary, failures: [...last.summary.failures, failure('sweep_failed', msg)] } }
       } finally {
         t.meta.fuzeVariants = c.metas
       }

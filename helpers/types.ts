@@ -1,5 +1,6 @@
 // Shared shapes that flow spec → protocol client → metrics → reporters.
 // Kept in one file so every module (and every stack) agrees on them.
+import type { Failure } from './failure.ts'
 import type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
 import type { MetricValues } from './metrics/registry.ts'
 
@@ -27,6 +28,8 @@ export interface GenerateRequest {
   signal?: AbortSignal
   /** Client request id, sent as a header `x-request-id` so servers/simulator can correlate. */
   requestId: string
+  /** Keep the generated text of this request (StreamObservation.text), e.g. to resend it in the next turn. */
+  keepText?: boolean
 }
 
 /**
@@ -69,7 +72,7 @@ export interface CaseSummary extends MetricValues {
   model: string
   counts: { requests: number; warmup: number; ok: number; failed: number; byOutcome: Partial<Record<Outcome, number>> }
   /** Reasons this case must fail the run (zero samples, all failed, client-bound…). */
-  failures: string[]
+  failures: Failure[]
   warnings: string[]
   incomplete: boolean
   /** The client's own timing health during the measured phase (self-calibration). */
@@ -80,6 +83,114 @@ export interface CaseSummary extends MetricValues {
   goodput?: GoodputSummary
   /** Extra sections attached by case hooks (helpers/case-hooks.ts: server metrics, GPU power, …), by name. */
   sections?: Record<string, unknown>
+  /** Multi-turn, shared-prefix and trace cases, and the prefix cache wherever the server reports it. */
+  workload?: WorkloadReport
+  /** Capacity cases: the highest request rate sustained inside the SLO, and every probe of the search. */
+  capacity?: CapacitySummary
+}
+
+/** Prompt tokens the server served from its prefix cache (llama-server timings.cache_n, usage.prompt_tokens_details.cached_tokens). */
+export interface PrefixCacheSummary {
+  /** Measured ok requests whose response said how many prompt tokens came from the cache. */
+  reported: number
+  /** Of those, requests with at least one cached token. */
+  hits: number
+  cachedTokens: Dist
+  /** Σ cached / Σ prompt tokens over the reporting requests. */
+  hitRatio: number
+}
+
+/** One turn position of a multi-turn case: what turn k cost across all conversations. */
+export interface TurnStat {
+  turn: number
+  requests: number
+  ok: number
+  ttftP50Ms: number | null
+  ttftMeanMs: number | null
+  e2eP50Ms: number | null
+  /** Prompt tokens as the server counted them (the history grows turn by turn). */
+  promptTokensMean: number | null
+  outputTokensMean: number | null
+  /** Mean cached prompt tokens and cached share of the prompt; null when the server does not say. */
+  cachedTokensMean: number | null
+  hitRatio: number | null
+}
+
+export interface WorkloadReport {
+  kind: 'fixed' | 'synthetic' | 'sharegpt' | 'shared-prefix' | 'trace' | 'conversation'
+  prefixCache?: PrefixCacheSummary
+  sharedPrefix?: { groups: number; prefixTokens: number; suffixTokens: number }
+  conversation?: {
+    conversations: number
+    /** Conversations whose every turn finished ok. */
+    completed: number
+    users: number
+    history: 'returned' | 'recorded'
+    thinkTimeS: number
+    source: 'synthetic' | 'sharegpt'
+    turns: TurnStat[]
+  }
+  trace?: {
+    file: string
+    format: 'azure-csv' | 'mooncake-jsonl'
+    requests: number
+    timeScale: number
+    /** Scaled span of the replayed part, and its mean request rate. */
+    spanS: number
+    meanRate: number
+    /** Requests whose lengths were clamped (maxInputTokens / maxOutputTokens). */
+    clamped: number
+    /** Send time − scheduled time (ms): the scheduler's release lag plus building and writing the request. */
+    sendLagMs: Dist
+    /** Share of requests sent within 5 ms of schedule. */
+    within5Ms: number
+  }
+}
+
+/** One probe of a capacity search: a point of the throughput–latency curve and its verdict. */
+export interface CapacityProbe {
+  index: number
+  rate: number
+  achievedRate: number | null
+  requests: number
+  ok: number
+  /** Share of requests that met every SLO set (ok requests when none is set). */
+  goodFraction: number
+  requestThroughput: number
+  outputTokPerSec: number
+  ttftP50Ms: number | null
+  e2eP50Ms: number | null
+  e2eP95Ms: number | null
+  /** Median E2E of the first and of the last third of releases: a queue still filling shows here. */
+  e2eFirstThirdP50Ms: number | null
+  e2eLastThirdP50Ms: number | null
+  /** Mean requests in flight over the arrival window, and that over (achieved rate × mean E2E). */
+  inFlightMean: number
+  littleRatio: number | null
+  pass: boolean
+  /** Why it failed (empty when it passed). */
+  reasons: string[]
+  durationS: number
+}
+
+export interface CapacitySummary {
+  /** Highest probed rate that passed (requests/s); null when none did. */
+  maxRequestRate: number | null
+  /** Lowest failing rate above it; null when nothing failed up to the search's maximum. */
+  failedAt: number | null
+  /** Output tokens/s and mean requests in flight at maxRequestRate. */
+  outputTokPerSec: number | null
+  inFlight: number | null
+  e2eP50Ms: number | null
+  resolutionPct: number
+  slo: SloSpec
+  minGoodFraction: number
+  probeS: number
+  budgetS: number
+  /** Wall time of the whole search. */
+  durationS: number
+  stoppedBy: 'resolution' | 'budget' | 'max-rate' | 'min-rate'
+  probes: CapacityProbe[]
 }
 
 /** Service-level objectives a request must meet to count as good (ms; unset = not judged). */
@@ -141,7 +252,7 @@ export interface LoadSummary {
   /** Closed loop: streams; open loop: the concurrency cap, if any. */
   concurrency?: number
   targetRate?: number
-  arrival?: 'poisson' | 'constant'
+  arrival?: 'poisson' | 'constant' | 'trace'
   rampUpS: number
   durationS?: number
   /** Request budget per trial, when bounded by count. */
@@ -168,7 +279,7 @@ export interface LoadSummary {
   eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number }
   clientBound: boolean
   prompts: {
-    source: 'fixed' | 'synthetic' | 'sharegpt'
+    source: WorkloadReport['kind']
     /** Prompt lengths in tokens as measured before sending. */
     inputTokens: Dist
     /** 'tokenizer': counted by the server's /tokenize; 'estimate': a calibrated word estimate; 'server': usage.prompt_tokens only. */
@@ -180,7 +291,9 @@ export interface LoadSummary {
   }
   trialStats?: TrialStat[]
   /** 95% CI across trials (present when trials > 1). */
-  ci95?: Partial<Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>>
+  ci95?: Partial<
+    Record<'requestThroughput' | 'outputTokenThroughput' | 'totalTokenThroughput' | 'goodputPerSec' | 'ttftP50Ms' | 'tpotP50Ms' | 'e2eP50Ms', TrialCi>
+  >
 }
 
 /** The CSV16 row fields that are not metrics: where and how the case ran. */

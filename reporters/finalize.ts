@@ -3,9 +3,10 @@
 // report), every failure is a named reason, and nothing is ever half-written (safe-write.ts).
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { readBaseline } from './baseline.ts'
-import type { Baseline } from './gate-types.ts'
-import { gateReasons } from './gate-report.ts'
+import { failure, type Failure } from '../helpers/failure.ts'
+import { readBaselineSource } from './baseline.ts'
+import type { LoadedBaseline } from './gate-types.ts'
+import { gateFailures } from './gate-report.ts'
 import { runGate, type GateResult } from './gate.ts'
 import { OUTPUTS, type OutputContext, type OutputSettings } from './outputs.ts'
 import { loadRun, type RunData } from './run-data.ts'
@@ -13,8 +14,10 @@ import { loadRun, type RunData } from './run-data.ts'
 export interface FinalizeOptions {
   runDir: string
   resultsDir: string
-  /** Baseline file; default BENCH_BASELINE. */
+  /** Baseline file, run folder, summary.json or results folder; default BENCH_BASELINE. */
   baseline?: string
+  /** Newest runs per case when the baseline is a results folder; default BENCH_BASELINE_RUNS. */
+  baselineRuns?: number
   /** Rewrite the baseline with this run's numbers (regressions are reported, not failed). Default BENCH_UPDATE_BASELINE=1. */
   updateBaseline?: boolean
   /** Do not fail client-bound cases. Default BENCH_ALLOW_CLIENT_BOUND=1. */
@@ -28,7 +31,7 @@ export interface FinalizeOptions {
 
 export interface FinalizeResult {
   failed: boolean
-  reasons: string[]
+  failures: Failure[]
 }
 
 const flag = (v: string | undefined) => v === '1' || v === 'true'
@@ -37,12 +40,12 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult> {
   const print = opts.print ?? ((s: string) => console.log(s))
   const env = opts.env ?? process.env
-  const reasons: string[] = []
+  const failures: Failure[] = []
   const step = async (what: string, fn: () => unknown | Promise<unknown>) => {
     try {
       await fn()
     } catch (err) {
-      reasons.push(`${what}: ${message(err)}`)
+      failures.push(failure('output_error', `${what}: ${message(err)}`))
       print(`fuze-bench: ${what} failed: ${message(err)}`)
     }
   }
@@ -52,16 +55,19 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
     run = loadRun(opts.runDir)
   } catch (err) {
     print(`fuze-bench: ${message(err)}`)
-    return { failed: true, reasons: [message(err)] }
+    return { failed: true, failures: [failure('no_results', message(err))] }
   }
   for (const w of run.warnings) print(`fuze-bench: note: ${w}`)
 
-  let baseline: (Baseline & { path: string }) | undefined
+  let baseline: LoadedBaseline | undefined
   const baselinePath = opts.baseline ?? (env.BENCH_BASELINE || undefined)
   const update = opts.updateBaseline ?? flag(env.BENCH_UPDATE_BASELINE)
   // when updating, a baseline that does not exist yet is simply created by the baseline output
   if (baselinePath && !(update && !existsSync(resolve(baselinePath))))
-    await step('baseline', () => (baseline = readBaseline(resolve(baselinePath))))
+    await step('baseline', () => {
+      const historyRuns = opts.baselineRuns ?? (env.BENCH_BASELINE_RUNS ? Number(env.BENCH_BASELINE_RUNS) : undefined)
+      baseline = readBaselineSource(baselinePath, { excludeRunDir: run.dir, historyRuns })
+    })
 
   let gate: GateResult | null = null
   await step('gate', () => {
@@ -69,7 +75,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
   })
   const g = gate as GateResult | null
   // --update-baseline accepts the new numbers: regressions are shown but no longer fail the run
-  if (g) reasons.push(...(update ? gateReasons({ ...g, regressions: [] }) : gateReasons(g)))
+  if (g) failures.push(...(update ? gateFailures({ ...g, regressions: [] }) : gateFailures(g)))
 
   const junit = opts.junitPath ?? (env.BENCH_JUNIT || undefined)
   const settings: OutputSettings = {
@@ -80,5 +86,5 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
   }
   const ctx: OutputContext = { run, gate: g, settings, print, sections: [] }
   for (const out of OUTPUTS) if (out.when === 'end' && out.enabled(settings, ctx)) await step(out.label(settings), () => out.write(ctx))
-  return { failed: reasons.length > 0, reasons }
+  return { failed: failures.length > 0, failures }
 }

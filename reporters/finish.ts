@@ -10,6 +10,7 @@ export const finishRun: FinishHook = async ({ runDir, resultsDir, print }) => {
     runDir,
     resultsDir,
     baseline: k.BENCH_BASELINE,
+    baselineRuns: k.BENCH_BASELINE_RUNS,
     updateBaseline: k.BENCH_UPDATE_BASELINE,
     allowClientBound: k.BENCH_ALLOW_CLIENT_BOUND,
     junitPath: k.BENCH_JUNIT,

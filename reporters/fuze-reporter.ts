@@ -3,21 +3,21 @@
 // Registered at the root `benchmark.reporters` next to 'default' (docs/design.md: module events can fire twice — idempotent).
 import { relative } from 'node:path'
 import type { Reporter, TestCase, TestModule } from 'vitest/node'
+import { failure, type Failure } from '../helpers/failure.ts'
 import type { CaseMeta } from '../helpers/types.ts'
 import { isoWithOffset, runDir as currentRunDir, runId as currentRunId, ensureRunDir, resultsDir } from '../helpers/run-dir.ts'
 import { getKnobs } from '../env/index.ts'
 import { caseTable } from './console-table.ts'
-import { CLIENT_BOUND } from './gate.ts'
 import { appendCsv16Row, caseFromMeta, newRunSummary, writeSummaryJson, type RunSummary } from './run-folder.ts'
 
 export interface FinishHook {
-  (run: { runDir: string; resultsDir: string; summary: RunSummary; print: (s: string) => void }): Promise<{ failed: boolean; reasons: string[] }>
+  (run: { runDir: string; resultsDir: string; summary: RunSummary; print: (s: string) => void }): Promise<{ failed: boolean; failures: Failure[] }>
 }
 
 export class FuzeReporter implements Reporter {
   private seen = new Set<string>()
   private skippedFiles = new Set<string>()
-  private failures: string[] = []
+  private failures: Failure[] = []
   private writeErrors: string[] = []
   private summary: RunSummary
   private dir: string
@@ -62,7 +62,7 @@ export class FuzeReporter implements Reporter {
     if (metas.length === 0) {
       // a bench that threw is reported "passed with 0 samples" by vitest; ours always carry meta.fuze
       if (state === 'passed' && meta.benchmark && this.isFuzeFile(testCase)) {
-        this.failures.push(`${testCase.fullName}: no measured samples (the bench function failed before measuring anything)`)
+        this.failures.push(failure('zero_samples', `${testCase.fullName}: no measured samples (the bench function failed before measuring anything)`))
       }
       return
     }
@@ -73,8 +73,8 @@ export class FuzeReporter implements Reporter {
       this.summary.cases.push(c)
       for (const f of c.summary.failures) {
         // BENCH_ALLOW_CLIENT_BOUND=1 accepts client-bound cases, as the failure text and the gate say
-        if (CLIENT_BOUND.test(f) && getKnobs().BENCH_ALLOW_CLIENT_BOUND) continue
-        this.failures.push(`${c.stack} ${c.model} › ${c.fullName}: ${f}`)
+        if (f.code === 'client_bound' && getKnobs().BENCH_ALLOW_CLIENT_BOUND) continue
+        this.failures.push({ ...f, message: `${c.stack} ${c.model} › ${c.fullName}: ${f.message}` })
       }
       this.guard(() => appendCsv16Row(this.dir, m))
     }
@@ -101,16 +101,16 @@ export class FuzeReporter implements Reporter {
         const r = await this.opts.finish({ runDir: this.dir, resultsDir: resultsDir(), summary: this.summary, print: (s) => this.print(s) })
         if (r.failed) {
           failed = true
-          for (const why of r.reasons) this.failures.push(why)
+          this.failures.push(...r.failures)
         }
       } catch (e) {
-        this.failures.push(`finishing the run failed: ${(e as Error).message}`)
+        this.failures.push(failure('output_error', `finishing the run failed: ${(e as Error).message}`))
       }
     }
     const rel = relative(process.cwd(), this.dir)
     this.print(`\nresults: ${rel && !rel.startsWith('..') ? rel : this.dir}/ (bench.csv, summary.json, requests.jsonl, logs/)`)
     if (this.failures.length > 0 || this.writeErrors.length > 0) {
-      for (const f of this.failures) this.print(`FAIL ${f}`)
+      for (const f of this.failures) this.print(`FAIL ${f.message}`)
       process.exitCode = 1
     } else if (failed) {
       process.exitCode = 1

@@ -1,7 +1,8 @@
 // Human-readable forms of a GateResult: console text, markdown (GitHub step summary), one-line reasons.
+import { failure, type Failure } from '../helpers/failure.ts'
 import { shortKey } from './case-key.ts'
 import { formatTable } from './console-table.ts'
-import type { GateResult, GateRow } from './gate.ts'
+import type { GateResult, GateRow } from './gate-types.ts'
 
 export function fmtNum(v: number | null): string {
   if (v === null) return '—'
@@ -12,11 +13,13 @@ export function fmtChange(v: number | null): string {
   return v === null ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`
 }
 
-/** p-value (Mann-Whitney) or 95% CI of the change (bootstrap). */
+const fmtP = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toFixed(3))
+
+/** The evidence of a row: Holm-adjusted p-value (raw p), the run noise it was judged against and its source. */
 export function fmtEvidence(r: GateRow): string {
-  if (r.pValue !== undefined) return `p=${r.pValue < 0.001 ? r.pValue.toExponential(1) : r.pValue.toFixed(3)}`
-  if (r.ciPct) return `CI [${fmtChange(r.ciPct[0])}, ${fmtChange(r.ciPct[1])}]`
-  return r.note ?? ''
+  if (r.pAdjusted === undefined || r.pValue === undefined) return r.note ?? ''
+  const runs = r.baselineRuns === 1 ? '1-run baseline' : `${r.baselineRuns} baseline runs`
+  return `adj. p=${fmtP(r.pAdjusted)} (p=${fmtP(r.pValue)}; noise ±${(r.noisePct ?? 0).toFixed(1)}%/run, ${runs})`
 }
 
 const HEAD = ['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence'] as const
@@ -29,19 +32,30 @@ function textTable(rows: readonly GateRow[]): string[] {
   return formatTable(HEAD, tableRows(rows), (i) => i >= 2 && i <= 5).split('\n')
 }
 
-/** Every reason the run fails, one line each (FinalizeResult.reasons). */
-export function gateReasons(g: GateResult): string[] {
+/** One regression as a sentence (console FAIL line, GitHub annotation, JUnit message). */
+export function regressionText(r: GateRow): string {
+  return `${r.label} regressed ${fmtChange(r.changePct)} (baseline ${fmtNum(r.baseline)}, now ${fmtNum(r.now)}, threshold ${r.thresholdPct}%, ${fmtEvidence(r)})`
+}
+
+/** Every reason the run fails, one each, the case named in the message (FinalizeResult.failures). */
+export function gateFailures(g: GateResult): Failure[] {
   return [
-    ...g.failures.map((f) => `${f.caseKey}: ${f.reason}`),
-    ...g.regressions.map((r) => `${r.caseKey}: ${r.label} regressed ${fmtChange(r.changePct)} (baseline ${fmtNum(r.baseline)}, now ${fmtNum(r.now)}, threshold ${r.thresholdPct}%, ${fmtEvidence(r)})`),
+    ...g.failures.map((f) => failure(f.code, `${f.caseKey}: ${f.message}`)),
+    ...g.regressions.map((r) => failure('regression', `${r.caseKey}: ${regressionText(r)}`)),
   ]
+}
+
+function against(g: GateResult): string {
+  const b = g.baseline
+  if (!b) return ' (no baseline: health checks only; set BENCH_BASELINE to compare)'
+  const runs = b.runIds.length === 1 ? `run ${b.runIds[0]}` : `${b.runIds.length} runs: ${b.runIds.join(', ')}`
+  return ` against baseline '${b.name}' (${b.path}, ${runs})`
 }
 
 export function renderGateConsole(g: GateResult): string {
   const out: string[] = []
-  const against = g.baseline ? ` against baseline '${g.baseline.name}' (${g.baseline.path}, run ${g.baseline.runId})` : ' (no baseline: health checks only; set BENCH_BASELINE to compare)'
-  out.push(`== Gate: ${g.passed ? 'PASS' : 'FAIL'}${against} ==`)
-  for (const f of g.failures) out.push(`  FAIL ${shortKey(f.caseKey)}: ${f.reason}`)
+  out.push(`== Gate: ${g.passed ? 'PASS' : 'FAIL'}${against(g)} ==`)
+  for (const f of g.failures) out.push(`  FAIL ${shortKey(f.caseKey)}: ${f.message}`)
   if (g.regressions.length) out.push('', 'Regressions:', ...textTable(g.regressions))
   if (g.improvements.length) out.push('', 'Improvements:', ...textTable(g.improvements))
   for (const w of g.warnings) out.push(`  note: ${w}`)
@@ -52,8 +66,14 @@ const md = (s: string) => s.replace(/\|/g, '\\|')
 
 export function renderGateMarkdown(g: GateResult): string {
   const out: string[] = [`## fuze-bench gate: ${g.passed ? '✅ pass' : '❌ FAIL'}`, '']
-  out.push(g.baseline ? `Run \`${g.runId}\` against baseline **${md(g.baseline.name)}** (run \`${g.baseline.runId}\`).` : `Run \`${g.runId}\`, no baseline (health checks only).`, '')
-  if (g.failures.length) out.push('**Failures**', '', ...g.failures.map((f) => `- \`${md(shortKey(f.caseKey))}\`: ${md(f.reason)}`), '')
+  const runs = g.baseline ? g.baseline.runIds.map((id) => `\`${id}\``).join(', ') : ''
+  out.push(
+    g.baseline
+      ? `Run \`${g.runId}\` against baseline **${md(g.baseline.name)}** (run${g.baseline.runIds.length === 1 ? '' : 's'} ${runs}).`
+      : `Run \`${g.runId}\`, no baseline (health checks only).`,
+    '',
+  )
+  if (g.failures.length) out.push('**Failures**', '', ...g.failures.map((f) => `- \`${md(shortKey(f.caseKey))}\`: ${md(f.message)}`), '')
   const table = (title: string, rows: readonly GateRow[]) => {
     if (!rows.length) return
     out.push(`**${title}**`, '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`)

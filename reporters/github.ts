@@ -1,7 +1,7 @@
 // GitHub Actions output: `::error` workflow commands (annotations) and a GITHUB_STEP_SUMMARY section.
 import { appendFileSync } from 'node:fs'
-import type { GateResult } from './gate.ts'
-import { gateReasons } from './gate-report.ts'
+import type { GateResult } from './gate-types.ts'
+import { gateFailures } from './gate-report.ts'
 import { ReportWriteError } from './safe-write.ts'
 
 /** Workflow-command escaping (%, CR, LF in the message; also : and , in properties). */
@@ -9,7 +9,7 @@ const escData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').repl
 const escProp = (s: string) => escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
 export function annotations(g: GateResult): string[] {
-  return gateReasons(g).map((r) => `::error title=${escProp('fuze-bench gate')}::${escData(r)}`)
+  return gateFailures(g).map((f) => `::error title=${escProp('fuze-bench gate')}::${escData(f.message)}`)
 }
 
 export function isGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {

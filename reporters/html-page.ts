@@ -17,7 +17,10 @@ export function thinCdf(values: number[]): number[] {
 
 /** JSON safe inside a <script> element: no `</script>`, no `<!--`, no JS line separators. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
 }
 
 function chartJsSource(): string {

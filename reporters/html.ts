@@ -91,10 +91,16 @@ function reportGate(g: GateResult): ReportGate {
   return {
     passed: g.passed,
     baseline: g.baseline ? `${g.baseline.name} (run ${g.baseline.runId})` : null,
-    failures: g.failures.map((f) => ({ caseKey: shortKey(f.caseKey), reason: f.reason })),
+    failures: g.failures.map((f) => ({ caseKey: shortKey(f.caseKey), reason: f.message })),
     rows: [...g.regressions, ...g.improvements].map((r) => ({
-      caseKey: shortKey(r.caseKey), metric: r.label, baseline: fmtNum(r.baseline), now: fmtNum(r.now), change: fmtChange(r.changePct),
-      threshold: `${r.thresholdPct}%`, evidence: fmtEvidence(r), verdict: r.verdict,
+      caseKey: shortKey(r.caseKey),
+      metric: r.label,
+      baseline: fmtNum(r.baseline),
+      now: fmtNum(r.now),
+      change: fmtChange(r.changePct),
+      threshold: `${r.thresholdPct}%`,
+      evidence: fmtEvidence(r),
+      verdict: r.verdict,
     })),
     warnings: g.warnings,
   }
@@ -109,9 +115,20 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
     const alias = aliasOf(c.model).short
     const variant = c.row.variantLabel
     return {
-      key: c.fullName, name: c.summary.caseName, label: labels[i],
-      stack: c.stack, model: c.model, alias, variant, modelTag: c.row.modelTag, numGpu: String(c.row.numGpu), gpuLabel: c.row.gpuLabel,
-      endpoint: c.row.endpoint, suffix: c.row.suffix, tokps: c.summary.tokensPerSec, tokpsSource: c.summary.tokensPerSecSource,
+      key: c.fullName,
+      name: c.summary.caseName,
+      label: labels[i],
+      stack: c.stack,
+      model: c.model,
+      alias,
+      variant,
+      modelTag: c.row.modelTag,
+      numGpu: String(c.row.numGpu),
+      gpuLabel: c.row.gpuLabel,
+      endpoint: c.row.endpoint,
+      suffix: c.row.suffix,
+      tokps: c.summary.tokensPerSec,
+      tokpsSource: c.summary.tokensPerSecSource,
       counts: { requests: c.summary.counts.requests, ok: c.summary.counts.ok, failed: c.summary.counts.failed },
       metrics: TABLE_COLUMNS.map((col) => cellValue(c.summary, col)),
       ttftCdf: thinCdf(ok.map((r) => r.ttftMs ?? NaN)),
@@ -125,14 +142,19 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
         outcome: r.outcome,
         ...(r.error ? { error: r.error.slice(0, 200) } : {}),
       })),
-      failures: c.summary.failures,
+      failures: c.summary.failures.map((f) => f.message),
       warnings: c.summary.warnings,
     }
   })
   const groups = new Map<string, ReportSweep>()
   for (const c of cases) {
     const k = `${c.stack}|${c.model}|${c.gpuLabel}|${c.suffix}`
-    const g = groups.get(k) ?? { label: `${c.alias} on ${c.stack} (${c.gpuLabel}${c.suffix !== 'X' ? `, ${c.suffix}` : ''})`, param: offloadParam(c.stack), base: null, points: [] }
+    const g = groups.get(k) ?? {
+      label: `${c.alias} on ${c.stack} (${c.gpuLabel}${c.suffix !== 'X' ? `, ${c.suffix}` : ''})`,
+      param: offloadParam(c.stack),
+      base: null,
+      points: [],
+    }
     if (c.variant === 'base-as-is') g.base = Math.max(g.base ?? 0, c.tokps)
     else if (c.variant === 'optimized') {
       const t = sweepTick(c.numGpu)
@@ -142,9 +164,16 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
   }
   const sweeps = [...groups.values()].filter((g) => g.points.length > 0).map((g) => ({ ...g, points: g.points.sort((a, b) => a.order - b.order) }))
   return {
-    runId: run.runId, host: run.summary?.host ?? '', startedAt: run.summary?.startedAt ?? '', finishedAt: run.summary?.finishedAt ?? '',
-    incomplete: run.summary?.incomplete ?? false, generatedAt: new Date().toISOString(), gate: gate ? reportGate(gate) : null,
-    metricColumns: TABLE_COLUMNS.map((col) => ({ header: col.header, digits: col.metric.digits })), cases, sweeps,
+    runId: run.runId,
+    host: run.summary?.host ?? '',
+    startedAt: run.summary?.startedAt ?? '',
+    finishedAt: run.summary?.finishedAt ?? '',
+    incomplete: run.summary?.incomplete ?? false,
+    generatedAt: new Date().toISOString(),
+    gate: gate ? reportGate(gate) : null,
+    metricColumns: TABLE_COLUMNS.map((col) => ({ header: col.header, digits: col.metric.digits })),
+    cases,
+    sweeps,
     loadCurves: loadCurves(runCases, labels),
   }
 }

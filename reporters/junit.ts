@@ -1,12 +1,14 @@
 // JUnit XML for CI systems that show test results (BENCH_JUNIT=path): one testcase per bench case,
 // a <failure> per health failure or regressed metric.
-import type { GateResult } from './gate.ts'
-import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
+import type { GateResult } from './gate-types.ts'
+import { regressionText } from './gate-report.ts'
 import type { RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
 const xml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  s
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
 
 export function junitXml(run: RunData, g: GateResult): string {
   const cases = run.summary?.cases ?? []
@@ -15,10 +17,7 @@ export function junitXml(run: RunData, g: GateResult): string {
   let failed = 0
   for (const key of keys) {
     const c = cases.find((x) => x.fullName === key)
-    const msgs = [
-      ...g.failures.filter((f) => f.caseKey === key).map((f) => f.reason),
-      ...g.regressions.filter((r) => r.caseKey === key).map((r) => `${r.label} regressed ${fmtChange(r.changePct)}: baseline ${fmtNum(r.baseline)}, now ${fmtNum(r.now)} (threshold ${r.thresholdPct}%, ${fmtEvidence(r)})`),
-    ]
+    const msgs = [...g.failures.filter((f) => f.caseKey === key).map((f) => f.message), ...g.regressions.filter((r) => r.caseKey === key).map(regressionText)]
     const classname = c ? `${c.stack}.${c.model}` : 'fuze-bench'
     const time = c ? (c.summary.wallMs / 1000).toFixed(3) : '0'
     body.push(`  <testcase classname="${xml(classname)}" name="${xml(key)}" time="${time}">`)
@@ -26,7 +25,8 @@ export function junitXml(run: RunData, g: GateResult): string {
       failed++
       body.push(`    <failure message="${xml(msgs[0])}" type="fuze-bench-gate">${xml(msgs.join('\n'))}</failure>`)
     }
-    if (c) body.push(`    <system-out>${xml(`tok/s ${c.summary.tokensPerSec.toFixed(2)}, ok ${c.summary.counts.ok}/${c.summary.counts.requests}`)}</system-out>`)
+    if (c)
+      body.push(`    <system-out>${xml(`tok/s ${c.summary.tokensPerSec.toFixed(2)}, ok ${c.summary.counts.ok}/${c.summary.counts.requests}`)}</system-out>`)
     body.push('  </testcase>')
   }
   return [

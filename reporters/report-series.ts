@@ -49,8 +49,14 @@ export function loadCurves(cases: readonly RunCase[], labels: readonly string[])
     const curve = curves.get(key) ?? { label: `${name} (${load.mode === 'closed' ? 'concurrency' : 'request rate'})`, mode: load.mode, points: [] }
     const s = c.summary
     curve.points.push({
-      level, order, outputTokPerSec: s.outputTokenThroughput, reqPerSec: s.requestThroughput,
-      ttftP50: s.ttftMs.p50, ttftP99: s.ttftMs.p99, tpotP50: s.tpotMs.p50, tpotP99: s.tpotMs.p99,
+      level,
+      order,
+      outputTokPerSec: s.outputTokenThroughput,
+      reqPerSec: s.requestThroughput,
+      ttftP50: s.ttftMs.p50,
+      ttftP99: s.ttftMs.p99,
+      tpotP50: s.tpotMs.p50,
+      tpotP99: s.tpotMs.p99,
     })
     curves.set(key, curve)
   })

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import type { RequestRecord } from '../helpers/types.ts'
+import { asFailure } from '../helpers/failure.ts'
 import type { GateThresholds } from './gate-types.ts'
 import { readCsv16, type Csv16Row } from './fuze-csv.ts'
 import type { RunSummary, SummaryCase } from './run-folder.ts'
@@ -36,7 +37,9 @@ export function isRunDir(dir: string): boolean {
 
 export function loadRun(dir: string): RunData {
   if (!isRunDir(dir))
-    throw new Error(`${dir} is not a fuze-bench run folder (no bench.csv or summary.json in it). Pass a folder under results/, e.g. results/20250101_120000-myhost.`)
+    throw new Error(
+      `${dir} is not a fuze-bench run folder (no bench.csv or summary.json in it). Pass a folder under results/, e.g. results/20250101_120000-myhost.`,
+    )
   const warnings: string[] = []
   let summary: RunSummaryJson | null = null
   const sj = join(dir, 'summary.json')
@@ -67,6 +70,8 @@ export function loadRun(dir: string): RunData {
         }
       })
   }
+  // summary.json files written before failures had codes hold plain strings
+  for (const c of summary?.cases ?? []) c.summary.failures = (c.summary.failures ?? []).map(asFailure)
   return { dir, runId: summary?.runId ?? basename(dir), summary, benchRows, requests, warnings }
 }
 
@@ -89,6 +94,8 @@ export function listRunDirs(resultsDir: string): string[] {
 export function latestRunDir(resultsDir: string): string {
   const runs = listRunDirs(resultsDir)
   if (runs.length === 0)
-    throw new Error(`no run folders in ${resultsDir}. Run a bench first (npx vitest bench --project llama.cpp) or set BENCH_RESULTS_DIR to where your results are.`)
+    throw new Error(
+      `no run folders in ${resultsDir}. Run a bench first (npx vitest bench --project llama.cpp) or set BENCH_RESULTS_DIR to where your results are.`,
+    )
   return runs[runs.length - 1]
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { CaseMeta, CaseSummary, RowContext } from '../helpers/types.ts'
 import { CSV16_HEADER_LINE, csv16Fields, csvLine } from './csv16.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { FuzeError } from '../helpers/errors.ts'
 
 export interface SummaryCase {
   fullName: string
@@ -28,7 +29,7 @@ export interface RunSummary {
   skipped: { file: string; reason: string }[]
 }
 
-export class ResultsWriteError extends Error {}
+export class ResultsWriteError extends FuzeError {}
 
 function wrap<T>(path: string, fn: () => T): T {
   try {
@@ -40,7 +41,6 @@ function wrap<T>(path: string, fn: () => T): T {
     )
   }
 }
-
 
 export function appendCsv16Row(runDir: string, meta: CaseMeta): void {
   const path = join(runDir, 'bench.csv')

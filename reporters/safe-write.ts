@@ -3,8 +3,9 @@
 import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { acquireLock, type FileLock } from '../fixtures/lock.ts'
+import { FuzeError } from '../helpers/errors.ts'
 
-export class ReportWriteError extends Error {
+export class ReportWriteError extends FuzeError {
   constructor(
     readonly path: string,
     cause: unknown,

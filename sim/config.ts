@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import type { SimConfig, SimFaults } from './types.ts'
+import { FuzeError } from '../helpers/errors.ts'
 
 type Kind = 'int' | 'number' | 'boolean' | 'string' | 'list' | 'protocol'
 
@@ -90,7 +91,7 @@ export const faultsSchema = z.strictObject(shapeOf(FAULT_KEYS))
 export const configSchema = z.strictObject({ ...shapeOf(CONFIG_KEYS), faults: faultsSchema.default({}) })
 
 /** A bad setting: the message is the one paragraph a user sees (the CLI exits 2 with it). */
-export class SimConfigError extends Error {
+export class SimConfigError extends FuzeError {
   override name = 'SimConfigError'
 }
 

@@ -1,11 +1,12 @@
 // Small HTTP helpers shared by the protocol route tables.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SimContext, SimRequest } from './job.ts'
+import { FuzeError } from '../helpers/errors.ts'
 
 export const BODY_LIMIT = 32 * 1024 * 1024
 
 /** A request the protocol rejects: the server answers `status` with the protocol's error body. */
-export class BadRequest extends Error {
+export class BadRequest extends FuzeError {
   constructor(
     message: string,
     readonly status = 400,

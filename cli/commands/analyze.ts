@@ -2,7 +2,7 @@
 // summary.csv / gate.json / report.html. Exits 1 when the gate fails, so CI can call it on a run folder.
 import { join, resolve } from 'node:path'
 import { resultsDir as defaultResultsDir } from '../../helpers/run-dir.ts'
-import { readBaseline } from '../../reporters/baseline.ts'
+import { readBaselineSource } from '../../reporters/baseline.ts'
 import { parseCommandArgs } from '../../reporters/cli-args.ts'
 import { renderGateConsole } from '../../reporters/gate-report.ts'
 import { runGate } from '../../reporters/gate.ts'
@@ -16,7 +16,8 @@ import { writeSummaryCsv } from '../../reporters/summary-csv.ts'
 export const help = `Analyze one run: per-case metrics, gate verdict, regenerated summary.csv, gate.json and report.html.
 usage: fuze-bench analyze [RUN] [--baseline FILE] [--allow-client-bound] [--junit FILE] [--results DIR]
   RUN: a run folder (default: the newest under the results folder).
-  --baseline (default BENCH_BASELINE): compare against it; thresholds from BENCH_GATE_* env vars.
+  --baseline (default BENCH_BASELINE): a baseline file, run folder, summary.json or results folder to
+  compare against; thresholds from BENCH_GATE_* env vars.
   Exit code 1 when the gate fails (0 samples, errors over the ceiling, client-bound, or a significant regression).`
 
 export async function run(args: string[]): Promise<number> {
@@ -30,7 +31,8 @@ export async function run(args: string[]): Promise<number> {
   const data = loadRun(dir)
   for (const w of data.warnings) console.error(`note: ${w}`)
   const baselinePath = values.baseline ?? (process.env.BENCH_BASELINE || undefined)
-  const baseline = baselinePath ? readBaseline(resolve(baselinePath)) : undefined
+  const historyRuns = process.env.BENCH_BASELINE_RUNS ? Number(process.env.BENCH_BASELINE_RUNS) : undefined
+  const baseline = baselinePath ? readBaselineSource(baselinePath, { excludeRunDir: dir, historyRuns }) : undefined
   const gate = runGate(data, { baseline, allowClientBound: values['allow-client-bound'] })
   console.log(renderRunTable(data))
   console.log('')

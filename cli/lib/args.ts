@@ -1,7 +1,8 @@
 // Argument parsing for commands: node:util parseArgs, with errors phrased for users and exit code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { FuzeError } from '../../helpers/errors.ts'
 
-export class UsageError extends Error {
+export class UsageError extends FuzeError {
   constructor(command: string, message: string) {
     super(`${message}. Run \`fuze-bench ${command} --help\` for the options.`)
     this.name = 'UsageError'

@@ -3,9 +3,13 @@
 import type { Knobs } from '../../env/index.ts'
 import type { SloSpec } from '../types.ts'
 import type { ArrivalProcess } from './arrivals.ts'
+import type { CapacityOptions } from './capacity.ts'
+import type { ConversationOptions } from './conversation.ts'
 import { presetOf, type PresetName } from './presets.ts'
 import type { LoadBounds, LoadShape } from './scheduler.ts'
+import type { SharedPrefixSpec } from './shared-prefix.ts'
 import type { LengthSpec } from './synthetic.ts'
+import type { TraceOptions } from './trace.ts'
 
 export interface LoadOptions {
   /** Closed-loop streams; a list gives one case each (default BENCH_CONCURRENCY, else the preset's). */
@@ -37,6 +41,14 @@ export interface LoadOptions {
   abortMinRequests?: number
   /** Seed of Poisson arrivals and synthetic lengths (default 1). */
   seed?: number
+  /** Prompts = one of N group prefixes + a suffix of their own, sent without the unique tag so a prefix cache can help. */
+  sharedPrefix?: SharedPrefixSpec
+  /** Replay a trace (a path, or options with a time scale): each request at its timestamp, with its token lengths. */
+  trace?: string | TraceOptions
+  /** Multi-turn conversations (true = 4 synthetic turns of 32 tokens each). */
+  conversation?: true | ConversationOptions
+  /** Search the highest request rate sustained inside the SLO instead of measuring one load level (also BENCH_CAPACITY=1). */
+  capacity?: true | CapacityOptions
 }
 
 export interface LoadLevel {
@@ -48,6 +60,9 @@ export interface LoadLevel {
   preset?: PresetName
   input?: LengthSpec
   output?: LengthSpec
+  /** A trace replay (the open shape's due times come from it) or a multi-turn case (closed shape = users). */
+  trace?: TraceOptions
+  conversation?: ConversationOptions
 }
 
 const list = (v: number | number[] | undefined): number[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v])
@@ -73,6 +88,9 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
     input !== undefined ||
     output !== undefined ||
     opts.sharegpt !== undefined ||
+    opts.sharedPrefix !== undefined ||
+    opts.trace !== undefined ||
+    opts.conversation !== undefined ||
     (opts.rampUpS ?? 0) > 0
   if (!isLoad) return null
   if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a whole number ≥ 1, got ${trials}: fix BENCH_TRIALS or the case's trials option.`)
@@ -82,6 +100,22 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
     ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
   }
   const common = { bounds, trials, ...(presetName ? { preset: presetName } : {}), ...(input ? { input } : {}), ...(output ? { output } : {}) }
+  if (opts.trace !== undefined) {
+    const trace = typeof opts.trace === 'string' ? { file: opts.trace } : opts.trace
+    // the trace decides how many requests there are; an explicit count or duration still cuts it
+    const b: LoadBounds = { ...(opts.requests !== undefined ? { count: opts.requests } : {}), ...(duration !== undefined ? { durationMs: duration * 1000 } : {}) }
+    if (b.count === undefined && b.durationMs === undefined) b.count = Number.MAX_SAFE_INTEGER
+    return [{ ...common, bounds: b, suffix: '', trace, shape: { mode: 'open', rate: 0, arrival: 'trace', ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}) } }]
+  }
+  if (opts.conversation !== undefined) {
+    const conversation = opts.conversation === true ? {} : opts.conversation
+    return conc.map((c) => ({
+      ...common,
+      suffix: conc.length > 1 ? ` [users=${c}]` : '',
+      conversation,
+      shape: { mode: 'closed' as const, concurrency: conversation.users ?? c },
+    }))
+  }
   if (rates !== undefined && rates.length > 0) {
     return rates.map((rate) => ({
       ...common,
@@ -89,7 +123,7 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
       shape: {
         mode: 'open' as const,
         rate,
-        arrival: opts.arrival ?? 'poisson',
+        arrival: opts.arrival ?? knobs.BENCH_ARRIVAL,
         rampUpS: opts.rampUpS ?? 0,
         seed: opts.seed ?? 1,
         ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),

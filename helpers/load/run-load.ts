@@ -1,20 +1,27 @@
 // One load case: build the workload, warm up, run the scheduled phase once per trial, and summarise — on CaseRun
 // (../case-runner.ts), which watches the client's own event loop over the measured phase, judges it, runs the case
 // hooks and flushes the case if the worker is interrupted. Records stream into requests.jsonl as they finish.
+// prepareLoad is the part a capacity search shares: the workload (fixed, synthetic, ShareGPT, shared-prefix or a
+// replayed trace), the request it sends for each slot, and the summary inputs.
 import { getKnobs } from '../../env/index.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../case-hooks.ts'
 import type { CaseOptions } from '../case-run.ts'
 import { CaseRun } from '../case-runner.ts'
+import { rateCheck } from '../metrics/load.ts'
 import { TrialAcc, type LoadAcc, type WindowNow } from '../metrics/load-summary.ts'
 import { QuantileAcc } from '../metrics/sketch.ts'
 import { prompts } from '../prompts.ts'
-import type { CaseMeta, RequestRecord } from '../types.ts'
-import { outputForcing } from './forcing.ts'
+import type { CaseMeta, RequestRecord, WorkloadReport } from '../types.ts'
+import { outputForcing, type OutputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
-import { runSchedule, type AbortCheck, type Sender } from './scheduler.ts'
-import { estimateTokenizer, tokenizerFor } from './tokenizer.ts'
-import { buildWorkload, workItem } from './workload.ts'
+import { runConversationCase } from './run-conversation.ts'
+import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
+import { runSchedule, type SendSlot } from './scheduler.ts'
+import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
+import { loadTrace, type Trace } from './trace.ts'
+import { buildWorkload, workItem, type WorkItem, type Workload } from './workload.ts'
+import { PrefixCacheAcc } from './workload-stats.ts'
 
 export type LoadCaseOptions = CaseOptions & LoadOptions
 
@@ -30,50 +37,52 @@ function distinctFor(level: LoadLevel): number {
   return Math.min(perTrial * level.trials, MAX_DISTINCT)
 }
 
-export const DEFAULT_ABORT_ERROR_RATE = 0.5
-export const DEFAULT_ABORT_MIN_REQUESTS = 10
+export { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 
-/** Stops a trial once too many of its finished requests failed; requests we cancelled ourselves do not count. */
-export function errorRateAbort(limit: number, minRequests: number): AbortCheck {
-  // counts, not the records: one check per trial, fed each finished request in turn
-  let finished = 0
-  let failed = 0
-  let firstError: string | undefined
-  const kinds = new Set<string>()
-  return (r) => {
-    finished++
-    if (r.outcome !== 'ok' && r.outcome !== 'aborted') {
-      if (failed++ === 0) firstError = r.error
-      kinds.add(r.outcome)
-    }
-    if (limit >= 1 || finished < minRequests) return undefined
-    const rate = failed / finished
-    if (rate <= limit) return undefined
-    return `aborted: error rate ${(rate * 100).toFixed(0)}% (${failed} of ${finished} finished requests failed: ${[...kinds].join(', ')}; first error: ${firstError ?? 'none'}) passed the limit ${(limit * 100).toFixed(0)}% (abortErrorRate option); the remaining requests were cancelled`
-  }
+/** The server's /tokenize where it has one (exact lengths), else the calibrated estimate. */
+export function caseTokenizer(server: ServerRef, protocol: ReturnType<ServerRef['client']>['protocol']): Promise<PromptTokenizer> {
+  return tokenizerFor(server.url, protocol, {
+    model: server.resolvedModel.wireName,
+    timeoutMs: getKnobs().TIMEOUT_TAGS * 1000,
+    path: server.stack.tokenizePath?.(protocol),
+  })
 }
 
-export async function runLoadCase(
-  server: ServerRef,
-  opts: LoadCaseOptions,
-  level: LoadLevel,
-  ident: CaseIdent,
-): Promise<CaseMeta> {
-  const run = new CaseRun({ kind: 'load', server, opts, ident, ...(opts.slo ? { slo: opts.slo } : {}) }).open()
-  try {
-    return await loadPhases(run, server, opts, level)
-  } finally {
-    run.close()
-  }
+/** What a load case and each probe of a capacity search share. */
+export interface PreparedLoad {
+  /** The level, with a trace's due times filled in. */
+  level: LoadLevel
+  workload: Workload
+  forcing: OutputForcing
+  /** Send the request of one slot (the next workload item); the caller folds the record. */
+  send(phase: 'warmup' | 'run', slot: SendSlot, trial: number, labels?: Record<string, string | number>): Promise<{ rec: RequestRecord; item: WorkItem }>
+  /** The LoadAcc of some trials (prompt set and level from this workload). */
+  loadAcc(level: LoadLevel, trials: TrialAcc[], dispatchLagMs: QuantileAcc): LoadAcc
+  /** Fold a finished measured request into the workload report (prefix cache, trace send lag). */
+  note(rec: RequestRecord): void
+  warnings(): string[]
+  report(): WorkloadReport
 }
 
-async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions, level: LoadLevel): Promise<CaseMeta> {
+export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
   const knobs = getKnobs()
+  const server = run.server
   const client = server.client(opts.protocol)
-  const needsCount = level.input !== undefined || opts.sharegpt !== undefined || typeof (opts.prompt ?? prompts.short) === 'string'
-  const tokenizer = needsCount
-    ? await tokenizerFor(server.url, client.protocol, { model: server.resolvedModel.wireName, timeoutMs: knobs.TIMEOUT_TAGS * 1000, path: server.stack.tokenizePath?.(client.protocol) })
-    : estimateTokenizer
+  const needsCount =
+    level.input !== undefined ||
+    opts.sharegpt !== undefined ||
+    level.trace !== undefined ||
+    opts.sharedPrefix !== undefined ||
+    typeof (opts.prompt ?? prompts.short) === 'string'
+  const tokenizer = needsCount ? await caseTokenizer(server, client.protocol) : estimateTokenizer
+  let trace: Trace | undefined
+  if (level.trace !== undefined) {
+    trace = loadTrace(level.trace)
+    const offsetsMs = trace.entries.map((e) => e.offsetMs)
+    // the trace's own least-squares rate is the target, so a rate miss means the client lagged, not the trace's bursts
+    const rate = rateCheck(1, offsetsMs, offsetsMs)?.scheduledRate ?? trace.meanRate
+    level = { ...level, shape: { ...level.shape, mode: 'open', rate, arrival: 'trace', offsetsMs } as LoadLevel['shape'] }
+  }
   const workload = await buildWorkload(
     {
       prompt: opts.prompt ?? prompts.short,
@@ -83,18 +92,23 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
       ...(opts.sharegpt !== undefined ? { sharegpt: opts.sharegpt } : {}),
       distinct: distinctFor(level),
       seed: opts.seed ?? 1,
+      ...(opts.sharedPrefix !== undefined ? { sharedPrefix: opts.sharedPrefix } : {}),
+      ...(trace !== undefined ? { trace: trace.entries.slice(0, level.bounds.count) } : {}),
     },
     tokenizer,
   )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
+  const prefixCache = new PrefixCacheAcc()
+  const sendLag = new QuantileAcc()
+  let within5 = 0
   let runIndex = 0
   let reused = 0
-  let caseT0 = 0
-  const slo = run.slo
 
-  const sender =
-    (phase: 'warmup' | 'run', trial: number, acc?: TrialAcc): Sender =>
-    async (slot) => {
+  return {
+    level,
+    workload,
+    forcing,
+    async send(phase, slot, trial, extraLabels) {
       const index = phase === 'warmup' ? slot.index : runIndex++
       const item = workItem(workload, index)
       // synthetic and ShareGPT prompts are distinct already, so measured requests send them exactly as counted;
@@ -108,8 +122,109 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
         cachePrompt: opts.cachePrompt ?? fresh,
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
-      const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial }, reqOpts)
+      const labels = { ...extraLabels, ...(item.group !== undefined && phase === 'run' ? { group: item.group + 1 } : {}) }
+      const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, reqOpts)
+      return { rec, item }
+    },
+    loadAcc(lv, trials, dispatchLagMs) {
+      const shape = lv.shape
+      return {
+        level: {
+          mode: shape.mode,
+          ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
+          ...(shape.mode === 'open'
+            ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
+            : {}),
+          rampUpS: shape.rampUpS ?? 0,
+          ...(lv.bounds.durationMs !== undefined ? { durationS: lv.bounds.durationMs / 1000 } : {}),
+          ...(lv.bounds.count !== undefined && lv.bounds.count < Number.MAX_SAFE_INTEGER ? { requestBudget: lv.bounds.count } : {}),
+          ...(lv.preset !== undefined ? { preset: lv.preset } : {}),
+        },
+        trials,
+        dispatchLagMs,
+        prompts: {
+          source: workload.source,
+          lengthSource: workload.lengthSource,
+          inputTokens: workload.items.map((i) => i.promptTokens).filter((n): n is number => n !== null),
+          outputTokensRequested: workload.items.map((i) => i.maxTokens),
+          outputForced: forcing.forced,
+          forcedBy: forcing.by,
+        },
+      }
+    },
+    note(rec) {
+      prefixCache.add(rec)
+      if (trace !== undefined && rec.phase === 'run') {
+        // queueMs = send − due: with no concurrency cap, all of it is the client's lag behind the trace
+        sendLag.add(rec.queueMs)
+        if (rec.queueMs <= 5) within5++
+      }
+    },
+    warnings() {
+      const out: string[] = []
+      if (trace !== undefined && trace.clamped > 0)
+        out.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
+      if (reused > 0)
+        out.push(
+          `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,
+        )
+      return out
+    },
+    report() {
+      const pc = prefixCache.result()
+      const sp = opts.sharedPrefix
+      const lag = sendLag.dist()
+      const n = lag.n
+      const span = trace !== undefined && n > 1 ? trace.entries[Math.min(n, trace.entries.length) - 1].offsetMs / 1000 : 0
+      return {
+        kind: workload.source,
+        ...(pc ? { prefixCache: pc } : {}),
+        ...(sp !== undefined ? { sharedPrefix: { groups: sp.groups ?? 1, prefixTokens: sp.prefixTokens, suffixTokens: sp.suffixTokens ?? 32 } } : {}),
+        ...(trace !== undefined && level.trace !== undefined
+          ? {
+              trace: {
+                file: level.trace.file,
+                format: trace.format,
+                requests: n,
+                timeScale: level.trace.timeScale ?? 1,
+                spanS: span,
+                meanRate: span > 0 ? (n - 1) / span : 0,
+                clamped: trace.clamped,
+                sendLagMs: lag,
+                within5Ms: n > 0 ? within5 / n : 0,
+              },
+            }
+          : {}),
+      }
+    },
+  }
+}
+
+export async function runLoadCase(server: ServerRef, opts: LoadCaseOptions, level: LoadLevel, ident: CaseIdent): Promise<CaseMeta> {
+  const kind = level.conversation !== undefined ? 'conversation' : level.trace !== undefined ? 'trace' : 'load'
+  const run = new CaseRun({ kind, server, opts, ident, ...(opts.slo ? { slo: opts.slo } : {}) }).open()
+  try {
+    if (level.conversation !== undefined)
+      return await runConversationCase(run, opts, level, level.conversation, await caseTokenizer(server, server.client(opts.protocol).protocol))
+    return await loadPhases(run, opts, level)
+  } finally {
+    run.close()
+  }
+}
+
+async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel): Promise<CaseMeta> {
+  const knobs = getKnobs()
+  const prep = await prepareLoad(run, opts, level)
+  level = prep.level
+  let caseT0 = 0
+  const slo = run.slo
+
+  const sender =
+    (phase: 'warmup' | 'run', trial: number, acc?: TrialAcc) =>
+    async (slot: SendSlot): Promise<RequestRecord> => {
+      const { rec, item } = await prep.send(phase, slot, trial)
       run.add(rec)
+      prep.note(rec)
       if (acc) {
         // where the steady window stands as this request ends (scheduler.ts): folded now, the record is not kept
         const w = slot.window()
@@ -144,34 +259,7 @@ async function loadPhases(run: CaseRun, server: ServerRef, opts: LoadCaseOptions
     acc.aborted = res.aborted
     if (res.aborted !== undefined) break
   }
-
-  const shape = level.shape
-  const input: LoadAcc = {
-    level: {
-      mode: shape.mode,
-      ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
-      ...(shape.mode === 'open'
-        ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
-        : {}),
-      rampUpS: shape.rampUpS ?? 0,
-      ...(level.bounds.durationMs !== undefined ? { durationS: level.bounds.durationMs / 1000 } : {}),
-      ...(level.bounds.count !== undefined ? { requestBudget: level.bounds.count } : {}),
-      ...(level.preset !== undefined ? { preset: level.preset } : {}),
-    },
-    trials,
-    dispatchLagMs,
-    prompts: {
-      source: workload.source,
-      lengthSource: workload.lengthSource,
-      inputTokens: workload.items.map((i) => i.promptTokens).filter((n): n is number => n !== null),
-      outputTokensRequested: workload.items.map((i) => i.maxTokens),
-      outputForced: forcing.forced,
-      forcedBy: forcing.by,
-    },
-  }
-  const warnings =
-    reused > 0
-      ? [`${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`]
-      : []
-  return run.finish({ load: input, warnings })
+  const meta = await run.finish({ load: prep.loadAcc(level, trials, dispatchLagMs), warnings: prep.warnings() })
+  meta.summary.workload = prep.report()
+  return meta
 }

@@ -9,7 +9,17 @@ import { waitUntil } from './clock.ts'
 
 export type LoadShape =
   | { mode: 'closed'; concurrency: number; rampUpS?: number }
-  | { mode: 'open'; rate: number; arrival: ArrivalProcess; rampUpS?: number; seed?: number; maxConcurrency?: number }
+  | {
+      mode: 'open'
+      rate: number
+      /** 'trace': due times come from `offsetsMs` (a replayed trace); `rate` is then the trace's mean rate. */
+      arrival: ArrivalProcess | 'trace'
+      rampUpS?: number
+      seed?: number
+      maxConcurrency?: number
+      /** Due offsets (ms from the phase start, ascending) that replace the arrival process's draws. */
+      offsetsMs?: readonly number[]
+    }
 
 export interface LoadBounds {
   /** Requests to send in all. */
@@ -169,8 +179,21 @@ async function closedLoop(shape: Extract<LoadShape, { mode: 'closed' }>, bounds:
   return p.result(steadyStart !== undefined && steadyEnd !== undefined ? { start: steadyStart, end: steadyEnd } : null)
 }
 
+/** The arrival process's draws, or a trace's own times cut to the bounds. */
+function dueOffsets(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds): readonly number[] {
+  if (shape.offsetsMs !== undefined || shape.arrival === 'trace') {
+    const all = shape.offsetsMs ?? []
+    const n = Math.min(all.length, bounds.count ?? Infinity)
+    const end = bounds.durationMs ?? Infinity
+    const out: number[] = []
+    for (let i = 0; i < n && all[i] <= end; i++) out.push(all[i])
+    return out
+  }
+  return arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
+}
+
 async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds, p: Phase): Promise<ScheduleResult> {
-  const offsets = arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
+  const offsets = dueOffsets(shape, bounds)
   const cap = shape.maxConcurrency ?? Infinity
   // the arrival process runs at full rate from the end of the ramp (or the first arrival) to the last release
   const rampEnd = p.t0 + (shape.rampUpS ?? 0) * 1000

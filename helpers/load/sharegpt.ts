@@ -14,8 +14,7 @@ function bad(path: string, what: string): Error {
   )
 }
 
-/** Prompt/reply pairs in file order; conversations without a human turn followed by a reply are skipped. */
-export function loadShareGpt(path: string, limit = Infinity): ShareGptPair[] {
+function readEntries(path: string): unknown[] {
   let raw: string
   try {
     raw = readFileSync(path, 'utf8')
@@ -29,6 +28,16 @@ export function loadShareGpt(path: string, limit = Infinity): ShareGptPair[] {
     throw bad(path, `not valid JSON (${(e as Error).message})`)
   }
   if (!Array.isArray(data)) throw bad(path, 'the top level is not an array')
+  return data
+}
+
+type Turn = { from?: unknown; value?: unknown }
+const isHuman = (t: Turn | undefined) => t?.from === 'human' || t?.from === 'user'
+const text = (t: Turn | undefined): string | undefined => (typeof t?.value === 'string' && t.value.trim() !== '' ? t.value : undefined)
+
+/** Prompt/reply pairs in file order; conversations without a human turn followed by a reply are skipped. */
+export function loadShareGpt(path: string, limit = Infinity): ShareGptPair[] {
+  const data = readEntries(path)
   const out: ShareGptPair[] = []
   for (const entry of data) {
     if (out.length >= limit) break
@@ -40,6 +49,30 @@ export function loadShareGpt(path: string, limit = Infinity): ShareGptPair[] {
     const prompt = (turns[i] as { value: string }).value
     if (prompt.trim() === '' || next.value.trim() === '') continue
     out.push({ prompt, reply: next.value })
+  }
+  if (out.length === 0) throw bad(path, 'no conversation has a human turn followed by a reply')
+  return out
+}
+
+/**
+ * Whole conversations for multi-turn cases: each human turn with the reply that follows it, in order, up to
+ * `maxTurns`. A conversation ends at the first human turn without a reply; ones without a single pair are skipped.
+ */
+export function loadShareGptConversations(path: string, limit = Infinity, maxTurns = Infinity): ShareGptPair[][] {
+  const out: ShareGptPair[][] = []
+  for (const entry of readEntries(path)) {
+    if (out.length >= limit) break
+    const turns = (entry as { conversations?: unknown })?.conversations
+    if (!Array.isArray(turns)) continue
+    const pairs: ShareGptPair[] = []
+    // a leading system/gpt message is not a user turn: start at the first human one
+    for (let i = turns.findIndex((t) => isHuman(t as Turn)); i >= 0 && i + 1 < turns.length && pairs.length < maxTurns; i += 2) {
+      const user = turns[i] as Turn
+      const reply = turns[i + 1] as Turn
+      if (!isHuman(user) || isHuman(reply) || text(user) === undefined || text(reply) === undefined) break
+      pairs.push({ prompt: text(user)!, reply: text(reply)! })
+    }
+    if (pairs.length > 0) out.push(pairs)
   }
   if (out.length === 0) throw bad(path, 'no conversation has a human turn followed by a reply')
   return out

@@ -39,12 +39,14 @@ const ONE_TOKEN = ['the', 'of', 'and', 'to', 'in', 'is', 'it', 'for', 'on', 'as'
  * One prompt of `target` tokens: start from target words, correct by the measured difference (a word is usually
  * one token), then step word by word — drop the last when over, append a one-token word when under.
  */
-export async function promptOfLength(target: number, tokenizer: PromptTokenizer, seed: number): Promise<SizedPrompt> {
-  const words = wordsText(seededRng(seed), Math.max(1, target)).split(' ')
+export async function promptOfLength(target: number, tokenizer: PromptTokenizer, seed: number, head?: string): Promise<SizedPrompt> {
+  // `head` (kept whole) makes prompts of different seeds differ from their first token on
+  const words = [...(head ? [head] : []), ...wordsText(seededRng(seed), Math.max(1, target)).split(' ')]
+  const keep = head ? 2 : 1
   let text = words.join(' ')
   let tokens = await tokenizer.count(text)
   for (let step = 0; step < 3 && Math.abs(tokens - target) > 2; step++) {
-    const n = Math.max(1, words.length + (target - tokens))
+    const n = Math.max(keep, words.length + (target - tokens))
     if (n < words.length) words.length = n
     else for (let i = words.length; i < n; i++) words.push(ONE_TOKEN[i % ONE_TOKEN.length])
     text = words.join(' ')
@@ -52,7 +54,7 @@ export async function promptOfLength(target: number, tokenizer: PromptTokenizer,
   }
   let best: SizedPrompt = { text, tokens }
   for (let step = 0; step < 24 && tokens !== target; step++) {
-    if (tokens > target && words.length > 1) words.pop()
+    if (tokens > target && words.length > keep) words.pop()
     else words.push(ONE_TOKEN[step % ONE_TOKEN.length])
     text = words.join(' ')
     tokens = await tokenizer.count(text)

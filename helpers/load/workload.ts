@@ -1,6 +1,8 @@
 // What each request of a load case sends: the prompt and the output length, from a fixed prompt, synthetic
-// prompts of a target token length, or a ShareGPT file. Requests take items in order and wrap around.
-import type { ChatMessage } from '../types.ts'
+// prompts of a target token length, a ShareGPT file, shared-prefix groups or a replayed trace. Requests take
+// items in order and wrap around.
+import type { ChatMessage, WorkloadReport } from '../types.ts'
+import { sharedPrefixPrompts, type SharedPrefixSpec } from './shared-prefix.ts'
 import { loadShareGpt } from './sharegpt.ts'
 import { checkLength, drawLengths, promptOfLength, type LengthSpec } from './synthetic.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
@@ -10,10 +12,12 @@ export interface WorkItem {
   /** Prompt tokens counted before sending (null: unknown until the server reports it). */
   promptTokens: number | null
   maxTokens: number
+  /** Shared-prefix group (0-based) of this item. */
+  group?: number
 }
 
 export interface Workload {
-  source: 'fixed' | 'synthetic' | 'sharegpt'
+  source: Exclude<WorkloadReport['kind'], 'conversation'>
   lengthSource: 'tokenizer' | 'estimate' | 'server'
   items: WorkItem[]
 }
@@ -31,6 +35,9 @@ export interface WorkloadSpec {
   seed: number
   /** Upper bound on ShareGPT reply lengths (tokens), so one long reply does not dominate a run. */
   maxOutput?: number
+  sharedPrefix?: SharedPrefixSpec
+  /** A trace's (input, output) tokens per request, in replay order: one item each. */
+  trace?: readonly { inputTokens: number; outputTokens: number }[]
 }
 
 export function workItem(w: Workload, index: number): WorkItem {
@@ -41,6 +48,18 @@ export async function buildWorkload(spec: WorkloadSpec, tokenizer: PromptTokeniz
   const n = Math.max(1, spec.distinct)
   if (spec.output) checkLength('output', spec.output)
   const outputs = spec.output ? drawLengths(spec.output, n, spec.seed + 1) : Array.from({ length: n }, () => spec.numPredict)
+  if (spec.trace !== undefined) {
+    const items: WorkItem[] = []
+    for (const [i, e] of spec.trace.entries()) {
+      const p = await promptOfLength(e.inputTokens, tokenizer, spec.seed * 7919 + i)
+      items.push({ prompt: p.text, promptTokens: p.tokens, maxTokens: e.outputTokens })
+    }
+    return { source: 'trace', lengthSource: tokenizer.source, items }
+  }
+  if (spec.sharedPrefix !== undefined) {
+    const ps = await sharedPrefixPrompts(spec.sharedPrefix, n, tokenizer, spec.seed)
+    return { source: 'shared-prefix', lengthSource: tokenizer.source, items: ps.map((p, i) => ({ prompt: p.text, promptTokens: p.tokens, maxTokens: outputs[i], group: p.group })) }
+  }
   if (spec.sharegpt !== undefined) {
     const pairs = loadShareGpt(spec.sharegpt, n)
     const items: WorkItem[] = []

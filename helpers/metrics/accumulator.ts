@@ -3,6 +3,7 @@
 // first error and mismatch for the messages, goodput) and dropped. Memory does not depend on the request count.
 // summarizeCase(records) is this accumulator fed from an array, so a short case summarises exactly as before
 // and a long one within the sketch's stated relative error (sketch.ts).
+import { failure, type Failure } from '../failure.ts'
 import type { CaseSummary, Outcome, RequestRecord, SloSpec } from '../types.ts'
 import { hasSlo, meetsSlo } from './load.ts'
 import { summarizeLoad, type LoadAcc } from './load-summary.ts'
@@ -84,12 +85,12 @@ export class CaseAccumulator {
     const dists = Object.fromEntries(DIST_METRICS.map((m) => [m.json, this.dists.get(m.json)!.dist()]))
     const values = metricValues(dists, { requests: measured, ok, wallMs, sums: Object.fromEntries(this.sums) })
 
-    const failures: string[] = []
+    const failures: Failure[] = []
     const warnings: string[] = []
     if (measured === 0) {
-      failures.push(`no measured requests (0 samples): the bench function never completed a request; check the log above for the error`)
+      failures.push(failure('zero_samples', 'no measured requests (0 samples): the bench function never completed a request; check the log above for the error'))
     } else if (ok === 0) {
-      failures.push(`all ${measured} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${this.firstError ?? 'no error text'}`)
+      failures.push(failure('all_failed', `all ${measured} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${this.firstError ?? 'no error text'}`))
     } else if (ok < measured) {
       warnings.push(`${measured - ok} of ${measured} requests failed (${describeOutcomes(byOutcome)})`)
     }

@@ -2,6 +2,7 @@
 // spread across trials. Folded per request into bounded accumulators (TrialAcc: window sums, rate fits,
 // QuantileAccs), so a load case of any length keeps a few KB per trial; summarizeLoad reads them, never records
 // or the clock.
+import { failure, type Failure } from '../failure.ts'
 import type { CaseSummary, GoodputSummary, LoadSummary, RequestRecord, SloSpec, TrialStat, WindowThroughput } from '../types.ts'
 import { ci95 } from './ci.ts'
 import { dist } from './dist.ts'
@@ -85,7 +86,7 @@ export type LoadInput = LoadAcc
 export interface LoadParts {
   load: LoadSummary
   goodput?: GoodputSummary
-  failures: string[]
+  failures: Failure[]
   warnings: string[]
 }
 
@@ -96,7 +97,7 @@ export function goodputOf(records: readonly RequestRecord[], slo: SloSpec, perSe
 }
 
 export function summarizeLoad(input: LoadAcc, base: CaseSummary, slo: SloSpec): LoadParts {
-  const failures: string[] = []
+  const failures: Failure[] = []
   const warnings: string[] = []
   const judged = hasSlo(slo)
   const windows = input.trials.map((t) => t.windowOf(t.all))
@@ -129,7 +130,7 @@ export function summarizeLoad(input: LoadAcc, base: CaseSummary, slo: SloSpec): 
   }
 
   const aborted = input.trials.find((t) => t.aborted !== undefined)?.aborted
-  if (aborted !== undefined) failures.push(aborted)
+  if (aborted !== undefined) failures.push(failure('error_rate', aborted))
 
   const trialStats: TrialStat[] = input.trials.map((t, i) => {
     const w = windows[i]

@@ -22,7 +22,7 @@
 // Adding a metric: append one descriptor to METRICS (dists before scalars: the order is the column order
 // of summary.csv, tables and the gate; appending keeps older columns where they are), and add its test to
 // test/metrics/registry.test.ts (known records → the known value). If it has a `gate`, its knob appears
-// in the schema by itself: regenerate the README table with `npx tsx env/knob-table.ts --write`.
+// in the schema by itself. Regenerate README.md's metric and knob tables: `npx tsx env/knob-table.ts --write`.
 // A scalar that needs an input records cannot give (energy, price) adds that input to CaseInputs and
 // fills it where case summaries are built (case.ts and the runner's accumulators).
 import type { Dist, RequestRecord } from '../record-types.ts'
@@ -472,6 +472,10 @@ export interface GateMetricDef {
   defaultPct: number
   /** The knob's description. */
   description: string
+  /** 'ms': a time metric, whose changes under an absolute floor never regress (BENCH_GATE_NOISE_FLOOR_MS, raised to the client's loop-delay p99). */
+  noiseFloor: 'ms' | null
+  /** Run-to-run noise assumed before baseline runs measure it, as a multiple of BENCH_GATE_RUN_NOISE_PCT (tails move more). */
+  runNoiseScale: number
   metric: MetricDescriptor
   stat: GateStat | null
 }
@@ -493,6 +497,8 @@ function gateDef(m: MetricDescriptor, id: string, stat: GateStat | null, pct: nu
     defaultPct: pct,
     metric: m,
     stat,
+    noiseFloor: m.unit === 'ms' ? 'ms' : null,
+    runNoiseScale: stat === 'p99' ? 2 : 1,
     description: `Gate: fail when ${what} ${higher ? 'drops' : 'rises'} more than this % ${higher ? 'below' : 'over'} the baseline.`,
   }
 }

@@ -48,7 +48,8 @@ export function createClient(protocol: ProtocolName, baseUrl: string, opts: Clie
   return {
     protocol,
     generate(req: GenerateRequest): Promise<StreamObservation> {
-      const obs = new ObservationBuilder(keepText)
+      const keep = keepText || req.keepText === true
+      const obs = new ObservationBuilder(keep)
       let path: string
       try {
         path = def.path(req)
@@ -65,7 +66,7 @@ export function createClient(protocol: ProtocolName, baseUrl: string, opts: Clie
         ...(req.stallMs !== undefined ? { stallMs: req.stallMs } : {}),
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
         obs,
-        parser: def.parser(obs, !keepText),
+        parser: def.parser(obs, !keep),
         endMarker: def.endMarker,
       })
     },

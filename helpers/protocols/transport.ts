@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks'
 import { Pool, type Dispatcher } from 'undici'
 import type { Outcome, StreamObservation } from '../types.ts'
 import type { ObservationBuilder } from './observation.ts'
+import { FuzeError } from '../errors.ts'
 
 /** Byte consumer for one response body (an SSE or NDJSON splitter wired to a protocol handler). */
 export interface WireParser {
@@ -44,18 +45,10 @@ const EXCERPT_CHARS = 500
 // Bytes read from an error body before we stop: enough for 500 characters of multi-byte text.
 const EXCERPT_BYTES = EXCERPT_CHARS * 4
 
-const CONNECT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
-])
+const CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT'])
 
 /** Reason objects for aborts we start ourselves, so onResponseError can tell them from network errors. */
-class OwnAbort extends Error {
+class OwnAbort extends FuzeError {
   constructor(
     readonly outcome: Outcome,
     message: string,
@@ -75,10 +68,9 @@ export class Transport {
     try {
       url = new URL(baseUrl)
     } catch (cause) {
-      throw new Error(
-        `protocol client: "${baseUrl}" is not a URL. Give the server's base URL, e.g. http://127.0.0.1:8080 (the <STACK>_URL setting).`,
-        { cause },
-      )
+      throw new Error(`protocol client: "${baseUrl}" is not a URL. Give the server's base URL, e.g. http://127.0.0.1:8080 (the <STACK>_URL setting).`, {
+        cause,
+      })
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:')
       throw new Error(`protocol client: "${baseUrl}" must be an http:// or https:// URL (the <STACK>_URL setting).`)
@@ -340,12 +332,7 @@ class StreamHandler implements Dispatcher.DispatchHandler {
     const f = this.r.obs.failure
     if (f !== undefined) return this.settle(f.outcome, f.error, t, bodyExcerpt)
     const firstLine = bodyExcerpt.split('\n', 1)[0]!.slice(0, 200)
-    this.settle(
-      'http_error',
-      `POST ${this.url} answered HTTP ${this.status}${firstLine ? `: ${firstLine}` : ' with an empty body'}`,
-      t,
-      bodyExcerpt,
-    )
+    this.settle('http_error', `POST ${this.url} answered HTTP ${this.status}${firstLine ? `: ${firstLine}` : ' with an empty body'}`, t, bodyExcerpt)
   }
 
   private settle(outcome: Outcome, error: string | undefined, tEnd: number, bodyExcerpt?: string): void {

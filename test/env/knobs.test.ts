@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { KNOB_DEFS, KnobError, loadKnobs, type Knobs } from '../../env/index.ts'
 import { GATE_METRICS } from '../../helpers/metrics/registry.ts'
+import { DEFAULT_THRESHOLDS, THRESHOLD_ENV, thresholdsFromEnv } from '../../reporters/gate.ts'
 
 type Case = { good: string; expect: unknown; bad: string; field?: (k: Knobs) => unknown }
 
@@ -16,9 +17,15 @@ const CASES: Record<string, Case> = {
   BENCH_REQUESTS: { good: '25', expect: 25, bad: '2.5' },
   BENCH_CONCURRENCY: { good: '1,8 32', expect: [1, 8, 32], bad: '1,x' },
   BENCH_RATE: { good: '0.5, 2', expect: [0.5, 2], bad: '0' },
+  BENCH_ARRIVAL: { good: 'constant', expect: 'constant', bad: 'uniform' },
   BENCH_DURATION: { good: '30', expect: 30, bad: '0' },
   BENCH_PRESET: { good: 'chatbot', expect: 'chatbot', bad: 'chat' },
   BENCH_TRIALS: { good: '3', expect: 3, bad: '0' },
+  BENCH_SHARD: { good: '2/3', expect: { index: 2, count: 3 }, bad: '3/2' },
+  BENCH_START_AT: { good: '2026-12-01T20:30:00Z', expect: Date.UTC(2026, 11, 1, 20, 30), bad: '20:30' },
+  BENCH_CAPACITY: { good: 'true', expect: true, bad: 'sometimes' },
+  BENCH_CAPACITY_PROBE_S: { good: '5', expect: 5, bad: '0' },
+  BENCH_CAPACITY_BUDGET_S: { good: '170', expect: 170, bad: '-1' },
   TIMEOUT_GEN: { good: '90', expect: 90, bad: 'never' },
   TIMEOUT_TAGS: { good: '2.5', expect: 2.5, bad: '0' },
   WAIT_API_SECS: { good: '600', expect: 600, bad: '-5' },
@@ -39,6 +46,9 @@ const CASES: Record<string, Case> = {
   BENCH_GATE_E2E_P99_RISE_PCT: { good: '30', expect: 30, bad: '--1' },
   BENCH_GATE_ERROR_RATE_MAX_PCT: { good: '5', expect: 5, bad: '101' },
   BENCH_GATE_ALPHA: { good: '0.01', expect: 0.01, bad: '1.5' },
+  BENCH_GATE_NOISE_FLOOR_MS: { good: '2.5', expect: 2.5, bad: '-1' },
+  BENCH_GATE_RUN_NOISE_PCT: { good: '6', expect: 6, bad: 'six' },
+  BENCH_BASELINE_RUNS: { good: '5', expect: 5, bad: '0' },
   BENCH_UPDATE_BASELINE: { good: '1', expect: true, bad: 'update' },
   BENCH_ALLOW_CLIENT_BOUND: { good: 'on', expect: true, bad: 'sometimes' },
   BENCH_ENV_FILE: { good: 'a.env, b.env', expect: ['a.env', 'b.env'], bad: ', ,' },
@@ -77,13 +87,25 @@ const CASES: Record<string, Case> = {
   LLAMACPP_MODELS_ENV: { good: 'env/models.env', expect: 'env/models.env', bad: '\u0001' },
   VLLM_BIN: { good: 'vllm', expect: 'vllm', bad: 'v\nllm' },
   VLLM_URL: { good: 'https://vllm.example.com/', expect: 'https://vllm.example.com', bad: 'not a url' },
-  'VLLM_MODEL_<alias>': { good: 'google/gemma-3-4b-it', expect: { gemma3_4b_i_f16: 'google/gemma-3-4b-it' }, bad: '\u0002', field: (k) => k.perAlias.VLLM_MODEL },
+  'VLLM_MODEL_<alias>': {
+    good: 'google/gemma-3-4b-it',
+    expect: { gemma3_4b_i_f16: 'google/gemma-3-4b-it' },
+    bad: '\u0002',
+    field: (k) => k.perAlias.VLLM_MODEL,
+  },
   DTYPE: { good: 'bfloat16', expect: 'bfloat16', bad: 'int4' },
   GPU_MEM_UTIL: { good: '0.85', expect: 0.85, bad: '0' },
   TRITON_BIN: { good: '/opt/tritonserver/bin/tritonserver', expect: '/opt/tritonserver/bin/tritonserver', bad: 'a\nb' },
   TRITON_URL: { good: '127.0.0.1:8000', expect: 'http://127.0.0.1:8000', bad: 'ws://x' },
   TRITON_HTTP_B: { good: '127.0.0.1:8001', expect: 'http://127.0.0.1:8001', bad: ':8001' },
-  TRITON_MODELS: { good: 'ensemble|gemma3 llama3', expect: [{ name: 'ensemble', alias: 'gemma3' }, { name: 'llama3', alias: 'llama3' }], bad: 'a|b|c' },
+  TRITON_MODELS: {
+    good: 'ensemble|gemma3 llama3',
+    expect: [
+      { name: 'ensemble', alias: 'gemma3' },
+      { name: 'llama3', alias: 'llama3' },
+    ],
+    bad: 'a|b|c',
+  },
   TRITON_MODEL_REPO: { good: '/models/triton', expect: '/models/triton', bad: 'a\nb' },
   TGI_BIN: { good: 'text-generation-launcher', expect: 'text-generation-launcher', bad: 'x\ny' },
   TGI_URL: { good: 'http://tgi:80', expect: 'http://tgi:80', bad: 'http://exa mple' },
@@ -128,4 +150,33 @@ describe('knob schema', () => {
       expect(ke.message).toContain(`${keyOf(def.name)}='${def.secret ? '***' : c.bad}' (from environment) is not valid: expected ${def.allowed}.`)
     })
   }
+})
+
+describe('gate thresholds and the knob schema agree', () => {
+  const PROBES = ['0', '1', '0.05', '0.999', '1.5', '100', '101', '-1', '1e-3', ' 7 ', 'x', '0x10', 'Infinity', '10%']
+  const accepts = (fn: () => unknown) => {
+    try {
+      fn()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  it('every BENCH_GATE_* value the knob check accepts before the run, the gate accepts after it, and no other', () => {
+    for (const name of Object.values(THRESHOLD_ENV))
+      for (const v of PROBES)
+        expect(accepts(() => thresholdsFromEnv({ [name]: v })), `${name}=${JSON.stringify(v)}`).toBe(accepts(() => loadKnobs({ env: { [name]: v } })))
+  })
+
+  it('BENCH_GATE_ALPHA=1 is refused up front by the knob check (it used to pass it and fail the gate after every bench)', () => {
+    expect(() => loadKnobs({ env: { BENCH_GATE_ALPHA: '1' } })).toThrow("BENCH_GATE_ALPHA='1' (from environment) is not valid: expected a number > 0 and < 1.")
+    expect(() => thresholdsFromEnv({ BENCH_GATE_ALPHA: '1' })).toThrow("BENCH_GATE_ALPHA='1' is not valid: expected a number > 0 and < 1. Unset it to use the default 0.05.")
+    expect(thresholdsFromEnv({ BENCH_GATE_ALPHA: '0.01' }).alpha).toBe(0.01)
+  })
+
+  it('the gate defaults are the schema defaults', () => {
+    const knobs = loadKnobs({ env: {} }) as unknown as Record<string, number>
+    for (const [key, name] of Object.entries(THRESHOLD_ENV)) expect(DEFAULT_THRESHOLDS[key as keyof typeof DEFAULT_THRESHOLDS], name).toBe(knobs[name])
+  })
 })

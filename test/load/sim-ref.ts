@@ -25,7 +25,7 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}
  * The simulator as its own process, as users run it: its pacing then does not share this test's event loop, so
  * the latencies the harness measures are the model's, not contention between the two.
  */
-async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}) {
+export async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}) {
   const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'sim', 'cli.ts'), '--port', '0']
   for (const [k, v] of Object.entries(config)) args.push(`--${kebab(k)}`, String(v))
   for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))

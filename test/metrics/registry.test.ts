@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { KNOB_DEFS } from '../../env/index.ts'
 import { summarizeCase } from '../../helpers/metrics/case.ts'
+import { metricTableMarkdown } from '../../helpers/metrics/metric-table.ts'
 import { csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS } from '../../helpers/metrics/registry.ts'
 import type { RequestRecord } from '../../helpers/types.ts'
 import { baselineFromRun } from '../../reporters/baseline.ts'
@@ -187,5 +188,10 @@ describe('metric registry', () => {
     const row = g.regressions.find((r) => r.metric === 'prefill_p50')!
     expect([row.label, row.thresholdPct, g.passed]).toEqual(['Prefill p50 tok/s', 15, false])
     expect(Math.abs(row.changePct! + 50)).toBeLessThan(5) // −50% within the 5% per-request jitter of make-run
+  })
+
+  it('README.md holds exactly the generated metric table (npx tsx env/knob-table.ts --write)', () => {
+    const m = readFileSync(join(REPO, 'README.md'), 'utf8').match(/<!-- metrics:start -->\n([\s\S]*?)\n<!-- metrics:end -->/)
+    expect(m?.[1]).toBe(metricTableMarkdown())
   })
 })

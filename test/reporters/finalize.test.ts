@@ -17,13 +17,14 @@ describe('finalizeRun', () => {
     const dir = sweepRun(results, '20250102_030405-h', { host: 'h' })
     const out: string[] = []
     const res = await finalizeRun({ runDir: dir, resultsDir: results, print: (s) => out.push(s) })
-    expect(res).toEqual({ failed: false, reasons: [] })
+    expect(res).toEqual({ failed: false, failures: [] })
     const csv = readFileSync(join(dir, 'summary.csv'), 'utf8').trim().split('\n')
     expect(csv[0]).toBe(SUMMARY_COLUMNS.join(','))
     expect(csv).toHaveLength(15) // header + 14 cases
     expect(SUMMARY_COLUMNS).toContain('ttft_ms_p99')
     expect(readFileSync(join(results, 'benchmarks.csv'), 'utf8').split('\n')[0]).toBe(AGGREGATE_COLUMNS.join(','))
-    for (const f of ['benchmarks.best.csv', 'benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv']) expect(existsSync(join(results, f))).toBe(true)
+    for (const f of ['benchmarks.best.csv', 'benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv'])
+      expect(existsSync(join(results, f))).toBe(true)
     expect(JSON.parse(readFileSync(join(dir, 'gate.json'), 'utf8')).passed).toBe(true)
     const html = readFileSync(join(dir, 'report.html'), 'utf8')
     expect(html).toContain('Chart.js v4.6.1')
@@ -46,12 +47,17 @@ describe('finalizeRun', () => {
     try {
       const res = await finalizeRun({ runDir: dir, resultsDir: results, junitPath: join(root, 'junit.xml'), print: (s) => out.push(s) })
       expect(res.failed).toBe(true)
-      expect(res.reasons[0]).toMatch(/^benches\/vllm\/Qwen-Qwen2\.5-0\.5B\.bench\.ts > Qwen\/Qwen2\.5-0\.5B on vllm > decode 32 tokens: all 10 measured requests failed/)
+      expect(res.failures[0].code).toBe('all_failed')
+      expect(res.failures[0].message).toMatch(
+        /^benches\/vllm\/Qwen-Qwen2\.5-0\.5B\.bench\.ts > Qwen\/Qwen2\.5-0\.5B on vllm > decode 32 tokens: all 10 measured requests failed/,
+      )
     } finally {
       process.env = saved
     }
     expect(out.filter((l) => l.startsWith('::error'))).toEqual([
-      expect.stringMatching(/^::error title=fuze-bench gate::benches\/vllm\/.* all 10 measured requests failed \(connect_error×10\); first error: connect ECONNREFUSED 127\.0\.0\.1:11435$/),
+      expect.stringMatching(
+        /^::error title=fuze-bench gate::benches\/vllm\/.* all 10 measured requests failed \(connect_error×10\); first error: connect ECONNREFUSED 127\.0\.0\.1:11435$/,
+      ),
     ])
     const md = readFileSync(summary, 'utf8')
     expect(md.startsWith('# earlier step\n## fuze-bench gate: ❌ FAIL')).toBe(true)
@@ -77,12 +83,19 @@ describe('finalizeRun', () => {
       // root ignores permissions: drop to nobody so the folder really is read-only for the writer
       const cmd = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...args] : args
       const r = await execa(cmd[0], cmd.slice(1), { cwd: REPO, reject: false, env: { HOME: root, GITHUB_ACTIONS: '' } })
-      const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { failed: boolean; reasons: string[] }
+      const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { failed: boolean; failures: Array<{ code: string; message: string }> }
       expect(res.failed).toBe(true)
-      expect(res.reasons[0]).toContain(`could not write ${results}/benchmarks.csv.lock (EACCES)`)
-      expect(res.reasons[0]).toContain('Nothing was half-written')
+      expect(res.failures[0].code).toBe('output_error')
+      expect(res.failures[0].message).toContain(`could not write ${results}/benchmarks.csv.lock (EACCES)`)
+      expect(res.failures[0].message).toContain('Nothing was half-written')
       expect(readFileSync(join(results, 'benchmarks.csv'), 'utf8')).toBe(before)
-      expect(readdirSync(results).sort()).toEqual(['benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv', 'benchmarks.best.csv', 'benchmarks.csv', 'r1'])
+      expect(readdirSync(results).sort()).toEqual([
+        'benchmarks.best.by_host_model.csv',
+        'benchmarks.best.by_model.csv',
+        'benchmarks.best.csv',
+        'benchmarks.csv',
+        'r1',
+      ])
       expect(existsSync(join(runDir, 'report.html'))).toBe(true)
     } finally {
       chmodSync(results, 0o755)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { holm, noiseEstimate, poolNoise, studentTUpper } from '../../reporters/gate-evidence.ts'
 import { bootstrapChangeCi, mannWhitney } from '../../reporters/gate-stats.ts'
 
 describe('Mann-Whitney U (one-sided)', () => {
@@ -6,7 +7,13 @@ describe('Mann-Whitney U (one-sided)', () => {
     expect(mannWhitney([1, 2, 3], [4, 5, 6], 'less')).toBeCloseTo(1 / 20, 12)
     expect(mannWhitney([4, 5, 6], [1, 2, 3], 'less')).toBe(1)
     const a = Array.from({ length: 10 }, (_, i) => 100 + i)
-    expect(mannWhitney(a, a.map((v) => v * 3), 'less')).toBeCloseTo(1 / 184756, 12)
+    expect(
+      mannWhitney(
+        a,
+        a.map((v) => v * 3),
+        'less',
+      ),
+    ).toBeCloseTo(1 / 184756, 12)
   })
 
   it('agrees with brute-force enumeration of every rank assignment (exact path)', () => {
@@ -28,10 +35,20 @@ describe('Mann-Whitney U (one-sided)', () => {
       return hit / total
     }
     for (const [x, y] of [
-      [[1, 4, 6, 9], [2, 3, 5, 7, 8]],
-      [[10, 11, 12, 3], [1, 2, 4, 5, 6, 7]],
-      [[1, 2], [3, 4, 5, 6, 7, 8, 9]],
-    ]) expect(mannWhitney(x, y, 'greater')).toBeCloseTo(brute(x, y), 12)
+      [
+        [1, 4, 6, 9],
+        [2, 3, 5, 7, 8],
+      ],
+      [
+        [10, 11, 12, 3],
+        [1, 2, 4, 5, 6, 7],
+      ],
+      [
+        [1, 2],
+        [3, 4, 5, 6, 7, 8, 9],
+      ],
+    ])
+      expect(mannWhitney(x, y, 'greater')).toBeCloseTo(brute(x, y), 12)
     expect(mannWhitney([1, 4, 6, 9], [2, 3, 5, 7, 8], 'greater')).toBeCloseTo(69 / 126, 12)
   })
 
@@ -53,5 +70,34 @@ describe('bootstrap CI of a quantile change', () => {
     const same = bootstrapChangeCi(base, base, 0.99, 42)!
     expect(same[0]).toBeLessThanOrEqual(0)
     expect(same[1]).toBeGreaterThanOrEqual(0)
+  })
+})
+
+describe('run-level evidence (gate-evidence.ts)', () => {
+  it("Student's t upper tail matches the tables", () => {
+    // one-sided 2.5% critical values: df 1 → 12.706, df 4 → 2.776, df 10 → 2.228; large df → normal 1.960
+    expect(studentTUpper(12.706, 1)).toBeCloseTo(0.025, 4)
+    expect(studentTUpper(2.776, 4)).toBeCloseTo(0.025, 4)
+    expect(studentTUpper(2.228, 10)).toBeCloseTo(0.025, 4)
+    expect(studentTUpper(1.96, 1e6)).toBeCloseTo(0.025, 4)
+    expect(studentTUpper(0, 3)).toBeCloseTo(0.5, 12)
+    expect(studentTUpper(-2.776, 4)).toBeCloseTo(0.975, 4)
+  })
+
+  it('Holm step-down adjustment, in the input order', () => {
+    const adj = holm([0.01, 0.04, 0.03, 0.005])
+    ;[0.03, 0.06, 0.06, 0.02].forEach((v, i) => expect(adj[i]).toBeCloseTo(v, 12))
+    expect(holm([0.2, 0.01])).toEqual([0.2, 0.02])
+    expect(holm([0.5, 0.9])).toEqual([1, 1])
+  })
+
+  it('pools run-to-run variance over cases and shrinks it toward the prior', () => {
+    const pooled = poolNoise([[0, 0.1], [1, 1.1, 0.9], [5]])
+    expect(pooled.df).toBe(3)
+    expect(pooled.ss).toBeCloseTo(0.005 + 0.02, 12)
+    const prior = noiseEstimate({ ss: 0, df: 0 }, 0.04)
+    expect(prior).toEqual({ sigma: 0.04, df: 4 })
+    const lots = noiseEstimate({ ss: 0.01 * 1000, df: 1000 }, 0.04)
+    expect(lots.sigma).toBeCloseTo(0.1, 2)
   })
 })

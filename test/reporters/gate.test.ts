@@ -2,130 +2,299 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { baselineFromRun, readBaseline } from '../../reporters/baseline.ts'
+import { baselineFromRun, baselineFromRuns, readBaseline, readBaselineSource } from '../../reporters/baseline.ts'
+import { METRICS, runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
 import type { Baseline } from '../../reporters/gate-types.ts'
-import { runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
 import { loadRun } from '../../reporters/run-data.ts'
 import { fuzeBench } from './cli.ts'
-import { fullNameOf, makeRun, type FakeCase } from './make-run.ts'
+import { type FakeCase, fullNameOf, makeRun } from './make-run.ts'
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fuze-gate-'))
 const CASES: FakeCase[] = [
   { stack: 'llama.cpp', model: 'gemma3:4b-it-fp16', tokps: 50, ttftMs: 40 },
-  { stack: 'llama.cpp', model: 'gemma3:4b-it-fp16', variant: 'optimized', numGpu: '32', tokps: 62, ttftMs: 30 },
+  {
+    stack: 'llama.cpp',
+    model: 'gemma3:4b-it-fp16',
+    variant: 'optimized',
+    numGpu: '32',
+    tokps: 62,
+    ttftMs: 30,
+  },
 ]
+const scaled = (f: number, cases = CASES): FakeCase[] =>
+  cases.map((c) => ({
+    ...c,
+    tokps: c.tokps * f,
+    ttftMs: (c.ttftMs ?? 40) / f,
+  }))
 
 describe('regression gate through `fuze-bench analyze` (exit codes a CI job sees)', () => {
   const root = tmp()
   const results = join(root, 'results')
-  makeRun(results, '20250101_000000-ci', CASES, { seed: 1 })
-  makeRun(results, '20250102_000000-ci', CASES, { seed: 2 })
+  const first = makeRun(results, '20250101_000000-ci', CASES, { seed: 1 })
+  const second = makeRun(results, '20250102_000000-ci', CASES, { seed: 2 })
   const third = makeRun(results, '20250103_000000-ci', CASES, { seed: 3 })
   const own = join(root, 'own.json')
+  const three = join(root, 'three.json')
   const inflated = join(root, 'inflated.json')
 
-  it('saves a baseline with per-request samples and no warmups', async () => {
+  it('saves a baseline of one run or of several, per case every run', async () => {
     const r = await fuzeBench(['baseline', 'save', third, '--out', own])
     expect(r.code, r.out).toBe(0)
     expect(r.out).toContain(`baseline 'main' (2 case(s) from 20250103_000000-ci) written to ${own}`)
     const b = readBaseline(own)
-    expect(b.cases[0].samples.tokps).toHaveLength(10) // 10 measured, the 2 slow warmups left out
-    expect(Math.min(...b.cases[0].samples.tokps)).toBeGreaterThan(40)
+    expect(b.cases[0].runs).toHaveLength(1)
+    expect(b.cases[0].runs[0].values.tokps).toBeGreaterThan(45)
+    const r3 = await fuzeBench(['baseline', 'save', first, second, third, '--out', three])
+    expect(r3.code, r3.out).toBe(0)
+    expect(r3.out).toContain('(2 case(s) from 3 runs: 20250101_000000-ci, 20250102_000000-ci, 20250103_000000-ci)')
+    expect(readBaseline(three).cases.map((c) => c.runs.length)).toEqual([3, 3])
+    const last2 = await fuzeBench(['baseline', 'save', '--last', '2', '--results', results, '--out', join(root, 'last2.json')])
+    expect(last2.out).toContain('from 2 runs: 20250102_000000-ci, 20250103_000000-ci)')
   })
 
-  it('passes against its own baseline (exit 0)', async () => {
+  it('passes against its own baseline (exit 0) and says a 1-run baseline is conservative', async () => {
     const r = await fuzeBench(['analyze', third], { BENCH_BASELINE: own })
     expect(r.code, r.out).toBe(0)
     expect(r.out).toContain(`== Gate: PASS against baseline 'main' (${own}, run 20250103_000000-ci) ==`)
+    expect(r.out).toContain('note: 1-run baseline (2 case(s)): run-to-run noise is assumed (±4% per run, BENCH_GATE_RUN_NOISE_PCT), not measured')
     expect(r.out).not.toContain('Regressions:')
   })
 
-  it('fails against a baseline with tok/s 3x higher, with a regression table', async () => {
-    const b = JSON.parse(readFileSync(own, 'utf8')) as Baseline
-    for (const c of b.cases) {
-      c.values.tokps = c.values.tokps! * 3
-      c.samples.tokps = c.samples.tokps.map((v) => v * 3)
+  it('takes a run folder, its summary.json, or a results folder (newest runs per case, not the run judged)', async () => {
+    for (const source of [second, join(second, 'summary.json')]) {
+      const r = await fuzeBench(['analyze', third], { BENCH_BASELINE: source })
+      expect(r.code, r.out).toBe(0)
+      expect(r.out).toContain(`== Gate: PASS against baseline '20250102_000000-ci' (${source}, run 20250102_000000-ci) ==`)
     }
+    const r = await fuzeBench(['analyze', third], {
+      BENCH_BASELINE: results,
+      BENCH_BASELINE_RUNS: '2',
+    })
+    expect(r.code, r.out).toBe(0)
+    expect(r.out).toContain(`against baseline 'last 2 runs of results' (${results}, 2 runs: 20250101_000000-ci, 20250102_000000-ci) ==`)
+  })
+
+  it('fails against a baseline with tok/s 3x higher, with a regression table and adjusted p-values', async () => {
+    const b = JSON.parse(readFileSync(own, 'utf8')) as Baseline
+    for (const c of b.cases) c.runs[0].values.tokps = c.runs[0].values.tokps! * 3
     writeFileSync(inflated, JSON.stringify(b))
     const r = await fuzeBench(['analyze', third, '--baseline', inflated])
     expect(r.code, r.out).toBe(1)
     expect(r.out).toContain('== Gate: FAIL')
     expect(r.out).toMatch(/Regressions:\ncase\s+metric\s+baseline\s+now\s+change\s+threshold\s+evidence\n/)
-    // exact p-value of complete separation with 10 vs 10 samples: 1/C(20,10) = 5.4e-6
-    expect(r.out).toMatch(/gemma3:4b-it-fp16 on llama\.cpp > decode 32 tokens\s+tok\/s \(median\)\s+\d+\.\d+\s+\d+\.\d+\s+-66\.7%\s+10%\s+p=5\.4e-6/)
+    expect(r.out).toMatch(
+      /gemma3:4b-it-fp16 on llama\.cpp > decode 32 tokens\s+tok\/s \(median\)\s+\d+\.\d+\s+\d+\.\d+\s+-66\.7%\s+10%\s+adj\. p=\d\.\de-\d \(p=\d\.\de-\d; noise ±4\.0%\/run, 1-run baseline\)/,
+    )
     expect(r.out).toMatch(/optimized num_gpu=32\s+tok\/s \(median\)\s+.*-66\.7%/)
     const gate = JSON.parse(readFileSync(join(third, 'gate.json'), 'utf8'))
     expect(gate.passed).toBe(false)
     expect(gate.regressions.map((x: { metric: string }) => x.metric)).toEqual(['tokps', 'tokps'])
+    for (const x of gate.regressions) expect(x.pAdjusted).toBeGreaterThan(x.pValue)
   })
 
   it('fails a run where every request fails, naming the reason (exit 1)', async () => {
     const dead = makeRun(results, '20250104_000000-ci', [{ ...CASES[0], failAll: true }], { seed: 4 })
     const r = await fuzeBench(['analyze', dead], { BENCH_BASELINE: own })
     expect(r.code, r.out).toBe(1)
-    expect(r.out).toContain('FAIL gemma3:4b-it-fp16 on llama.cpp > decode 32 tokens: all 10 measured requests failed (connect_error×10); first error: connect ECONNREFUSED 127.0.0.1:11435')
+    expect(r.out).toContain(
+      'FAIL gemma3:4b-it-fp16 on llama.cpp > decode 32 tokens: all 10 measured requests failed (connect_error×10); first error: connect ECONNREFUSED 127.0.0.1:11435',
+    )
+    const gate = JSON.parse(readFileSync(join(dead, 'gate.json'), 'utf8'))
+    expect(gate.failures.map((f: { code: string }) => f.code)).toEqual(['all_failed'])
   })
 
   it('writes JUnit XML when BENCH_JUNIT is set', async () => {
     const junit = join(root, 'junit.xml')
-    const r = await fuzeBench(['analyze', third, '--baseline', inflated], { BENCH_JUNIT: junit })
+    const r = await fuzeBench(['analyze', third, '--baseline', inflated], {
+      BENCH_JUNIT: junit,
+    })
     expect(r.code).toBe(1)
     const xml = readFileSync(junit, 'utf8')
     expect(xml).toContain('<testsuites name="fuze-bench" tests="2" failures="2">')
-    expect(xml).toMatch(/<failure message="tok\/s \(median\) regressed -66\.7%: baseline [\d.]+, now [\d.]+ \(threshold 10%, p=5\.4e-6\)" type="fuze-bench-gate">/)
+    expect(xml).toMatch(
+      /<failure message="tok\/s \(median\) regressed -66\.7% \(baseline [\d.]+, now [\d.]+, threshold 10%, adj\. p=[^"]+\)" type="fuze-bench-gate">/,
+    )
   })
 
   it('an environment threshold that is not a number is a clear error', async () => {
-    const r = await fuzeBench(['analyze', third], { BENCH_BASELINE: own, BENCH_GATE_TOKPS_DROP_PCT: 'ten' })
+    const r = await fuzeBench(['analyze', third], {
+      BENCH_BASELINE: own,
+      BENCH_GATE_TOKPS_DROP_PCT: 'ten',
+    })
     expect(r.code).toBe(1)
     expect(r.out).toContain("BENCH_GATE_TOKPS_DROP_PCT='ten' is not valid: expected a percentage ≥ 0 (e.g. 10). Unset it to use the default 10.")
+  })
+
+  it('a baseline path that is neither a baseline nor a run says what it accepts', async () => {
+    const junk = join(root, 'junk.json')
+    writeFileSync(junk, '{"hello": 1}')
+    const r = await fuzeBench(['analyze', third, '--baseline', junk])
+    expect(r.code).toBe(1)
+    expect(r.out).toContain(
+      `${junk} is neither a fuze-bench baseline (expected "format": "fuze-bench-baseline/2") nor a run's summary.json; pass a baseline file, a run folder or its summary.json`,
+    )
   })
 })
 
 describe('runGate decisions', () => {
   const results = join(tmp(), 'results')
+  const base3 = (name: string, factors: number[], cases = CASES, seed = 20) => ({
+    ...baselineFromRuns(
+      factors.map((f, i) =>
+        loadRun(
+          makeRun(results, `${name}-${i}`, scaled(f, cases), {
+            seed: seed + i,
+          }),
+        ),
+      ),
+      name,
+    ),
+    path: `${name}.json`,
+  })
 
-  it('does not call noise a regression: past the threshold but not significant', () => {
-    const noisy = loadRun(makeRun(results, 'noisy-base', [{ ...CASES[0], jitter: 0.6 }], { seed: 11 }))
-    const base = { ...baselineFromRun(noisy, 'b'), path: 'b.json' }
-    const now = loadRun(makeRun(results, 'noisy-now', [{ ...CASES[0], tokps: 44, jitter: 0.6 }], { seed: 12 }))
+  it('a whole run 12% slower is run-to-run drift to a 1-run baseline, though every request is slower (no false alarm)', () => {
+    const base = {
+      ...baselineFromRun(loadRun(makeRun(results, 'drift-base', CASES, { seed: 11 })), 'b'),
+      path: 'b.json',
+    }
+    const now = loadRun(makeRun(results, 'drift-now', scaled(1 / 1.12), { seed: 12 }))
     const g = runGate(now, { baseline: base })
     const tok = g.rows.find((r) => r.metric === 'tokps')!
     expect(tok.changePct!).toBeLessThan(-10)
     expect(tok.verdict).toBe('unchanged')
-    expect(tok.note).toMatch(/^not significant \(p=0\.\d+ ≥ α=0\.05\)$/)
+    expect(tok.note).toMatch(/^not significant against run-to-run noise \(adjusted p=0\.\d+ ≥ α=0\.05\)$/)
     expect(g.passed).toBe(true)
   })
 
-  it('uses the bootstrap CI for p99 and reports improvements', () => {
-    const slow = loadRun(makeRun(results, 'p99-base', [{ ...CASES[0], ttftMs: 80 }], { seed: 5 }))
-    const fast = loadRun(makeRun(results, 'p99-now', [{ ...CASES[0], ttftMs: 40 }], { seed: 6 }))
-    const g = runGate(fast, { baseline: { ...baselineFromRun(slow, 'b'), path: 'b.json' } })
-    const p99 = g.improvements.find((r) => r.metric === 'ttft_p99')!
-    expect(p99.test).toBe('bootstrap')
-    expect(p99.ciPct![1]).toBeLessThan(-30)
-    expect(g.improvements.find((r) => r.metric === 'ttft_p50')!.pValue).toBeCloseTo(1 / 184756, 9)
+  it('a real 25% drop fails against a 3-run baseline; the same drop within a noisy baseline does not', () => {
+    const tight = base3('tight', [1, 1.01, 0.99])
+    const now = loadRun(makeRun(results, 'drop-now', scaled(0.75), { seed: 30 }))
+    const g = runGate(now, { baseline: tight })
+    expect(g.regressions.map((r) => `${r.metric} ${r.baselineRuns}`)).toContain('tokps 3')
+    expect(g.passed).toBe(false)
+    expect(g.warnings.join('\n')).not.toContain('1-run baseline')
+    const noisy = base3('noisy', [1, 1.3, 0.75])
+    expect(runGate(now, { baseline: noisy }).regressions.filter((r) => r.metric === 'tokps')).toEqual([])
+  })
+
+  it('Holm: every adjusted p-value is at least its raw p and the family is the whole run', () => {
+    const tight = base3('holm', [1, 1.01, 0.99])
+    const g = runGate(loadRun(makeRun(results, 'holm-now', scaled(0.75), { seed: 31 })), { baseline: tight })
+    const tested = g.rows.filter((r) => r.pValue !== undefined)
+    expect(tested).toHaveLength(2 * METRICS.length)
+    for (const r of tested) expect(r.pAdjusted!).toBeGreaterThanOrEqual(r.pValue!)
+    const smallest = tested.reduce((a, b) => (a.pValue! <= b.pValue! ? a : b))
+    expect(smallest.pAdjusted).toBeCloseTo(Math.min(1, smallest.pValue! * tested.length), 12)
+  })
+
+  it('time metrics: a change under the noise floor (1 ms, or the client loop-delay p99) never regresses', () => {
+    const fast: FakeCase[] = [{ stack: 'llama.cpp', model: 'tiny', tokps: 2000, ttftMs: 0.8 }]
+    const base = base3('floor', [1, 1.005, 0.995], fast)
+    const now = loadRun(
+      makeRun(results, 'floor-now', [{ ...fast[0], ttftMs: 1.3 }], {
+        seed: 40,
+      }),
+    )
+    const g = runGate(now, { baseline: base })
+    const ttft = g.rows.find((r) => r.metric === 'ttft_p50')!
+    expect(ttft.changePct!).toBeGreaterThan(50)
+    expect(ttft.verdict).toBe('unchanged')
+    expect(ttft.note).toMatch(/^change 0\.\d\d ms is within the noise floor 1\.00 ms$/)
+    expect(
+      runGate(now, {
+        baseline: base,
+        env: { BENCH_GATE_NOISE_FLOOR_MS: '0' },
+      }).regressions.map((r) => r.metric),
+    ).toContain('ttft_p50')
+    // the client's own loop delay raises the floor
+    const slow: FakeCase[] = [{ stack: 'llama.cpp', model: 'tiny', tokps: 2000, ttftMs: 10 }]
+    const base10 = base3('floor10', [1, 1.005, 0.995], slow)
+    const now13 = loadRun(makeRun(results, 'floor13', [{ ...slow[0], ttftMs: 13 }], { seed: 41 }))
+    expect(runGate(now13, { baseline: base10 }).regressions.map((r) => r.metric)).toContain('ttft_p50')
+    now13.summary!.cases[0].summary.clientHealth = {
+      loopDelayP50Ms: 1,
+      loopDelayP99Ms: 5,
+      loopDelayMaxMs: 9,
+      dispatchLagP99Ms: 0,
+    }
+    const judged = runGate(now13, { baseline: base10 }).rows.find((r) => r.metric === 'ttft_p50')!
+    expect(judged.floorMs).toBe(5)
+    expect(judged.verdict).toBe('unchanged')
+  })
+
+  it('reports improvements', () => {
+    const slow = base3('imp', [1, 1.01, 0.99], [{ ...CASES[0], ttftMs: 80 }])
+    const g = runGate(loadRun(makeRun(results, 'imp-now', [{ ...CASES[0], ttftMs: 40 }], { seed: 6 })), { baseline: slow })
+    expect(g.improvements.map((r) => r.metric)).toEqual(expect.arrayContaining(['ttft_p50', 'ttft_p99']))
+    expect(g.regressions).toEqual([])
     expect(g.passed).toBe(true)
   })
 
-  it('per-spec thresholds beat env, env beats defaults; error-rate ceiling and incomplete runs fail', () => {
+  it('per-spec thresholds beat env, env beats defaults; error-rate ceiling and incomplete runs fail with codes', () => {
     expect(thresholdsFromEnv({ BENCH_GATE_TTFT_P99_RISE_PCT: '50' }).ttftP99RisePct).toBe(50)
-    const run = loadRun(makeRun(results, 'errs', [{ ...CASES[0], failSome: 1 }], { seed: 7, incomplete: true }))
+    const run = loadRun(
+      makeRun(results, 'errs', [{ ...CASES[0], failSome: 1 }], {
+        seed: 7,
+        incomplete: true,
+      }),
+    )
     const strict = runGate(run, { env: {} })
-    expect(strict.failures.map((f) => f.reason)).toEqual([
-      'the run was interrupted (incomplete); its numbers are partial',
-      'error rate 10.0% (1 of 10 requests) is above the ceiling 0% (BENCH_GATE_ERROR_RATE_MAX_PCT)',
+    expect(strict.failures.map((f) => [f.code, f.message])).toEqual([
+      ['interrupted', 'the run was interrupted (incomplete); its numbers are partial'],
+      ['error_rate', 'error rate 10.0% (1 of 10 requests) is above the ceiling 0% (BENCH_GATE_ERROR_RATE_MAX_PCT)'],
     ])
     expect(runGate(run, { env: { BENCH_GATE_ERROR_RATE_MAX_PCT: '20' } }).failures).toHaveLength(1)
     run.summary!.cases[0].gate = { errorRateMaxPct: 5 }
     expect(runGate(run, { env: { BENCH_GATE_ERROR_RATE_MAX_PCT: '20' } }).failures).toHaveLength(2)
   })
 
-  it('client-bound cases fail unless allowed', () => {
+  it('client-bound cases fail unless allowed — decided on the code, whatever the text says', () => {
     const run = loadRun(makeRun(results, 'cb', [CASES[0]], { seed: 8 }))
-    run.summary!.cases[0].summary.failures.push('client-bound: the load generator used 98% CPU')
-    expect(runGate(run).failures[0].reason).toContain('client-bound')
+    run.summary!.cases[0].summary.failures.push({
+      code: 'client_bound',
+      message: 'the load generator used 98% CPU',
+    })
+    expect(runGate(run).failures[0]).toMatchObject({
+      code: 'client_bound',
+      message: 'the load generator used 98% CPU',
+    })
     expect(runGate(run, { allowClientBound: true }).passed).toBe(true)
+    run.summary!.cases[0].summary.failures = [{ code: 'all_failed', message: 'mentions client-bound but is not' }]
+    expect(runGate(run, { allowClientBound: true }).passed).toBe(false)
     expect(fullNameOf(CASES[0])).toBe(run.summary!.cases[0].fullName)
+  })
+
+  it('reads older files: a format-1 baseline as one run, string failures in summary.json as "unspecified"', () => {
+    const dir = makeRun(results, 'legacy', [CASES[0]], { seed: 9 })
+    const sj = join(dir, 'summary.json')
+    const s = JSON.parse(readFileSync(sj, 'utf8'))
+    s.cases[0].summary.failures = ['something old went wrong']
+    writeFileSync(sj, JSON.stringify(s))
+    expect(loadRun(dir).summary!.cases[0].summary.failures).toEqual([{ code: 'unspecified', message: 'something old went wrong' }])
+    const v1 = join(results, 'v1.json')
+    const c = baselineFromRun(loadRun(makeRun(results, 'v1run', [CASES[0]], { seed: 10 })), 'old').cases[0]
+    writeFileSync(
+      v1,
+      JSON.stringify({
+        format: 'fuze-bench-baseline/1',
+        name: 'old',
+        createdAt: 'x',
+        runId: 'v1run',
+        host: 'h',
+        cases: [
+          {
+            ...c,
+            runs: undefined,
+            values: c.runs[0].values,
+            samples: { tokps: [1] },
+            counts: c.runs[0].counts,
+          },
+        ],
+      }),
+    )
+    const b = readBaselineSource(v1)
+    expect(b.runIds).toEqual(['v1run'])
+    expect(b.cases[0].runs).toEqual([{ runId: 'v1run', values: c.runs[0].values, counts: c.runs[0].counts }])
   })
 })

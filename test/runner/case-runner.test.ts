@@ -45,7 +45,7 @@ function expectClientBound(meta: CaseMeta): void {
   const s = meta.summary
   expect(s.counts.requests).toBeGreaterThan(0)
   expect(s.clientHealth?.loopDelayP99Ms).toBeGreaterThan(10)
-  expect(s.failures.filter((f) => f.startsWith('client-bound: results not trustworthy'))).toHaveLength(1)
+  expect(s.failures.filter((f) => f.code === 'client_bound' && f.message.startsWith('client-bound: results not trustworthy'))).toHaveLength(1)
 }
 
 describe('client-bound verdict on every case kind', () => {
@@ -91,7 +91,10 @@ describe('case lifecycle hooks', () => {
         ['load', 'runner > hooks load', s.url],
       ])
       for (const c of seen.start) expect(c.t0).toBeGreaterThan(before)
-      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([['sweep-variant', 2], ['load', 4]])
+      expect(seen.end.map((e) => [e.kind, e.requests])).toEqual([
+        ['sweep-variant', 2],
+        ['load', 4],
+      ])
       expect(sweepMeta.summary.sections).toEqual({ probe: { kind: 'sweep-variant', server: s.url } })
       expect(loadMeta.summary.sections).toEqual({ probe: { kind: 'load', server: s.url } })
       expect(loadMeta.summary.warnings).toContain('case end hook brokenHook failed: sampler gone')

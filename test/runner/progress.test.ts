@@ -35,11 +35,11 @@ describe('progress line of a finished case', () => {
       counts: { ok: 0, requests: 8 } as CaseSummary['counts'],
       tokensPerSec: 0,
       ttftMs: { p50: Number.NaN } as CaseSummary['ttftMs'],
-      failures: ['all 8 measured requests failed (connect_error)'],
+      failures: [{ code: 'all_failed', message: 'all 8 measured requests failed (connect_error)' }],
     })
     expect(progressLine(failed, 900)).toBe(
       '✗ llama.cpp small-random › small-random on llama.cpp under load > decode [c=4] · 0.0 tok/s · TTFT p50 - ms · 0/8 ok · 0.9 s — all 8 measured requests failed (connect_error)',
     )
-    expect(progressLine(summary({ failures: ['client-bound: results not trustworthy'] }), 900)).toMatch(/^! .* — client-bound: results not trustworthy$/)
+    expect(progressLine(summary({ failures: [{ code: 'client_bound', message: 'client-bound: results not trustworthy' }] }), 900)).toMatch(/^! .* — client-bound: results not trustworthy$/)
   })
 })

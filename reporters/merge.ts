@@ -1,0 +1,250 @@
+// One run folder from the shards of one run (BENCH_SHARD=i/n processes, one host or many). Every number is
+// recomputed from the union of the shards' requests.jsonl with the same summarizeCase the shards used, so
+// percentiles are exact (never averaged per shard) and counts add up; each shard's own dispatch lag, client
+// verdict and start lateness are kept beside the merged case (sections.shards). Folders that are not shards of
+// one run — another spec set, other knobs, a missing or repeated shard — are refused, naming the difference.
+import { existsSync, readFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { asFailure, failure } from '../helpers/failure.ts'
+import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
+import { summarizeCase } from '../helpers/metrics/case.ts'
+import { TrialAcc, type LoadAcc } from '../helpers/metrics/load-summary.ts'
+import { QuantileAcc } from '../helpers/metrics/sketch.ts'
+import type { CaseSummary, SloSpec } from '../helpers/types.ts'
+import { loadRun, type RunCase, type RunData, type RunRequest, type RunSummaryJson } from './run-data.ts'
+
+export class MergeRefused extends Error {}
+
+export interface ShardRun {
+  run: RunData
+  env: Record<string, string>
+  shard: Shard
+}
+
+/** Knobs that differ between the shards of one run by design. */
+const PER_SHARD = new Set(['BENCH_SHARD', 'LOG_DIR', 'BENCH_RESULTS_DIR'])
+const SHARD_SUFFIX = /-shard\d+of\d+$/
+
+export function readShard(dir: string): ShardRun {
+  const run = loadRun(dir)
+  const envPath = join(dir, 'env.json')
+  const env = existsSync(envPath) ? (JSON.parse(readFileSync(envPath, 'utf8')) as Record<string, string>) : {}
+  const shard = parseShard(env.BENCH_SHARD)
+  if (!shard)
+    throw new MergeRefused(
+      `${dir} is not a shard: its env.json has no BENCH_SHARD=i/n (run id ${run.runId}). fuze-bench merge joins the run folders of the BENCH_SHARD=1/n … n/n processes of one run.`,
+    )
+  if (!run.summary) throw new MergeRefused(`${dir} has no readable summary.json: this shard's cases cannot be merged. ${run.warnings.join(' ')}`)
+  return { run, env, shard }
+}
+
+const caseKey = (c: RunCase) => `${c.file} > ${c.fullName}`
+
+/** Throws MergeRefused unless `shards` are shards 1..n of one run: same n, every index once, same knobs, same cases. */
+export function checkShards(shards: ShardRun[]): void {
+  if (shards.length === 0) throw new MergeRefused('no run folders to merge')
+  const [first] = shards
+  const where = (s: ShardRun) => `shard ${shardLabel(s.shard)} (${s.run.dir})`
+  for (const s of shards)
+    if (s.shard.count !== first.shard.count)
+      throw new MergeRefused(`${where(s)} is one of ${s.shard.count} shards but ${where(first)} one of ${first.shard.count}: these are not shards of one run.`)
+  const seen = new Map<number, ShardRun>()
+  for (const s of shards) {
+    const twin = seen.get(s.shard.index)
+    if (twin) throw new MergeRefused(`shard ${shardLabel(s.shard)} is given twice: ${twin.run.dir} and ${s.run.dir}. Pass each shard's folder once.`)
+    seen.set(s.shard.index, s)
+  }
+  const missing = Array.from({ length: first.shard.count }, (_, i) => i + 1).filter((i) => !seen.has(i))
+  if (missing.length > 0)
+    throw new MergeRefused(
+      `shard(s) ${missing.map((i) => `${i}/${first.shard.count}`).join(', ')} missing: a merged run needs every shard's folder (the load of the missing ones was never measured here).`,
+    )
+  for (const s of shards) {
+    const keys = new Set([...Object.keys(first.env), ...Object.keys(s.env)])
+    for (const k of [...keys].sort())
+      if (!PER_SHARD.has(k) && first.env[k] !== s.env[k])
+        throw new MergeRefused(
+          `${where(s)} ran with ${k}=${s.env[k] ?? '(unset)'} but ${where(first)} with ${k}=${first.env[k] ?? '(unset)'}: shards of one run share every knob except BENCH_SHARD, so these are not shards of one run.`,
+        )
+    const a = new Set(first.run.summary!.cases.map(caseKey))
+    const b = new Set(s.run.summary!.cases.map(caseKey))
+    const onlyA = [...a].filter((k) => !b.has(k))
+    const onlyB = [...b].filter((k) => !a.has(k))
+    if (onlyA.length + onlyB.length > 0)
+      throw new MergeRefused(
+        `${where(s)} and ${where(first)} measured different cases (${[...onlyB.map((k) => `only in ${shardLabel(s.shard)}: ${k}`), ...onlyA.map((k) => `only in ${shardLabel(first.shard)}: ${k}`)].slice(0, 3).join('; ')}): other specs or -t filters, so not shards of one run.`,
+      )
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+type ShardRequest = RunRequest & { case?: string; trial?: number; shard?: string }
+
+function requestsOf(s: ShardRun, c: RunCase): ShardRequest[] {
+  return (s.run.requests as ShardRequest[]).filter(
+    (r) => (r.case === c.fullName || (r.case === undefined && r.caseName === c.summary.caseName)) && (!r.file || !c.file || r.file === c.file),
+  )
+}
+
+/** Wall-clock ms of the shard's measured-phase origin: sent-at minus offset, median over its measured requests. */
+function originOf(reqs: ShardRequest[]): number {
+  return median(reqs.filter((r) => r.phase === 'run').map((r) => Date.parse(r.startedAt) - r.tStartMs))
+}
+
+interface CasePart {
+  s: ShardRun
+  c: RunCase
+  reqs: ShardRequest[]
+  /** ms to add to this shard's timeline to put it on the merged one */
+  shift: number
+}
+
+function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): LoadAcc | undefined {
+  const loads = parts.map((p) => p.c.summary.load)
+  if (loads.some((l) => l === undefined)) return undefined
+  const all = loads as NonNullable<CaseSummary['load']>[]
+  const [l] = all
+  const sum = (pick: (x: NonNullable<CaseSummary['load']>) => number | undefined) => (all.every((x) => pick(x) !== undefined) ? all.reduce((a, x) => a + pick(x)!, 0) : undefined)
+  const concurrency = sum((x) => x.concurrency)
+  const targetRate = sum((x) => x.targetRate)
+  const requestBudget = sum((x) => x.requestBudget)
+  // the union was at full load while every shard was: the intersection of their steady-state windows (one trial;
+  // a pooled multi-trial window says nothing about each trial, so merged multi-trial cases get none)
+  const windows = parts.map((p) => p.c.summary.load?.steadyState ?? null)
+  const window =
+    l.trials === 1 && windows.every((w) => w !== null)
+      ? { startMs: Math.max(...windows.map((w, i) => w!.startMs + parts[i].shift)), endMs: Math.min(...windows.map((w, i) => w!.endMs + parts[i].shift)) }
+      : null
+  const measured = records.filter((r) => r.phase === 'run')
+  const dispatchLagMs = new QuantileAcc()
+  const trialIds = [...new Set(measured.map((r) => r.trial ?? 1))].sort((a, b) => a - b)
+  const trials = trialIds.map((t) => {
+    const acc = new TrialAcc(t, l.rampUpS * 1000, slo)
+    acc.window = window && window.endMs > window.startMs ? window : null
+    acc.maxInFlight = all.reduce((a, x) => a + x.maxInFlight, 0)
+    const recs = measured.filter((r) => (r.trial ?? 1) === t).sort((a, b) => a.tStartMs - b.tStartMs)
+    for (const r of recs) {
+      // the output length asked for is not in requests.jsonl: each shard already judged it (its warnings are kept)
+      acc.add(r, { startMs: acc.window?.startMs, endMs: acc.window?.endMs ?? Infinity }, r.promptTokensServer ?? 0, r.outputTokensServer)
+      // the union's releases are the requests' send times; each was due queueMs before it went
+      acc.release(r.tStartMs - r.queueMs, r.tStartMs)
+      dispatchLagMs.add(r.queueMs)
+    }
+    if (parts.some((p) => p.c.summary.load?.aborted)) acc.aborted = parts.map((p) => p.c.summary.load?.abortReason).find((x) => x !== undefined)
+    return acc
+  })
+  return {
+    level: {
+      mode: l.mode,
+      ...(concurrency !== undefined ? { concurrency } : {}),
+      ...(targetRate !== undefined ? { targetRate } : {}),
+      ...(l.arrival !== undefined ? { arrival: l.arrival } : {}),
+      rampUpS: l.rampUpS,
+      ...(l.durationS !== undefined ? { durationS: l.durationS } : {}),
+      ...(requestBudget !== undefined ? { requestBudget } : {}),
+      ...(l.preset !== undefined ? { preset: l.preset } : {}),
+    },
+    trials,
+    dispatchLagMs,
+    prompts: {
+      source: l.prompts.source,
+      lengthSource: l.prompts.lengthSource,
+      inputTokens: measured.map((r) => r.promptTokensServer).filter((n): n is number => n !== null),
+      outputTokensRequested: measured.map((r) => r.outputTokens),
+      outputForced: l.prompts.outputForced,
+      forcedBy: l.prompts.forcedBy,
+    },
+  }
+}
+
+function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardRequest[] } {
+  const records = parts.flatMap((p) => p.reqs.map((r) => ({ ...r, tStartMs: r.phase === 'run' ? r.tStartMs + p.shift : r.tStartMs, shard: shardLabel(p.s.shard) })))
+  const first = parts[0].c
+  const s0 = first.summary
+  const slo = s0.goodput?.slo
+  const load = loadInputOf(parts, records, slo ?? {})
+  const summary = summarizeCase({ caseName: s0.caseName, fullName: s0.fullName, file: s0.file, stack: s0.stack, model: s0.model }, records, {
+    incomplete: parts.some((p) => p.c.summary.incomplete),
+    ...(load ? { load } : {}),
+    ...(slo ? { slo } : {}),
+  })
+  const health = parts.map((p) => p.c.summary.clientHealth).filter((h) => h !== undefined)
+  if (health.length > 0)
+    summary.clientHealth = {
+      loopDelayP50Ms: Math.max(...health.map((h) => h.loopDelayP50Ms)),
+      loopDelayP99Ms: Math.max(...health.map((h) => h.loopDelayP99Ms)),
+      loopDelayMaxMs: Math.max(...health.map((h) => h.loopDelayMaxMs)),
+      dispatchLagP99Ms: Math.max(...health.map((h) => h.dispatchLagP99Ms)),
+    }
+  if (summary.load) {
+    const loops = parts.map((p) => p.c.summary.load?.eventLoopDelay).filter((x) => x !== undefined)
+    summary.load.eventLoopDelay = { p50Ms: Math.max(0, ...loops.map((x) => x.p50Ms)), p99Ms: Math.max(0, ...loops.map((x) => x.p99Ms)), maxMs: Math.max(0, ...loops.map((x) => x.maxMs)) }
+    summary.load.clientBound = parts.some((p) => p.c.summary.load?.clientBound)
+  }
+  // what each shard noticed about its own share (late start, rate, output lengths) stays visible
+  for (const p of parts) for (const w of p.c.summary.warnings) summary.warnings.push(`shard ${shardLabel(p.s.shard)}: ${w}`)
+  // a shard's own verdict stands: a client-bound shard makes the merged case client-bound too
+  for (const p of parts)
+    for (const f of p.c.summary.failures.map(asFailure))
+      if (f.code === 'client_bound' && !summary.failures.some((x) => asFailure(x).code === 'client_bound'))
+        summary.failures.push(failure('client_bound', `shard ${shardLabel(p.s.shard)}: ${f.message}`))
+  summary.sections = {
+    shards: parts.map((p) => ({
+      shard: shardLabel(p.s.shard),
+      dir: p.s.run.dir,
+      runId: p.s.run.runId,
+      host: p.s.run.summary?.host,
+      offsetMs: p.shift,
+      requests: p.c.summary.counts.requests,
+      ok: p.c.summary.counts.ok,
+      dispatchLagMs: p.c.summary.load?.dispatchLagMs,
+      achievedRate: p.c.summary.load?.achievedRate,
+      clientBound: p.c.summary.load?.clientBound ?? p.c.summary.failures.some((f) => asFailure(f).code === 'client_bound'),
+      clientHealth: p.c.summary.clientHealth,
+      ...(p.c.summary.sections ? { sections: p.c.summary.sections } : {}),
+    })),
+  }
+  const finishedAt = parts.map((p) => p.c.finishedAt).sort().at(-1)!
+  return { summaryCase: { ...first, summary, finishedAt }, records }
+}
+
+/** The merged run (not yet written): `dir` is where it is to go. */
+export function mergeShards(shards: ShardRun[], dir: string): { run: RunData; env: Record<string, string> } {
+  checkShards(shards)
+  const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index)
+  const first = ordered[0]
+  const cases: RunCase[] = []
+  const requests: RunRequest[] = []
+  for (const c of first.run.summary!.cases) {
+    const parts = ordered.map((s) => {
+      const sc = s.run.summary!.cases.find((x) => caseKey(x) === caseKey(c))!
+      return { s, c: sc, reqs: requestsOf(s, sc), shift: 0 }
+    })
+    const origins = parts.map((p) => originOf(p.reqs))
+    const t0 = Math.min(...origins)
+    parts.forEach((p, i) => (p.shift = origins[i] - t0))
+    const merged = mergeCase(parts)
+    cases.push(merged.summaryCase)
+    requests.push(...merged.records)
+  }
+  const sums = ordered.map((s) => s.run.summary!)
+  const hosts = [...new Set(sums.map((s) => s.host))]
+  const summary: RunSummaryJson = {
+    runId: first.run.runId.replace(SHARD_SUFFIX, ''),
+    host: hosts.join('+'),
+    startedAt: sums.map((s) => s.startedAt).sort()[0],
+    finishedAt: sums.some((s) => s.finishedAt === null) ? null : sums.map((s) => s.finishedAt!).sort().at(-1)!,
+    incomplete: sums.some((s) => s.incomplete),
+    cases,
+    skipped: sums.flatMap((s) => s.skipped ?? []).filter((x, i, all) => all.findIndex((y) => y.file === x.file && y.reason === x.reason) === i),
+  }
+  const { BENCH_SHARD: _, ...env } = first.env
+  return {
+    run: { dir, runId: summary.runId, summary, benchRows: [], requests, warnings: ordered.flatMap((s) => s.run.warnings.map((w) => `${basename(s.run.dir)}: ${w}`)) },
+    env: { ...env, FUZE_MERGED_FROM: ordered.map((s) => basename(s.run.dir)).join(' ') },
+  }
+}
