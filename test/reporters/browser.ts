@@ -8,7 +8,8 @@ import { findChromium } from '../../cli/lib/chromium.ts'
 
 /** The binary, or '' when there is none (the tests then fail with NO_CHROMIUM). */
 export const CHROMIUM = findChromium() ?? ''
-export const NO_CHROMIUM = 'headless Chromium not found (CHROMIUM_PATH, chromium on PATH): `npm test` installs it (root + apt-get); otherwise run `npx fuze-bench setup --chromium --no-models` as root, `sudo apt-get install chromium`, or set CHROMIUM_PATH'
+export const NO_CHROMIUM =
+  'headless Chromium not found (CHROMIUM_PATH, chromium on PATH): `npm test` installs it (root + apt-get); otherwise run `npx fuze-bench setup --chromium --no-models` as root, `sudo apt-get install chromium`, or set CHROMIUM_PATH'
 
 export interface PageCheck {
   charts: Record<string, number>
@@ -29,7 +30,16 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   try {
     const page = browser.pages()[0] ?? (await browser.newPage())
@@ -51,7 +61,11 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
     let toggled = ''
     if ((await page.locator('#ttft-log').count()) > 0) {
       await page.click('#ttft-log')
-      toggled = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { options: { scales: { x: { type: string } } } } } }).Chart.getChart('ttft').options.scales.x.type)
+      toggled = await page.evaluate(
+        () =>
+          (window as unknown as { Chart: { getChart(id: string): { options: { scales: { x: { type: string } } } } } }).Chart.getChart('ttft').options.scales.x
+            .type,
+      )
     }
     return { charts, labels, scales, toggled, consoleErrors, nonFileRequests, verdict }
   } finally {

@@ -67,9 +67,14 @@ describe('report.html in headless Chromium', () => {
       expect(errors).toEqual([])
       expect(await p.textContent('#verdict h2')).toBe('Gate: FAIL')
       expect(await p.locator('.empty').allTextContents()).toEqual([
-        'no measured cases in this run', 'no successful requests', 'no successful requests', 'no successful requests',
-        'no load levels in this run (llmBench with concurrency: [...] or rate: [...])', 'no load levels in this run (llmBench with concurrency: [...] or rate: [...])',
-        'no sweep in this run', 'no request records (requests.jsonl missing or empty)',
+        'no measured cases in this run',
+        'no successful requests',
+        'no successful requests',
+        'no successful requests',
+        'no load levels in this run (llmBench with concurrency: [...] or rate: [...])',
+        'no load levels in this run (llmBench with concurrency: [...] or rate: [...])',
+        'no sweep in this run',
+        'no request records (requests.jsonl missing or empty)',
       ])
     } finally {
       await browser.close()
@@ -96,7 +101,12 @@ describe('report.html in headless Chromium', () => {
     expect(page.labels.loadTtft).toEqual(['small-random · decode (concurrency) p50', 'small-random · decode (concurrency) p99'])
     expect(page.charts.loadTtft).toBe(2 * 3) // p50 and p99, one point per level
     expect(page.charts.loadTpot).toBe(2 * 3)
-    expect(page.labels.ttft).toEqual(['small-random · decode [c=1]', 'small-random · decode [c=2]', 'small-random · decode [c=4]', 'small-random · prefill 2k tokens'])
+    expect(page.labels.ttft).toEqual([
+      'small-random · decode [c=1]',
+      'small-random · decode [c=2]',
+      'small-random · decode [c=4]',
+      'small-random · prefill 2k tokens',
+    ])
     expect(page.scales.ttft).toBe('logarithmic') // 20 ms … 2 s
     expect(page.scales.e2e).toBe('linear') // E2E is dominated by decoding here: < 20× spread
     expect(page.toggled).toBe('linear') // clicking "log scale" switches it back
