@@ -126,6 +126,8 @@ export const KNOB_DEFS = [
   ),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
+  knob('BENCH_METRICS_INTERVAL_MS', '500', int(50, 60000), 'output', "Sampling interval of each case's telemetry: the server's Prometheus /metrics and nvidia-smi (ms)."),
+  knob('BENCH_COST_PER_HOUR', undefined, num(0, undefined, true), 'output', 'Price of the GPU or instance per hour (any currency, shown as $): gives $ per 1M output tokens per case.'),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
   knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', {

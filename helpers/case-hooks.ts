@@ -33,10 +33,15 @@ export interface CaseContext {
   readonly kind: CaseKind
   readonly ident: CaseIdent
   readonly server: ServerRef
-  /** performance.now() at the start of the measured phase (request timelines are relative to it). */
+  /** performance.now() at the start of the measured phase, after the start hooks (request timelines are relative to it). */
   readonly t0: number
   /** Wall-clock ISO time of t0. */
   readonly startedAt: string
+  /**
+   * First send → last end of the measured requests so far, in ms since t0 (undefined before the first ends); in end
+   * hooks, the window the summary's wallMs measures (telemetry integrates power over it).
+   */
+  measuredWindow(): { startMs: number; endMs: number } | undefined
   /** Add an extra section to the case summary (`summary.sections[name]`); the last value for a name wins. */
   attach(name: string, value: unknown): void
 }

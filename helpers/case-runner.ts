@@ -92,6 +92,7 @@ export class CaseRun {
   private readonly warnings: string[] = []
   private ctx: CaseContext | undefined
   private done = false
+  private readonly knobs = getKnobs()
   /** performance.now() of the phase now running (warmup, then measured): request timelines are relative to it. */
   t0 = performance.now()
 
@@ -113,6 +114,7 @@ export class CaseRun {
 
   /** One request of this case, in `phase`, timed against the current phase origin. Never throws for a failed request. */
   send(phase: 'warmup' | 'run', tDue?: number, more: SendExtras = {}, opts: CaseOptions = this.opts): Promise<RequestRecord> {
+    more.knobs ??= this.knobs
     return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
   }
 
@@ -123,19 +125,23 @@ export class CaseRun {
   /** Start the measured phase: new timeline origin, event-loop monitor on, onCaseStart hooks. Returns t0. */
   async measure(): Promise<number> {
     this.t0 = performance.now()
-    const t0 = this.t0
     const sections = this.sections
-    this.ctx = {
+    const acc = this.acc
+    const ctx = {
       kind: this.kind,
       ident: this.ident,
       server: this.server,
-      t0,
-      startedAt: new Date(performance.timeOrigin + t0).toISOString(),
-      attach: (name, value) => void (sections[name] = value),
+      t0: this.t0,
+      startedAt: new Date(performance.timeOrigin + this.t0).toISOString(),
+      measuredWindow: () => acc.window,
+      attach: (name: string, value: unknown) => void (sections[name] = value),
     }
-    this.warnings.push(...(await runCaseStart(this.ctx)))
-    // hooks may take a moment (a first scrape); the measured phase starts after them
+    this.ctx = ctx
+    this.warnings.push(...(await runCaseStart(ctx)))
+    // hooks may take a moment (a first scrape); the measured phase starts after them, and ctx.t0 says so
     this.t0 = performance.now()
+    ctx.t0 = this.t0
+    ctx.startedAt = new Date(performance.timeOrigin + this.t0).toISOString()
     this.monitor.start()
     return this.t0
   }

@@ -1,3 +1,5 @@
+// per-case telemetry (server metrics, GPU/CPU energy, cost) rides on the case hooks of every spec
+import './telemetry/hooks.ts'
 export { llmBench, type LlmBenchOptions } from './llm-bench.ts'
 export { prompts } from './prompts.ts'
 export type * from './types.ts'

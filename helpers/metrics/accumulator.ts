@@ -74,6 +74,11 @@ export class CaseAccumulator {
     if (meetsSlo(r, this.slo)) this.good++
   }
 
+  /** First send → last end of the measured requests, ms since the phase origin; undefined before the first. */
+  get window(): { startMs: number; endMs: number } | undefined {
+    return this.measured > 0 ? { startMs: this.start, endMs: this.end } : undefined
+  }
+
   /** Whether some measured request finished (an interrupted case with none writes no CSV row). */
   get anyMeasured(): boolean {
     return this.measured > 0

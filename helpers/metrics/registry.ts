@@ -26,6 +26,7 @@
 // A scalar that needs an input records cannot give (energy, price) adds that input to CaseInputs and
 // fills it where case summaries are built (case.ts and the runner's accumulators).
 import type { Dist, RequestRecord } from '../record-types.ts'
+import type { CaseTelemetry } from '../telemetry/types.ts'
 
 export const STATS = ['n', 'mean', 'std', 'min', 'max', 'p50', 'p90', 'p95', 'p99'] as const satisfies ReadonlyArray<keyof Dist>
 export type Stat = (typeof STATS)[number]
@@ -39,7 +40,7 @@ interface Common {
   label: string
   /** How sentences (knob descriptions) call it; default: label. */
   prose?: string
-  unit: 'ms' | 'tok/s' | 'req/s' | 'tokens' | 'requests'
+  unit: 'ms' | 'tok/s' | 'req/s' | 'tokens' | 'requests' | 'W' | 'J' | 'J/tok' | '$/1M tok' | '%' | 'MiB' | 's'
   /** CaseSummary / summary.json field. */
   json: string
   /** summary.csv column (scalar) or column prefix (dist). */
@@ -75,17 +76,24 @@ export interface CaseInputs {
   sum: number
   /** The case's dists, by `json` field. */
   dists: Readonly<Record<string, Dist>>
+  /** The case's telemetry (helpers/telemetry), once its end hook has it; absent while the summary is first built. */
+  telemetry?: CaseTelemetry
 }
 
 export interface ScalarMetric extends Common {
   kind: 'scalar'
   sum?: (r: RequestRecord) => number
-  take: (c: CaseInputs) => number
+  take: (c: CaseInputs) => number | null
   /** Where the value came from, written beside it (json field and csv column). */
   source?: { json: string; csv: string; take: (c: CaseInputs) => string }
   /** The headline metric leads summary.csv and every table (the CSV16 tok/s). */
   headline?: boolean
   table?: boolean
+  /**
+   * Filled when the case's telemetry is in (helpers/telemetry/hooks.ts, after the summary is built): null until then,
+   * and null (summary.csv 'n/a') when it could not be measured — never a made-up 0.
+   */
+  telemetry?: true
   /** Gate on the case value, tested on per-request samples; `label` names the gate row. */
   gate?: { pct: number; label: string; samples: (r: RequestRecord, c: { source: string | null }) => number | null }
 }
@@ -332,6 +340,47 @@ export const METRICS = [
     table: true,
     definition: 'Output tokens of the ok requests per second of measured wall time (all streams together).',
   },
+  {
+    kind: 'scalar', id: 'energy_per_token', label: 'J/tok', unit: 'J/tok', json: 'jPerOutputToken', csv: 'j_per_output_token', csvDigits: 4,
+    digits: 3, better: 'lower', telemetry: true, take: (c) => c.telemetry?.jPerOutputToken ?? null,
+    source: { json: 'powerSource', csv: 'power_source', take: (c) => c.telemetry?.powerSource ?? 'n/a' },
+    definition: 'Energy per output token: the GPUs\' (nvidia-smi power.draw) or CPU package\'s (RAPL) energy over the measured phase / output tokens of the ok requests.',
+  },
+  {
+    kind: 'scalar', id: 'energy', label: 'energy J', unit: 'J', json: 'energyJ', csv: 'energy_j', csvDigits: 2, digits: 1, better: null,
+    telemetry: true, take: (c) => c.telemetry?.energyJ ?? null,
+    definition: 'Energy over the measured phase: power readings held until the next one, integrated over the wall time, summed over the case\'s GPUs.',
+  },
+  {
+    kind: 'scalar', id: 'power_mean', label: 'mean W', unit: 'W', json: 'powerMeanW', csv: 'power_mean_w', csvDigits: 2, digits: 1, better: null,
+    telemetry: true, take: (c) => c.telemetry?.meanW ?? null,
+    definition: 'Mean power over the measured phase (energy / wall time), all of the case\'s GPUs together.',
+  },
+  {
+    kind: 'scalar', id: 'power_peak', label: 'peak W', unit: 'W', json: 'powerPeakW', csv: 'power_peak_w', csvDigits: 2, digits: 1, better: null,
+    telemetry: true, take: (c) => c.telemetry?.peakW ?? null,
+    definition: 'Highest power reading of the measured phase (per nvidia-smi interval, summed over the case\'s GPUs).',
+  },
+  {
+    kind: 'scalar', id: 'gpu_util_mean', label: 'GPU util %', unit: '%', json: 'gpuUtilMeanPct', csv: 'gpu_util_mean_pct', csvDigits: 1, digits: 0,
+    better: null, telemetry: true, take: (c) => c.telemetry?.gpuUtilMeanPct ?? null,
+    definition: 'Mean utilization.gpu of the case\'s GPUs over the measured phase.',
+  },
+  {
+    kind: 'scalar', id: 'gpu_mem_peak', label: 'GPU mem peak MiB', unit: 'MiB', json: 'gpuMemPeakMib', csv: 'gpu_mem_peak_mib', csvDigits: 0, digits: 0,
+    better: null, telemetry: true, take: (c) => c.telemetry?.gpuMemPeakMib ?? null,
+    definition: 'Highest memory.used of the measured phase, summed over the case\'s GPUs.',
+  },
+  {
+    kind: 'scalar', id: 'server_cpu', label: 'server CPU s', unit: 's', json: 'serverCpuSeconds', csv: 'server_cpu_seconds', csvDigits: 3, digits: 2,
+    better: null, telemetry: true, take: (c) => c.telemetry?.cpuSeconds ?? null,
+    definition: 'CPU time (user + system) the server process used during the measured phase (/proc/<pid>/stat; servers fuze-bench started).',
+  },
+  {
+    kind: 'scalar', id: 'cost_per_1m_tokens', label: '$/1M tok', unit: '$/1M tok', json: 'usdPer1MOutputTokens', csv: 'usd_per_1m_output_tokens',
+    csvDigits: 4, digits: 3, better: 'lower', telemetry: true, take: (c) => c.telemetry?.usdPer1MOutputTokens ?? null,
+    definition: 'BENCH_COST_PER_HOUR × measured wall time / output tokens of the ok requests, per 1M tokens.',
+  },
 ] as const satisfies readonly MetricDescriptor[]
 
 type Metric = (typeof METRICS)[number]
@@ -385,6 +434,17 @@ export function metricValues(dists: Readonly<Record<string, Dist>>, totals: Case
   return out as MetricValues
 }
 
+/** The telemetry scalars of a case, once its telemetry is in (the end hook writes them into the summary). */
+export function telemetryValues(c: CaseInputs): Record<string, number | string | null> {
+  const out: Record<string, number | string | null> = {}
+  for (const m of SCALAR_METRICS) {
+    if (!m.telemetry) continue
+    out[m.json] = m.take(c)
+    if (m.source) out[m.source.json] = m.source.take(c)
+  }
+  return out
+}
+
 /** A metric's value in a summary (null when absent, e.g. a summary.json written before the metric existed). */
 export function valueIn(s: object, m: MetricDescriptor, stat?: Stat): number | null {
   const v = (s as Record<string, unknown>)[m.json]
@@ -408,7 +468,7 @@ export function csvColumns(m: MetricDescriptor): string[] {
 /** summary.csv cells of one metric, in column order: [column, value]. */
 export function csvCells(s: object, m: MetricDescriptor): Array<[string, string]> {
   const fmt = (v: number | null) => {
-    if (v === null || !Number.isFinite(v)) return ''
+    if (v === null || !Number.isFinite(v)) return m.kind === 'scalar' && m.telemetry ? 'n/a' : ''
     const d = m.csvDigits ?? 3
     return m.csvFixed ? v.toFixed(d) : String(Number(v.toFixed(d)))
   }

@@ -51,6 +51,8 @@ const CASES: Record<string, Case> = {
   BENCH_BASELINE_RUNS: { good: '5', expect: 5, bad: '0' },
   BENCH_UPDATE_BASELINE: { good: '1', expect: true, bad: 'update' },
   BENCH_ALLOW_CLIENT_BOUND: { good: 'on', expect: true, bad: 'sometimes' },
+  BENCH_METRICS_INTERVAL_MS: { good: '250', expect: 250, bad: '10' },
+  BENCH_COST_PER_HOUR: { good: '2.49', expect: 2.49, bad: '0' },
   BENCH_ENV_FILE: { good: 'a.env, b.env', expect: ['a.env', 'b.env'], bad: ', ,' },
   CUDA_VISIBLE_DEVICES: { good: 'GPU-1234,1', expect: 'GPU-1234,1', bad: '0\n1' },
   BENCH_GPU: { good: '0,1', expect: '0,1', bad: '\u0007' },

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { KNOB_DEFS } from '../../env/index.ts'
 import { summarizeCase } from '../../helpers/metrics/case.ts'
 import { metricTableMarkdown } from '../../helpers/metrics/metric-table.ts'
-import { csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS } from '../../helpers/metrics/registry.ts'
+import { csvCells, csvColumns, GATE_METRICS, METRICS, TABLE_COLUMNS, telemetryValues } from '../../helpers/metrics/registry.ts'
+import type { CaseTelemetry } from '../../helpers/telemetry/types.ts'
 import type { RequestRecord } from '../../helpers/types.ts'
 import { baselineFromRun } from '../../reporters/baseline.ts'
 import { DEFAULT_THRESHOLDS, runGate, THRESHOLD_ENV } from '../../reporters/gate.ts'
@@ -114,6 +115,22 @@ describe('metric registry', () => {
     expect([none.tokensPerSec, none.tokensPerSecSource, none.requestThroughput]).toEqual([0, 'none', 0])
   })
 
+  it('telemetry scalars are n/a until the telemetry is in, then its figures (never a made-up 0)', () => {
+    const cols = (x: object) => Object.fromEntries(METRICS.flatMap((m) => csvCells(x, m)))
+    expect(s).toMatchObject({ jPerOutputToken: null, energyJ: null, usdPer1MOutputTokens: null, powerSource: 'n/a' })
+    expect(cols(s)).toMatchObject({ j_per_output_token: 'n/a', power_source: 'n/a', usd_per_1m_output_tokens: 'n/a', server_cpu_seconds: 'n/a' })
+    const telemetry = {
+      powerSource: 'nvidia-smi', energyJ: 1200, meanW: 400, peakW: 410.5, jPerOutputToken: 150, gpuUtilMeanPct: 65, gpuMemPeakMib: 3072,
+      cpuSeconds: null, usdPer1MOutputTokens: 2.5,
+    } as unknown as CaseTelemetry
+    const v = telemetryValues({ requests: 2, ok: 2, wallMs: 3000, sum: 0, dists: {}, telemetry })
+    expect(v).toEqual({
+      jPerOutputToken: 150, powerSource: 'nvidia-smi', energyJ: 1200, powerMeanW: 400, powerPeakW: 410.5, gpuUtilMeanPct: 65, gpuMemPeakMib: 3072,
+      serverCpuSeconds: null, usdPer1MOutputTokens: 2.5,
+    })
+    expect(cols({ ...s, ...v })).toMatchObject({ j_per_output_token: '150', power_source: 'nvidia-smi', power_peak_w: '410.5', server_cpu_seconds: 'n/a', usd_per_1m_output_tokens: '2.5' })
+  })
+
   it('names are unique, one headline, every gated metric knows which way is better', () => {
     const uniq = (xs: string[]) => expect(new Set(xs).size).toBe(xs.length)
     uniq(METRICS.map((m) => m.id))
@@ -163,7 +180,9 @@ describe('metric registry', () => {
     for (const m of METRICS) {
       expect(c.summary, m.id).toHaveProperty(m.json)
       const measured = m.kind === 'scalar' || (c.summary as unknown as Record<string, { n: number }>)[m.json].n > 0 // make-run records have no TTFOT
-      for (const col of csvColumns(m)) expect(row[header.indexOf(col)], `${m.id}: summary.csv ${col}`).toMatch(measured ? /^[0-9a-z.]+$/ : /^0?$/)
+      // make-run cases have no telemetry: its scalars say n/a (never 0)
+      const want = 'telemetry' in m ? /^n\/a$/ : measured ? /^[0-9a-z.]+$/ : /^0?$/
+      for (const col of csvColumns(m)) expect(row[header.indexOf(col)], `${m.id}: summary.csv ${col}`).toMatch(want)
     }
     expect(report.metricColumns.map((x) => x.header)).toEqual(TABLE_COLUMNS.map((x) => x.header))
     expect(report.cases[0].metrics.every((v) => v !== null && Number.isFinite(v))).toBe(true)

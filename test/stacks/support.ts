@@ -92,9 +92,9 @@ export function csvRows(runDir: string): Row[] {
   })
 }
 
-/** Server launches (not the `python3 -c` availability probe SGLang's check runs). */
+/** Server launches (not the `python3 -c` availability probe SGLang's check runs, nor the per-case nvidia-smi stream). */
 export function launches(entries: ShimEntry[]): ShimEntry[] {
-  return entries.filter((e) => e.argv && e.argv[0] !== '-c')
+  return entries.filter((e) => e.argv && e.argv[0] !== '-c' && e.stack !== 'nvidia-smi')
 }
 
 export function isAlive(pid: number): boolean {
