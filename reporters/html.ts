@@ -13,6 +13,7 @@ import { shortKey } from './case-key.ts'
 import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
 import { caseRequests, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { reportTelemetry, type ReportTelemetry } from './telemetry-report.ts'
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'assets')
 
@@ -50,6 +51,8 @@ export interface ReportCase {
   timeline: ReportTimelineEntry[]
   failures: string[]
   warnings: string[]
+  /** Server metrics and GPU power over the case, and its energy/cost figures (null: no telemetry). */
+  telemetry: ReportTelemetry | null
 }
 
 export interface ReportSweep {
@@ -150,6 +153,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       })),
       failures: c.summary.failures.map((f) => f.message),
       warnings: c.summary.warnings,
+      telemetry: reportTelemetry(run.dir, c.summary) ?? null,
     }
   })
   const groups = new Map<string, ReportSweep>()
