@@ -1,7 +1,7 @@
 // One request against a server, and the meta of a finished case: the core under CaseRun (case-runner.ts).
 // Every record goes to requests.jsonl as soon as it exists (buffered, records-writer.ts), so an interrupted run keeps it.
 import { join } from 'node:path'
-import { getKnobs } from '../env/index.ts'
+import { getKnobs, type Knobs } from '../env/index.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import { sendsIgnoreEos } from './load/forcing.ts'
@@ -55,6 +55,8 @@ export interface SendExtras {
   signal?: AbortSignal
   /** Trial number, written into requests.jsonl beside the record. */
   trial?: number
+  /** The knobs, read once per case by its runner (reading them per request showed in the product-path profile). */
+  knobs?: Knobs
   /** More fields for the requests.jsonl line (conversation and turn, capacity probe, prefix group). */
   labels?: Record<string, string | number>
   /** Receives the generated text (asks the client to keep it): multi-turn cases resend it. */
@@ -75,7 +77,7 @@ export async function sendOne(
   tDue?: number,
   more: SendExtras = {},
 ): Promise<RequestRecord> {
-  const knobs = getKnobs()
+  const knobs = more.knobs ?? getKnobs()
   const id = `${process.pid}-${++seq}`
   const client = server.client(opts.protocol)
   const req: GenerateRequest = {

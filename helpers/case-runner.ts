@@ -92,6 +92,7 @@ export class CaseRun {
   private readonly warnings: string[] = []
   private ctx: CaseContext | undefined
   private done = false
+  private readonly knobs = getKnobs()
   /** performance.now() of the phase now running (warmup, then measured): request timelines are relative to it. */
   t0 = performance.now()
 
@@ -113,6 +114,7 @@ export class CaseRun {
 
   /** One request of this case, in `phase`, timed against the current phase origin. Never throws for a failed request. */
   send(phase: 'warmup' | 'run', tDue?: number, more: SendExtras = {}, opts: CaseOptions = this.opts): Promise<RequestRecord> {
+    more.knobs ??= this.knobs
     return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
   }
 

@@ -6,8 +6,8 @@
 //
 // Model, on log values (changes are relative): a run's value y = μ + noise, noise ~ N(0, σ²).
 // σ² is estimated per metric, pooled over the cases of the baseline (runs of the same suite on the
-// same machine drift alike), and shrunk toward a prior σ₀ (BENCH_GATE_RUN_NOISE_PCT) worth ν₀ degrees
-// of freedom — a scaled-inverse-χ² prior, so with a 1-run baseline the gate still has a noise figure
+// same machine drift alike; the median case's variance, so one erratic case does not blunt the gate for
+// all), and shrunk toward a prior σ₀ (BENCH_GATE_RUN_NOISE_PCT) worth ν₀ degrees of freedom — a scaled-inverse-χ² prior, so with a 1-run baseline the gate still has a noise figure
 // (the prior), with heavy Student-t tails that keep it conservative, and with more runs the data take over.
 // The current run's own sampling error (bootstrap over its requests) is a floor under σ.
 // d = y_now − mean(y_baseline) ~ t_ν · σ·√(1 + 1/n), ν = ν₀ + pooled df.
@@ -89,16 +89,38 @@ export interface PooledNoise {
   df: number
 }
 
-export function poolNoise(groups: ReadonlyArray<readonly number[]>): PooledNoise {
+/** Σ (y − ȳ)² and df of one case's replicates. */
+export function caseNoise(g: readonly number[]): PooledNoise {
+  if (g.length < 2) return { ss: 0, df: 0 }
+  const mean = g.reduce((a, b) => a + b, 0) / g.length
   let ss = 0
-  let df = 0
-  for (const g of groups) {
-    if (g.length < 2) continue
-    const mean = g.reduce((a, b) => a + b, 0) / g.length
-    for (const y of g) ss += (y - mean) ** 2
-    df += g.length - 1
-  }
-  return { ss, df }
+  for (const y of g) ss += (y - mean) ** 2
+  return { ss, df: g.length - 1 }
+}
+
+/**
+ * Pooled over cases, robustly: the median of the cases' variances (a plain pooled sum lets one erratic case —
+ * a bimodal latency, a noisy neighbour — inflate every case's noise). It is worth the degrees of freedom of one
+ * case, not their sum: the cases of a run share that run's drift, so three cases × three runs are still three
+ * runs of evidence about it (counting 6 df made 3-run baselines over-confident: 2.9% false alarms at 5% spread).
+ */
+export function poolNoise(groups: ReadonlyArray<readonly number[]>): PooledNoise {
+  const per = groups.map(caseNoise).filter((c) => c.df > 0)
+  if (per.length === 0) return { ss: 0, df: 0 }
+  const vars = per.map((c) => c.ss / c.df).sort((a, b) => a - b)
+  const mid = vars.length / 2
+  const median = vars.length % 2 ? vars[Math.floor(mid)] : (vars[mid - 1] + vars[mid]) / 2
+  const df = Math.max(...per.map((c) => c.df))
+  return { ss: median * df, df }
+}
+
+/**
+ * A case's noise, two-level: the pooled figure (itself shrunk toward the prior) acts as the prior of the case's
+ * own replicates, worth its degrees of freedom. A calm case gets about the pooled figure; an erratic one its own.
+ */
+export function caseNoiseEstimate(pooled: PooledNoise, own: PooledNoise, priorSigma: number): { sigma: number; df: number } {
+  const p = noiseEstimate(pooled, priorSigma)
+  return noiseEstimate(own, p.sigma, p.df)
 }
 
 /** Posterior noise figure: σ (log scale) and the degrees of freedom of the t distribution. */

@@ -10,7 +10,7 @@ import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateThre
 import { defOf } from '../env/knobs.ts'
 import type { TrialStat } from '../helpers/types.ts'
 import { shortKey } from './case-key.ts'
-import { bootstrapLogSe, holm, noiseEstimate, poolNoise, runLevelTest, type RunLevelTest } from './gate-evidence.ts'
+import { bootstrapLogSe, caseNoise, caseNoiseEstimate, holm, poolNoise, runLevelTest, type RunLevelTest } from './gate-evidence.ts'
 import { seedOf } from './gate-stats.ts'
 import type { BaselineCase, GateFailure, GateResult, GateRow, GateThresholds, LoadedBaseline, MetricId, SampleId } from './gate-types.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
@@ -154,7 +154,7 @@ function compare(def: MetricDef, key: string, base: BaselineCase, now: CaseMetri
       floored: false,
       fewSamples: 0,
     }
-  const noise = noiseEstimate(pooled, priorSigma(def, t))
+  const noise = caseNoiseEstimate(pooled, caseNoise(logs), priorSigma(def, t))
   const within = bootstrapLogSe(now.samples[def.samples], def.q, seedOf(`${key}|${def.id}`))
   const test = runLevelTest(logs, Math.log(n), noise, within, def.higherBetter)
   const towardWorse = def.higherBetter === changePct < 0

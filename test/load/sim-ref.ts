@@ -27,7 +27,8 @@ const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}
  */
 export async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}) {
   const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'sim', 'cli.ts'), '--port', '0']
-  for (const [k, v] of Object.entries(config)) args.push(`--${kebab(k)}`, String(v))
+  // boolean settings are bare flags (--precompute)
+  for (const [k, v] of Object.entries(config)) if (v !== false) args.push(`--${kebab(k)}`, ...(v === true ? [] : [String(v)]))
   for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))
   const child = execa(process.execPath, args, { reject: false, stdin: 'ignore' })
   const url = await new Promise<string>((resolve, reject) => {

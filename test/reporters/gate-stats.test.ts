@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { holm, noiseEstimate, poolNoise, studentTUpper } from '../../reporters/gate-evidence.ts'
+import { caseNoise, caseNoiseEstimate, holm, noiseEstimate, poolNoise, studentTUpper } from '../../reporters/gate-evidence.ts'
 import { bootstrapChangeCi, mannWhitney } from '../../reporters/gate-stats.ts'
 
 describe('Mann-Whitney U (one-sided)', () => {
@@ -92,9 +92,17 @@ describe('run-level evidence (gate-evidence.ts)', () => {
   })
 
   it('pools run-to-run variance over cases and shrinks it toward the prior', () => {
-    const pooled = poolNoise([[0, 0.1], [1, 1.1, 0.9], [5]])
-    expect(pooled.df).toBe(3)
-    expect(pooled.ss).toBeCloseTo(0.005 + 0.02, 12)
+    // variances 0.005 (df 1), 0.01 (df 2), 0.5 (df 1, an erratic case): the median 0.01, worth one case's df (2)
+    const pooled = poolNoise([[0, 0.1], [1, 1.1, 0.9], [5], [2, 3]])
+    expect(pooled.df).toBe(2)
+    expect(pooled.ss).toBeCloseTo(0.01 * 2, 12)
+    // the pooled figure (prior 4 df + 2 df) is the prior of each case's own replicates: an erratic case keeps much of its noise
+    const p = noiseEstimate(pooled, 0.04)
+    expect(p.df).toBe(6)
+    const erratic = caseNoiseEstimate(pooled, caseNoise([2, 3]), 0.04)
+    expect(erratic).toEqual({ sigma: Math.sqrt((6 * p.sigma ** 2 + 0.5) / 7), df: 7 })
+    expect(erratic.sigma).toBeGreaterThan(2 * p.sigma)
+    expect(caseNoiseEstimate(pooled, caseNoise([0, 0.1]), 0.04).sigma).toBeCloseTo(Math.sqrt((6 * p.sigma ** 2 + 0.005) / 7), 12)
     const prior = noiseEstimate({ ss: 0, df: 0 }, 0.04)
     expect(prior).toEqual({ sigma: 0.04, df: 4 })
     const lots = noiseEstimate({ ss: 0.01 * 1000, df: 1000 }, 0.04)

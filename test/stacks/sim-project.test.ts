@@ -8,8 +8,8 @@ import { csvRows, expectFlowPassed } from './support.ts'
 describe('the sim bench project', () => {
   it('runs openai (completions, chat), ollama (generate, chat), llamacpp, tgi and triton and writes a row each', async () => {
     const port = String(await freePort())
-    // the capacity spec runs a search of many probes: it has its own run (see the workloads note), not this smoke test's
-    const run = startBench(['--project', 'sim', '-t', '^(?!.*capacity)'], { BENCH_WARMUP: '1', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', PORT_A: port, BENCH_ALLOW_CLIENT_BOUND: '1' })
+    // the capacity and workload specs run searches and traces: they have their own runs (see the workloads note)
+    const run = startBench(['--project', 'sim', '-t', '^(?!.*(capacity|workloads on sim))'], { BENCH_WARMUP: '1', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', PORT_A: port, BENCH_ALLOW_CLIENT_BOUND: '1' })
     const r = await run.child
     expectFlowPassed(r)
     const rows = csvRows(onlyRunDir(run.resultsDir))
