@@ -11,6 +11,7 @@ import { htmlPage, thinCdf } from './html-page.ts'
 import { caseLabels, type LoadCurve, loadCurves, sweepTick } from './report-series.ts'
 import { caseRequests, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
+import { reportTelemetry, type ReportTelemetry } from './telemetry-report.ts'
 
 export interface ReportTimelineEntry {
   /** ms since the case started */
@@ -47,6 +48,8 @@ export interface ReportCase {
   timeline: ReportTimelineEntry[]
   failures: string[]
   warnings: string[]
+  /** Server metrics and GPU power over the case, and its energy/cost figures (null: no telemetry). */
+  telemetry: ReportTelemetry | null
 }
 
 export interface ReportSweep {
@@ -144,6 +147,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       })),
       failures: c.summary.failures.map((f) => f.message),
       warnings: c.summary.warnings,
+      telemetry: reportTelemetry(run.dir, c.summary) ?? null,
     }
   })
   const groups = new Map<string, ReportSweep>()

@@ -315,6 +315,45 @@
       },
     })
   }
+  // server metrics + GPU power of the case shown in the timeline, on the timeline's own time axis
+  var ROLE_LABEL = { running: 'running requests', waiting: 'waiting requests', kvCache: 'KV-cache use', generatedTokens: 'generated tok/s', promptTokens: 'prompt tok/s', gpuPower: 'GPU power W' }
+  var ROLE_AXIS = { running: 'yReq', waiting: 'yReq', kvCache: 'yKv', generatedTokens: 'yRate', promptTokens: 'yRate', gpuPower: 'yW' }
+  var ROLE_COLOR = { running: '#1d4ed8', waiting: '#ea580c', kvCache: '#9333ea', generatedTokens: '#16a34a', promptTokens: '#0891b2', gpuPower: '#dc2626' }
+  function telemetryTimeline(parent, cases) {
+    if (!cases.some(function (k) { return k.telemetry && k.telemetry.series.length > 0 })) return function () {}
+    parent.appendChild(el('div', { class: 'sub', text: 'server metrics (names as the server exposes them; counters as per-second rates) and GPU power, sampled during the case' }))
+    var note = el('div', { class: 'notes', id: 'server-metrics-note' })
+    var axes = {
+      yReq: { position: 'left', beginAtZero: true, title: { display: true, text: 'requests' } },
+      yRate: { position: 'right', beginAtZero: true, title: { display: true, text: 'tok/s' }, grid: { drawOnChartArea: false } },
+      yKv: { position: 'right', beginAtZero: true, title: { display: true, text: 'KV cache' }, grid: { drawOnChartArea: false } },
+      yW: { position: 'right', beginAtZero: true, title: { display: true, text: 'W' }, grid: { drawOnChartArea: false } },
+    }
+    var chart = make('server-metrics', chartBox(parent, 'server-metrics'), {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        parsing: false,
+        plugins: { legend: { position: 'top', align: 'end' } },
+        scales: Object.assign({ x: { type: 'linear', title: { display: true, text: 'ms since the case started' } } }, axes),
+      },
+    })
+    parent.appendChild(note)
+    return function (k, min, max) {
+      var t = k.telemetry
+      var series = t ? t.series : []
+      chart.data.datasets = series.map(function (s) {
+        return { label: (ROLE_LABEL[s.role] || s.role) + ' — ' + s.name, yAxisID: ROLE_AXIS[s.role], borderColor: ROLE_COLOR[s.role], backgroundColor: ROLE_COLOR[s.role],
+          borderWidth: 2, pointRadius: s.points.length < 40 ? 2 : 0, stepped: s.kind === 'gauge', data: s.points }
+      })
+      Object.keys(axes).forEach(function (a) { chart.options.scales[a].display = series.some(function (s) { return ROLE_AXIS[s.role] === a }) })
+      chart.options.scales.x.min = min
+      chart.options.scales.x.max = max
+      note.textContent = !t ? 'no telemetry for this case' : series.length ? 'source: ' + t.metricsSource + (t.samples !== null ? ' · ' + t.samples + ' scrapes' : '') : 'no server metrics: ' + t.metricsSource
+      chart.update()
+    }
+  }
+
   // per-request timeline of one case at a time
   function timelineChart(grid) {
     var c5 = card(grid, 'Per-request timeline', 'bar = one measured request: light part waiting for the first token, dark part streaming; red = failed', true)
@@ -330,6 +369,7 @@
         }),
       )
       c5.appendChild(select)
+      var showTelemetry = function () {}
       var tl = make('timeline', chartBox(c5, 'timeline', true), {
         type: 'bar',
         data: { labels: [], datasets: [] },
@@ -384,7 +424,9 @@
           return d.data.length > 0
         })
         tl.update()
+        showTelemetry(k, tl.scales.x.min, tl.scales.x.max)
       }
+      showTelemetry = telemetryTimeline(c5, timed)
       select.addEventListener('change', function () {
         show(Number(select.value))
       })
@@ -436,7 +478,32 @@
     if (notes.length) c6.appendChild(el('div', { class: 'notes', text: notes.join(' · ') }))
   }
 
-  var SECTIONS = [tokpsChart, ttftChart, e2eChart, itlChart, ttftLoadChart, tpotLoadChart, sweepChart, timelineChart, casesTable]
+  // energy and cost per case (telemetry): n/a where it could not be measured, never 0
+  function energyTable(grid) {
+    var withTelemetry = byModel.filter(function (k) { return k.telemetry })
+    if (!withTelemetry.length) return
+    var c7 = card(grid, 'Energy, power and cost', "over each case's measured phase: GPUs from nvidia-smi, else the CPU package (RAPL); $ from BENCH_COST_PER_HOUR; n/a = not measurable here", true)
+    c7.setAttribute('id', 'telemetry')
+    var na = function (v, d) { return v === null || v === undefined ? 'n/a' : fmt(v, d) }
+    c7.appendChild(
+      table(
+        ['case', 'model', 'stack', 'variant', 'source', 'J/tok', 'energy J', 'mean W', 'peak W', 'GPU util %', 'GPU mem MiB', 'server CPU s', '$/1M tok', 'server token counter'],
+        withTelemetry.map(function (k) {
+          var f = k.telemetry.figures,
+            r = k.telemetry.reconciliation
+          return [k.name, k.alias, k.stack, k.variant, f.powerSource || 'n/a', na(f.jPerOutputToken, 3), na(f.energyJ, 1), na(f.meanW, 1), na(f.peakW, 1), na(f.gpuUtilMeanPct, 0),
+            na(f.gpuMemPeakMib, 0), na(f.cpuSeconds, 2), na(f.usdPer1MOutputTokens, 3),
+            r ? (r.match ? 'matches (' : 'MISMATCH (') + r.counter + ' +' + r.serverDelta + ', responses ' + r.clientSeen + ')' : 'n/a']
+        }),
+        [5, 6, 7, 8, 9, 10, 11, 12],
+      ),
+    )
+    var tnotes = []
+    withTelemetry.forEach(function (k) { k.telemetry.notes.forEach(function (n) { tnotes.push(k.label + ': ' + n) }) })
+    if (tnotes.length) c7.appendChild(el('div', { class: 'notes', text: tnotes.join(' · ') }))
+  }
+
+  var SECTIONS = [tokpsChart, ttftChart, e2eChart, itlChart, ttftLoadChart, tpotLoadChart, sweepChart, timelineChart, casesTable, energyTable]
   header(app)
   verdictSection(app)
   var grid = el('div', { class: 'grid' })
