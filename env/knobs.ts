@@ -152,7 +152,7 @@ export const KNOB_DEFS = [
   knob('AUTO_NG', '1', bool(), 'sweep', 'Derive num_gpu candidates from the model layer count and NG_PERCENT_SET.'),
   knob('NG_PERCENT_SET', '100 90 75 60 50 40 30 20 10', intList(1, 100), 'sweep', 'Percentages of layers tried with AUTO_NG=1.'),
   knob('NUM_GPU_CANDIDATES', '80 72 64 56 48 40 32 24 16', intList(0), 'sweep', 'num_gpu candidates with AUTO_NG=0 (Ollama).'),
-  knob('NGL_CANDIDATES', '-1 64 48 32 24 16 0', intList(-1), 'sweep', 'n-gpu-layers candidates (llama.cpp).'),
+  knob('NGL_CANDIDATES', undefined, intList(-1), 'sweep', 'n-gpu-layers candidates (llama.cpp). Unset: NG_PERCENT_SET of the GGUF\'s block_count + 1 layers, then 0 (`-1 64 48 32 24 16 0` when the file has no block count).'),
   knob('EXHAUSTIVE', '0', bool(), 'sweep', '0: stop at the first working candidate; 1: apply the stopping rules below.'),
   knob('ZERO_TOKPS_BREAK', '3', int(1), 'sweep', 'Stop after this many consecutive zero tok/s results.'),
   knob('NO_IMPROVE_LIMIT', '5', int(1), 'sweep', 'Stop after this many results that do not beat the best by EARLY_STOP_DELTA.'),
