@@ -156,14 +156,22 @@ export function pairList(): ValueSchema<{ name: string; alias: string }[]> {
 
 export function shard(): ValueSchema<Shard> {
   return {
-    schema: z.string().transform((v, ctx) => parseShard(v) ?? (ctx.addIssue({ code: 'custom', message: 'not i/n' }), z.NEVER)),
+    schema: z.string().transform((v, ctx) => {
+      const s = parseShard(v)
+      if (s === undefined) ctx.addIssue({ code: 'custom', message: 'not i/n' })
+      return s ?? z.NEVER
+    }),
     allowed: 'i/n with 1 ≤ i ≤ n (this process is shard i of n), e.g. 1/2',
   }
 }
 
 export function instant(): ValueSchema<number> {
   return {
-    schema: z.string().transform((v, ctx) => parseInstant(v) ?? (ctx.addIssue({ code: 'custom', message: 'not an instant' }), z.NEVER)),
+    schema: z.string().transform((v, ctx) => {
+      const t = parseInstant(v)
+      if (t === undefined) ctx.addIssue({ code: 'custom', message: 'not an instant' })
+      return t ?? z.NEVER
+    }),
     allowed: 'epoch milliseconds (1764620000000) or an ISO-8601 time with its zone (2026-12-01T20:30:00Z)',
   }
 }

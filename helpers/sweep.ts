@@ -193,6 +193,15 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
   }
 }
 
+/** The stack's own default (llama.cpp: from the GGUF's block count), logged so the run says where the list came from. */
+async function derivedCandidates(c: Ctx): Promise<number[]> {
+  const hook = c.server.stack.sweepCandidates
+  if (!hook) throw new Error(`${c.server.stack.name} has no default sweep candidates; pass candidates to sweep() or set NGL_CANDIDATES`)
+  const { candidates, note } = await hook(c.server.resolvedModel, c.knobs)
+  c.log(note)
+  return candidates
+}
+
 async function sweepNgl(c: Ctx): Promise<void> {
   const { server, knobs: k } = c
   c.metas.push(await measure(c, server, 'base-as-is', { variantLabel: 'base-as-is' }))
@@ -202,7 +211,7 @@ async function sweepNgl(c: Ctx): Promise<void> {
   }
   const original = server.gpuLayers
   const stopper = new SweepStopper(stopRules(k))
-  const candidates = c.opts.candidates ?? k.NGL_CANDIDATES
+  const candidates = c.opts.candidates ?? k.NGL_CANDIDATES ?? (await derivedCandidates(c))
   try {
     for (const [i, n] of candidates.entries()) {
       let meta: CaseMeta

@@ -88,6 +88,23 @@ export function baselinePath(rootDir: string, name: string): string {
   return join(rootDir, 'baselines', `${name}.json`)
 }
 
+/**
+ * BENCH_UPDATE_BASELINE: the run joins the baseline file at `path` (created when missing), and each case keeps its
+ * newest `keep` runs, so an accepted baseline stays a multi-run one instead of shrinking to the last run.
+ */
+export function updateBaseline(path: string, run: RunData, keep = DEFAULT_HISTORY_RUNS): Baseline {
+  const fresh = baselineFromRuns([run], basename(path, '.json'))
+  if (!existsSync(path)) return fresh
+  if (statSync(path).isDirectory())
+    throw new BaselineError(`BENCH_UPDATE_BASELINE writes a baseline file, but ${path} is a folder; point BENCH_BASELINE at a file such as baselines/main.json`)
+  const old = readBaseline(path)
+  const byKey = new Map(old.cases.map((c) => [c.key, c]))
+  for (const c of fresh.cases) byKey.set(c.key, { ...c, runs: [...(byKey.get(c.key)?.runs ?? []), ...c.runs].slice(-keep) })
+  const cases = [...byKey.values()]
+  const used = new Set(cases.flatMap((c) => c.runs.map((r) => r.runId)))
+  return { ...fresh, name: old.name, runIds: [...old.runIds, run.runId].filter((id, i, all) => used.has(id) && all.indexOf(id) === i), cases }
+}
+
 export function writeBaseline(path: string, b: Baseline): void {
   writeFileAtomic(path, `${JSON.stringify(b, null, 1)}\n`)
 }

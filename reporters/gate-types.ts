@@ -11,7 +11,7 @@ export interface GateThresholds extends Record<GateThresholdKey, number> {
   alpha: number
   /** Changes of time metrics smaller than this (ms) are never regressions (the client's loop-delay p99 raises it). */
   noiseFloorMs: number
-  /** Assumed run-to-run noise (%, one standard deviation) of median metrics before baseline runs measure it; tails get twice. */
+  /** Assumed run-to-run noise (%, one standard deviation) of median metrics before baseline runs measure it; p99 gets 4×. */
   runNoisePct: number
 }
 

@@ -1,20 +1,17 @@
 // report.html: one self-contained file (Chart.js, styles, script and data inlined) that opens from disk
 // with no network. The page script lives in assets/report.js; this module only prepares the data.
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { quantileSorted } from 'simple-statistics'
+import { join } from 'node:path'
 import { aliasOf } from '../env/alias.ts'
 import { isStackName, stackDef } from '../fixtures/stacks/index.ts'
 import { cellValue, TABLE_COLUMNS } from '../helpers/metrics/registry.ts'
 import type { GateResult } from './gate.ts'
 import { shortKey } from './case-key.ts'
 import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
+import { htmlPage, thinCdf } from './html-page.ts'
+import { caseLabels, type LoadCurve, loadCurves, sweepTick } from './report-series.ts'
 import { caseRequests, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
-
-const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'assets')
+import { reportTelemetry, type ReportTelemetry } from './telemetry-report.ts'
 
 export interface ReportTimelineEntry {
   /** ms since the case started */
@@ -47,16 +44,21 @@ export interface ReportCase {
   /** Sorted samples, thinned to ≤ 101 quantiles, for the distribution (ECDF) charts. */
   ttftCdf: number[]
   itlCdf: number[]
+  e2eCdf: number[]
   timeline: ReportTimelineEntry[]
   failures: string[]
   warnings: string[]
+  /** Server metrics and GPU power over the case, and its energy/cost figures (null: no telemetry). */
+  telemetry: ReportTelemetry | null
 }
 
 export interface ReportSweep {
   label: string
   param: string
+  /** tok/s of base-as-is (the stack's default setting), drawn at the 'default' tick. */
   base: number | null
-  points: Array<{ x: number; y: number }>
+  /** Candidates in axis order; `x` is the categorical tick ('-1 (auto)', '8'). */
+  points: Array<{ x: string; y: number; order: number }>
 }
 
 export interface ReportGate {
@@ -79,12 +81,8 @@ export interface ReportData {
   metricColumns: Array<{ header: string; digits: number }>
   cases: ReportCase[]
   sweeps: ReportSweep[]
-}
-
-function thinCdf(values: number[]): number[] {
-  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
-  if (s.length <= 101) return s
-  return Array.from({ length: 101 }, (_, i) => quantileSorted(s, i / 100))
+  /** Throughput–latency curves over load levels (report-series.ts). */
+  loadCurves: LoadCurve[]
 }
 
 const MAX_TIMELINE = 400
@@ -113,18 +111,16 @@ function reportGate(g: GateResult): ReportGate {
 
 export function reportData(run: RunData, gate: GateResult | null): ReportData {
   const runCases = run.summary?.cases ?? []
-  // the GPU slot only tells cases apart when the run used more than one
-  const showSuffix = new Set(runCases.map((c) => c.row.suffix)).size > 1
-  const cases: ReportCase[] = runCases.map((c) => {
+  const labels = caseLabels(runCases, (m) => aliasOf(m).short)
+  const cases: ReportCase[] = runCases.map((c, i) => {
     const reqs = caseRequests(run, c)
     const ok = reqs.filter((r) => r.outcome === 'ok')
     const alias = aliasOf(c.model).short
     const variant = c.row.variantLabel
-    const knob = `${offloadParam(c.stack)} ${c.row.numGpu}`
     return {
       key: c.fullName,
       name: c.summary.caseName,
-      label: `${alias} · ${variant === 'base-as-is' ? 'base' : variant === 'published' ? `published ${knob}` : knob}${showSuffix ? ` [${c.row.suffix}]` : ''}`,
+      label: labels[i],
       stack: c.stack,
       model: c.model,
       alias,
@@ -140,6 +136,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       metrics: TABLE_COLUMNS.map((col) => cellValue(c.summary, col)),
       ttftCdf: thinCdf(ok.map((r) => r.ttftMs ?? NaN)),
       itlCdf: thinCdf(ok.flatMap((r) => r.itlMs)),
+      e2eCdf: thinCdf(ok.map((r) => r.e2eMs ?? NaN)),
       timeline: reqs.slice(0, MAX_TIMELINE).map((r) => ({
         start: r.tStartMs,
         firstToken: r.ttftMs === null ? null : r.tStartMs + r.ttftMs,
@@ -150,6 +147,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       })),
       failures: c.summary.failures.map((f) => f.message),
       warnings: c.summary.warnings,
+      telemetry: reportTelemetry(run.dir, c.summary) ?? null,
     }
   })
   const groups = new Map<string, ReportSweep>()
@@ -162,10 +160,13 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       points: [],
     }
     if (c.variant === 'base-as-is') g.base = Math.max(g.base ?? 0, c.tokps)
-    else if (Number.isFinite(Number(c.numGpu)) && c.numGpu !== '') g.points.push({ x: Number(c.numGpu), y: c.tokps })
+    else if (c.variant === 'optimized') {
+      const t = sweepTick(c.numGpu)
+      g.points.push({ x: t.tick, y: c.tokps, order: t.order })
+    }
     groups.set(k, g)
   }
-  const sweeps = [...groups.values()].filter((g) => g.points.length > 0).map((g) => ({ ...g, points: g.points.sort((a, b) => a.x - b.x) }))
+  const sweeps = [...groups.values()].filter((g) => g.points.length > 0).map((g) => ({ ...g, points: g.points.sort((a, b) => a.order - b.order) }))
   return {
     runId: run.runId,
     host: run.summary?.host ?? '',
@@ -177,46 +178,12 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
     metricColumns: TABLE_COLUMNS.map((col) => ({ header: col.header, digits: col.metric.digits })),
     cases,
     sweeps,
+    loadCurves: loadCurves(runCases, labels),
   }
 }
 
-/** JSON safe inside a <script> element: no `</script>`, no `<!--`, no JS line separators. */
-function scriptJson(v: unknown): string {
-  return JSON.stringify(v)
-    .replace(/</g, '\\u003c')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029')
-}
-
-function chartJsSource(): string {
-  const require = createRequire(import.meta.url)
-  // chart.js's exports map hides dist/chart.umd.js; it sits beside the resolved entry point
-  const src = readFileSync(join(dirname(require.resolve('chart.js')), 'chart.umd.js'), 'utf8')
-  return src.replace(/\/\/# sourceMappingURL=\S+\s*$/, '').replace(/<\/script/gi, '<\\/script')
-}
-
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c)
-
 export function renderHtml(data: ReportData): string {
-  const css = readFileSync(join(ASSETS, 'report.css'), 'utf8')
-  const page = readFileSync(join(ASSETS, 'report.js'), 'utf8')
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>fuze-bench · ${esc(data.runId)}</title>
-<style>${css}</style>
-</head>
-<body>
-<div id="app"><noscript>This report draws its charts with JavaScript; enable it to see them.</noscript></div>
-<script id="fuze-data" type="application/json">${scriptJson(data)}</script>
-<script>${chartJsSource()}</script>
-<script>${page}</script>
-</body>
-</html>
-`
+  return htmlPage(`fuze-bench · ${data.runId}`, data, 'report.js')
 }
 
 export function writeReport(runDir: string, run: RunData, gate: GateResult | null): string {

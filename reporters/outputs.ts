@@ -5,7 +5,7 @@
 // A new output = one entry here; finalize (and merge) loop over the list.
 import { basename, join, resolve } from 'node:path'
 import { aggregateRun, identifyRun, mergeAggregate } from './aggregate.ts'
-import { baselineFromRun, writeBaseline } from './baseline.ts'
+import { updateBaseline, writeBaseline } from './baseline.ts'
 import { CSV16_HEADER_LINE, csv16Fields, csvLine } from './csv16.ts'
 import { renderGateConsole, renderGateMarkdown } from './gate-report.ts'
 import type { GateResult } from './gate.ts'
@@ -107,8 +107,10 @@ export const OUTPUTS: readonly Output[] = [
     enabled: (s) => s.updateBaseline !== undefined,
     write: (c) => {
       const target = resolve(c.settings.updateBaseline!)
-      writeBaseline(target, baselineFromRun(c.run, basename(target, '.json')))
-      c.print(`fuze-bench: baseline written to ${target}`)
+      const keep = c.settings.env.BENCH_BASELINE_RUNS ? Number(c.settings.env.BENCH_BASELINE_RUNS) : undefined
+      const b = updateBaseline(target, c.run, keep)
+      writeBaseline(target, b)
+      c.print(`fuze-bench: baseline written to ${target} (${b.runIds.length} run${b.runIds.length === 1 ? '' : 's'}: ${b.runIds.join(', ')})`)
     },
   },
   {

@@ -17,7 +17,7 @@ import { runGate } from '../../reporters/gate.ts'
 import type { RunCase, RunData } from '../../reporters/run-data.ts'
 import { startSimProcess, type SimProcess } from './sim-process.ts'
 
-export interface GateErrorRow {
+interface GateErrorRow {
   runSpreadPct: number
   baselineRuns: number
   change: 'none' | 'tok/s −15%, TTFT +20%'

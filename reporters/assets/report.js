@@ -1,81 +1,78 @@
-// Page script of report.html (inlined; plain browser JavaScript, Chart.js is the global `Chart`).
-// It renders from the JSON in #fuze-data and sets window.__fuzeReport = { ready, charts } for tests.
+// Page script of report.html (inlined after page-kit.js; plain browser JavaScript, Chart.js is the global `Chart`).
+// It renders from the JSON in #fuze-data. One function per section; SECTIONS lists them in page order, so a
+// new chart (server metrics, energy…) is one more function and one more entry.
 ;(function () {
   'use strict'
+  var K = window.FuzeKit
+  var el = K.el,
+    fmt = K.fmt,
+    table = K.table,
+    card = K.card,
+    chartBox = K.chartBox,
+    empty = K.empty,
+    make = K.make,
+    PALETTE = K.PALETTE
   var data = JSON.parse(document.getElementById('fuze-data').textContent)
   var app = document.getElementById('app')
   var COLORS = { 'base-as-is': '#94a3b8', optimized: '#2563eb', published: '#16a34a', error: '#dc2626' }
-  var PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d', '#0d9488', '#7c3aed', '#b45309']
-  var charts = {}
-  Chart.defaults.font.family = getComputedStyle(document.body).fontFamily
-  Chart.defaults.font.size = 12
-  Chart.defaults.color = '#475569'
-  Chart.defaults.animation = false
-  Chart.defaults.maintainAspectRatio = false
+  // cases grouped by model, base-as-is first, then candidates by offload
+  var byModel = data.cases.slice().sort(function (a, b) {
+    return (
+      a.alias.localeCompare(b.alias) ||
+      a.stack.localeCompare(b.stack) ||
+      (a.variant === 'base-as-is' ? -1 : b.variant === 'base-as-is' ? 1 : Number(b.numGpu) - Number(a.numGpu))
+    )
+  })
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag)
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') e.textContent = attrs[k]
-      else e.setAttribute(k, attrs[k])
-    })
-    ;(children || []).forEach(function (c) { if (c) e.appendChild(c) })
-    return e
-  }
-  function fmt(v, d) {
-    if (v === null || v === undefined || !isFinite(v)) return '—'
-    return Number(v).toFixed(d === undefined ? (Math.abs(v) >= 100 ? 0 : 1) : d)
-  }
-  function table(head, rows, numCols, rowClass) {
-    var t = el('table')
-    t.appendChild(el('tr', {}, head.map(function (h, i) { return el('th', { text: h, class: numCols.indexOf(i) >= 0 ? 'num' : '' }) })))
-    rows.forEach(function (r, ri) {
-      var tr = el('tr', { class: rowClass ? rowClass(ri) : '' })
-      r.forEach(function (c, i) {
-        var td = el('td', { class: numCols.indexOf(i) >= 0 ? 'num' : '' })
-        if (c instanceof Node) td.appendChild(c)
-        else td.textContent = c
-        tr.appendChild(td)
-      })
-      t.appendChild(tr)
-    })
-    return el('div', { class: 'scroll' }, [t])
-  }
-  function card(title, sub, wide) {
-    var c = el('section', { class: 'card' + (wide ? ' wide' : '') }, [el('h3', { text: title }), sub ? el('div', { class: 'sub', text: sub }) : null])
-    return c
-  }
-  function chartBox(parent, id, tall) {
-    var box = el('div', { class: 'chart' + (tall ? ' tall' : '') })
-    var canvas = el('canvas', { id: id, role: 'img', 'aria-label': id })
-    box.appendChild(canvas)
-    parent.appendChild(box)
-    return canvas
-  }
-  function empty(parent, text) { parent.appendChild(el('div', { class: 'empty', text: text })) }
-  function make(id, canvas, config) {
-    charts[id] = new Chart(canvas, config)
-    return charts[id]
+  function header(root) {
+    root.appendChild(
+      el('header', { class: 'top' }, [
+        el('h1', { text: 'fuze-bench · ' + data.runId }),
+        el('span', {
+          class: 'meta',
+          text:
+            data.host +
+            ' · ' +
+            (data.startedAt || '') +
+            (data.finishedAt ? ' → ' + data.finishedAt : '') +
+            (data.incomplete ? ' · INCOMPLETE (interrupted)' : '') +
+            ' · ' +
+            data.cases.length +
+            ' case(s)',
+        }),
+      ]),
+    )
   }
 
-  // header + gate verdict
-  app.appendChild(el('header', { class: 'top' }, [
-    el('h1', { text: 'fuze-bench · ' + data.runId }),
-    el('span', { class: 'meta', text: data.host + ' · ' + (data.startedAt || '') + (data.finishedAt ? ' → ' + data.finishedAt : '') + (data.incomplete ? ' · INCOMPLETE (interrupted)' : '') + ' · ' + data.cases.length + ' case(s)' }),
-  ]))
-  var g = data.gate
-  var verdict = el('section', { class: 'verdict ' + (g ? (g.passed ? 'pass' : 'fail') : 'none'), id: 'verdict' })
-  if (!g) {
-    verdict.appendChild(el('h2', { text: 'Gate: not run' }))
-  } else {
+  function verdictSection(root) {
+    var g = data.gate
+    var verdict = el('section', { class: 'verdict ' + (g ? (g.passed ? 'pass' : 'fail') : 'none'), id: 'verdict' })
+    root.appendChild(verdict)
+    if (!g) return verdict.appendChild(el('h2', { text: 'Gate: not run' }))
     verdict.appendChild(el('h2', { text: 'Gate: ' + (g.passed ? 'PASS' : 'FAIL') }))
-    verdict.appendChild(el('div', { class: 'sub', text: g.baseline ? 'against baseline ' + g.baseline : 'no baseline: health checks only (set BENCH_BASELINE to compare)' }))
-    if (g.failures.length) verdict.appendChild(el('ul', {}, g.failures.map(function (f) { return el('li', { text: f.caseKey + ': ' + f.reason }) })))
+    verdict.appendChild(
+      el('div', { class: 'sub', text: g.baseline ? 'against baseline ' + g.baseline : 'no baseline: health checks only (set BENCH_BASELINE to compare)' }),
+    )
+    if (g.failures.length)
+      verdict.appendChild(
+        el(
+          'ul',
+          {},
+          g.failures.map(function (f) {
+            return el('li', { text: f.caseKey + ': ' + f.reason })
+          }),
+        ),
+      )
     if (g.rows.length) {
       // a long table would push every chart below the fold: first rows visible, the rest one click away
       var gateTable = function (rows) {
-        return table(['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence', ''],
-          rows.map(function (r) { return [r.caseKey, r.metric, r.baseline, r.now, r.change, r.threshold, r.evidence, el('span', { class: 'pill ' + r.verdict, text: r.verdict })] }), [2, 3, 4, 5])
+        return table(
+          ['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence', ''],
+          rows.map(function (r) {
+            return [r.caseKey, r.metric, r.baseline, r.now, r.change, r.threshold, r.evidence, el('span', { class: 'pill ' + r.verdict, text: r.verdict })]
+          }),
+          [2, 3, 4, 5],
+        )
       }
       verdict.appendChild(gateTable(g.rows.slice(0, 8)))
       if (g.rows.length > 8) {
@@ -86,132 +83,433 @@
     }
     if (g.warnings.length) verdict.appendChild(el('div', { class: 'notes', text: g.warnings.join(' · ') }))
   }
-  app.appendChild(verdict)
 
-  var grid = el('div', { class: 'grid' })
-  app.appendChild(grid)
-
-  // tok/s per variant: base vs optimized, grouped by model
-  var byModel = data.cases.slice().sort(function (a, b) { return a.alias.localeCompare(b.alias) || a.stack.localeCompare(b.stack) || (a.variant === 'base-as-is' ? -1 : b.variant === 'base-as-is' ? 1 : Number(b.numGpu) - Number(a.numGpu)) })
-  var c1 = card('Decode tok/s per variant', 'median over measured requests; grey = stack defaults (base-as-is), blue = sweep candidates, green = published', true)
-  grid.appendChild(c1)
-  if (byModel.length) {
-    var kinds = ['base-as-is', 'optimized', 'published'].filter(function (k) { return byModel.some(function (c) { return c.variant === k }) })
+  // decode tok/s per case: one bar each, labelled model · case (the case name carries variant and level)
+  function tokpsChart(grid) {
+    var c1 = card(
+      grid,
+      'Decode tok/s per case',
+      'median over measured requests; grey = stack defaults (base-as-is), blue = sweep candidates and plain cases, green = published',
+      true,
+    )
+    if (!byModel.length) return empty(c1, 'no measured cases in this run')
+    var kinds = ['base-as-is', 'optimized', 'published'].filter(function (k) {
+      return byModel.some(function (c) {
+        return c.variant === k
+      })
+    })
     make('tokps', chartBox(c1, 'tokps'), {
       type: 'bar',
       data: {
-        labels: byModel.map(function (c) { return c.label }),
+        labels: byModel.map(function (c) {
+          return c.label
+        }),
         datasets: kinds.map(function (k) {
-          return { label: k, backgroundColor: COLORS[k], borderRadius: 3, skipNull: true, data: byModel.map(function (c) { return c.variant === k ? c.tokps : null }) }
+          return {
+            label: k,
+            backgroundColor: COLORS[k],
+            borderRadius: 3,
+            skipNull: true,
+            data: byModel.map(function (c) {
+              return c.variant === k ? c.tokps : null
+            }),
+          }
         }),
       },
-      options: { plugins: { legend: { position: 'top', align: 'end' }, tooltip: { callbacks: { afterLabel: function (ctx) { var c = byModel[ctx.dataIndex]; return c.stack + ' · ' + c.modelTag + ' · ok ' + c.counts.ok + '/' + c.counts.requests } } } },
-        scales: { x: { grid: { display: false }, ticks: { autoSkip: false, maxRotation: 50 } }, y: { beginAtZero: true, title: { display: true, text: 'tok/s' } } } },
-    })
-  } else empty(c1, 'no measured cases in this run')
-
-  // distributions: empirical CDF per case
-  function cdfCard(id, title, field, unit) {
-    var c = card(title, 'empirical CDF per case: fraction of ' + (field === 'itlCdf' ? 'tokens' : 'requests') + ' at or below x; steeper = steadier, further left = faster', true)
-    grid.appendChild(c)
-    var all = data.cases.filter(function (k) { return k[field].length > 0 })
-    var withData = all.slice(0, 16)
-    if (!withData.length) return empty(c, 'no successful requests')
-    if (all.length > withData.length) c.appendChild(el('div', { class: 'notes', text: 'first ' + withData.length + ' of ' + all.length + ' cases shown; every case is in the table below and in summary.csv' }))
-    make(id, chartBox(c, id), {
-      type: 'line',
-      data: {
-        datasets: withData.map(function (k, i) {
-          var xs = k[field]
-          return { label: k.label, borderColor: PALETTE[i % PALETTE.length], backgroundColor: PALETTE[i % PALETTE.length], borderWidth: 2, pointRadius: xs.length < 30 ? 2 : 0, stepped: true,
-            data: xs.map(function (x, j) { return { x: x, y: (j + 1) / xs.length } }) }
-        }),
+      options: {
+        plugins: {
+          legend: { position: 'top', align: 'end' },
+          tooltip: {
+            callbacks: {
+              afterLabel: function (ctx) {
+                var c = byModel[ctx.dataIndex]
+                return c.stack + ' · ' + c.modelTag + ' · ok ' + c.counts.ok + '/' + c.counts.requests
+              },
+            },
+          },
+        },
+        scales: {
+          x: { grid: { display: false }, ticks: { autoSkip: false, maxRotation: 50 } },
+          y: { beginAtZero: true, title: { display: true, text: 'tok/s' } },
+        },
       },
-      options: { parsing: false, plugins: { legend: { position: 'right', labels: { boxWidth: 10, font: { size: 11 } } } },
-        scales: { x: { type: 'linear', title: { display: true, text: unit } }, y: { min: 0, max: 1, title: { display: true, text: 'fraction' } } } },
     })
   }
-  cdfCard('ttft', 'Time to first token', 'ttftCdf', 'TTFT (ms)')
-  cdfCard('itl', 'Inter-token latency', 'itlCdf', 'ITL per token (ms)')
 
-  // sweep curve
-  var c4 = card('Sweep: offload → tok/s', 'each candidate of the num_gpu / ngl sweep; dashed = the stack default (base-as-is)', true)
-  grid.appendChild(c4)
-  if (data.sweeps.length) {
+  // distributions: empirical CDF per case, log/linear x axis
+  function cdfChart(grid, id, title, field, unit) {
+    var c = card(
+      grid,
+      title,
+      'empirical CDF per case: fraction of ' + (field === 'itlCdf' ? 'tokens' : 'requests') + ' at or below x; steeper = steadier, further left = faster',
+      true,
+    )
+    var all = data.cases.filter(function (k) {
+      return k[field].length > 0
+    })
+    var withData = all.slice(0, 16)
+    if (!withData.length) return empty(c, 'no successful requests')
+    if (all.length > withData.length)
+      c.appendChild(
+        el('div', {
+          class: 'notes',
+          text: 'first ' + withData.length + ' of ' + all.length + ' cases shown; every case is in the table below and in summary.csv',
+        }),
+      )
+    K.cdfChart(
+      c,
+      id,
+      withData.map(function (k) {
+        return { label: k.label, values: k[field] }
+      }),
+      unit,
+    )
+  }
+  function ttftChart(grid) {
+    cdfChart(grid, 'ttft', 'Time to first token', 'ttftCdf', 'TTFT (ms)')
+  }
+  function itlChart(grid) {
+    cdfChart(grid, 'itl', 'Inter-token latency', 'itlCdf', 'ITL per token (ms)')
+  }
+  function e2eChart(grid) {
+    cdfChart(grid, 'e2e', 'End-to-end latency', 'e2eCdf', 'E2E (ms)')
+  }
+
+  // throughput–latency: one point per load level, so the knee shows (latency climbing while throughput flattens)
+  function loadCurveChart(grid, id, title, p50, p99, unit) {
+    var c = card(
+      grid,
+      title,
+      'one point per load level (concurrency or request rate) of each load case; solid = p50, dashed = p99; x = output tok/s of all streams together',
+      false,
+    )
+    if (!data.loadCurves.length) return empty(c, 'no load levels in this run (llmBench with concurrency: [...] or rate: [...])')
+    var sets = []
+    data.loadCurves.forEach(function (curve, i) {
+      var color = PALETTE[i % PALETTE.length]
+      ;[
+        [p50, 'p50', []],
+        [p99, 'p99', [6, 4]],
+      ].forEach(function (s) {
+        sets.push({
+          label: curve.label + ' ' + s[1],
+          borderColor: color,
+          backgroundColor: color,
+          borderDash: s[2],
+          borderWidth: 2,
+          pointRadius: 4,
+          data: curve.points
+            .filter(function (p) {
+              return p[s[0]] !== null
+            })
+            .map(function (p) {
+              return { x: p.outputTokPerSec, y: p[s[0]], level: p.level }
+            }),
+        })
+      })
+    })
+    make(id, chartBox(c, id), {
+      type: 'line',
+      data: { datasets: sets },
+      options: {
+        parsing: false,
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 10, font: { size: 11 } } },
+          tooltip: {
+            callbacks: {
+              label: function (ctx) {
+                return ctx.dataset.label + ' [' + ctx.raw.level + ']: ' + fmt(ctx.raw.x, 1) + ' tok/s → ' + fmt(ctx.raw.y, 1) + ' ' + unit
+              },
+            },
+          },
+        },
+        scales: {
+          x: { type: 'linear', beginAtZero: true, title: { display: true, text: 'output tok/s (all streams)' } },
+          y: { beginAtZero: true, title: { display: true, text: unit } },
+        },
+      },
+    })
+    // level names beside the points: what the curve is about
+    c.appendChild(
+      el('div', {
+        class: 'notes',
+        text: data.loadCurves
+          .map(function (cv) {
+            return (
+              cv.label +
+              ': ' +
+              cv.points
+                .map(function (p) {
+                  return p.level + ' → ' + fmt(p.outputTokPerSec, 1) + ' tok/s'
+                })
+                .join(', ')
+            )
+          })
+          .join(' · '),
+      }),
+    )
+  }
+  function ttftLoadChart(grid) {
+    loadCurveChart(grid, 'loadTtft', 'Throughput vs TTFT across load levels', 'ttftP50', 'ttftP99', 'TTFT ms')
+  }
+  function tpotLoadChart(grid) {
+    loadCurveChart(grid, 'loadTpot', 'Throughput vs TPOT across load levels', 'tpotP50', 'tpotP99', 'TPOT ms')
+  }
+
+  // sweep: a categorical axis — 'default' (base-as-is), '-1 (auto)', then layer counts in order
+  function sweepChart(grid) {
+    var c4 = card(grid, 'Sweep: offload → tok/s', 'each candidate of the num_gpu / ngl sweep; the square at "default" is the stack default (base-as-is)', true)
+    if (!data.sweeps.length) return empty(c4, 'no sweep in this run')
+    var ticks = []
+    var order = {}
+    data.sweeps.forEach(function (s) {
+      if (s.base !== null && ticks.indexOf('default') < 0) {
+        ticks.push('default')
+        order['default'] = -3
+      }
+      s.points.forEach(function (p) {
+        if (ticks.indexOf(p.x) < 0) {
+          ticks.push(p.x)
+          order[p.x] = p.order
+        }
+      })
+    })
+    ticks.sort(function (a, b) {
+      return order[a] - order[b]
+    })
     var sets = []
     data.sweeps.forEach(function (s, i) {
       var color = PALETTE[i % PALETTE.length]
-      sets.push({ label: s.label + ' (' + s.param + ')', borderColor: color, backgroundColor: color, pointRadius: 4, borderWidth: 2, data: s.points })
-      if (s.base !== null) {
-        var xs = s.points.map(function (p) { return p.x })
-        var lo = Math.min.apply(null, xs), hi = Math.max.apply(null, xs)
-        if (lo === hi) { lo -= 1; hi += 1 }
-        sets.push({ label: s.label + ' base-as-is', borderColor: color, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0,
-          data: [{ x: lo, y: s.base }, { x: hi, y: s.base }] })
-      }
+      sets.push({
+        label: s.label + ' (' + s.param + ' candidates)',
+        borderColor: color,
+        backgroundColor: color,
+        pointRadius: 4,
+        borderWidth: 2,
+        data: s.points.map(function (p) {
+          return { x: p.x, y: p.y }
+        }),
+      })
+      if (s.base !== null)
+        sets.push({
+          label: s.label + ' base-as-is (default)',
+          borderColor: color,
+          backgroundColor: '#fff',
+          pointStyle: 'rectRot',
+          pointRadius: 7,
+          borderWidth: 2,
+          showLine: false,
+          data: [{ x: 'default', y: s.base }],
+        })
     })
     make('sweep', chartBox(c4, 'sweep'), {
       type: 'line',
-      data: { datasets: sets },
-      options: { parsing: false, plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } },
-        scales: { x: { type: 'linear', title: { display: true, text: 'offloaded layers (num_gpu / ngl)' } }, y: { beginAtZero: true, title: { display: true, text: 'tok/s' } } } },
+      data: { labels: ticks, datasets: sets },
+      options: {
+        parsing: false,
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } },
+        scales: {
+          x: { type: 'category', title: { display: true, text: 'offloaded layers (num_gpu / ngl); -1 = the server decides' } },
+          y: { beginAtZero: true, title: { display: true, text: 'tok/s' } },
+        },
+      },
     })
-  } else empty(c4, 'no sweep in this run')
-
-  // per-request timeline
-  var c5 = card('Per-request timeline', 'bar = one measured request: light part waiting for the first token, dark part streaming; red = failed', true)
-  grid.appendChild(c5)
-  var timed = data.cases.filter(function (k) { return k.timeline.length > 0 })
-  if (timed.length) {
-    var select = el('select', { id: 'timeline-case' }, timed.map(function (k, i) { return el('option', { value: String(i), text: k.label + ' — ' + k.counts.ok + '/' + k.counts.requests + ' ok' }) }))
-    c5.appendChild(select)
-    var tl = make('timeline', chartBox(c5, 'timeline', true), { type: 'bar', data: { labels: [], datasets: [] },
-      options: { indexAxis: 'y', plugins: { legend: { position: 'top', align: 'end' }, tooltip: { callbacks: { label: function (ctx) { var e = ctx.raw.entry; return e.ok ? 'start ' + fmt(e.start) + ' ms · first token ' + fmt(e.firstToken) + ' ms · end ' + fmt(e.end) + ' ms' : e.outcome + ': ' + (e.error || '') } } } },
-        scales: { x: { title: { display: true, text: 'ms since the case started' } }, y: { ticks: { autoSkip: true } } } } })
-    var show = function (i) {
-      var k = timed[i]
-      var labels = k.timeline.map(function (_, j) { return '#' + (j + 1) })
-      var wait = [], stream = [], failed = []
-      k.timeline.forEach(function (e, j) {
-        var y = labels[j]
-        if (e.ok && e.firstToken !== null) { wait.push({ x: [e.start, e.firstToken], y: y, entry: e }); stream.push({ x: [e.firstToken, e.end], y: y, entry: e }) }
-        else failed.push({ x: [e.start, Math.max(e.end, e.start + 1)], y: y, entry: e })
-      })
-      // start the axis at the first measured request (warmups ran before it)
-      var first = Math.min.apply(null, k.timeline.map(function (e) { return e.start }))
-      var step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, first))) - 1))
-      tl.options.scales.x.min = Math.floor(first / step) * step
-      tl.data.labels = labels
-      tl.data.datasets = [
-        { label: 'waiting for first token', backgroundColor: '#93c5fd', grouped: false, data: wait },
-        { label: 'streaming', backgroundColor: '#1d4ed8', grouped: false, data: stream },
-        { label: 'failed', backgroundColor: COLORS.error, grouped: false, data: failed },
-      ].filter(function (d) { return d.data.length > 0 })
-      tl.update()
+  }
+  // server metrics + GPU power of the case shown in the timeline, on the timeline's own time axis
+  var ROLE_LABEL = { running: 'running requests', waiting: 'waiting requests', kvCache: 'KV-cache use', generatedTokens: 'generated tok/s', promptTokens: 'prompt tok/s', gpuPower: 'GPU power W' }
+  var ROLE_AXIS = { running: 'yReq', waiting: 'yReq', kvCache: 'yKv', generatedTokens: 'yRate', promptTokens: 'yRate', gpuPower: 'yW' }
+  var ROLE_COLOR = { running: '#1d4ed8', waiting: '#ea580c', kvCache: '#9333ea', generatedTokens: '#16a34a', promptTokens: '#0891b2', gpuPower: '#dc2626' }
+  function telemetryTimeline(parent, cases) {
+    if (!cases.some(function (k) { return k.telemetry && k.telemetry.series.length > 0 })) return function () {}
+    parent.appendChild(el('div', { class: 'sub', text: 'server metrics (names as the server exposes them; counters as per-second rates) and GPU power, sampled during the case' }))
+    var note = el('div', { class: 'notes', id: 'server-metrics-note' })
+    var axes = {
+      yReq: { position: 'left', beginAtZero: true, title: { display: true, text: 'requests' } },
+      yRate: { position: 'right', beginAtZero: true, title: { display: true, text: 'tok/s' }, grid: { drawOnChartArea: false } },
+      yKv: { position: 'right', beginAtZero: true, title: { display: true, text: 'KV cache' }, grid: { drawOnChartArea: false } },
+      yW: { position: 'right', beginAtZero: true, title: { display: true, text: 'W' }, grid: { drawOnChartArea: false } },
     }
-    select.addEventListener('change', function () { show(Number(select.value)) })
-    show(0)
-  } else empty(c5, 'no request records (requests.jsonl missing or empty)')
+    var chart = make('server-metrics', chartBox(parent, 'server-metrics'), {
+      type: 'line',
+      data: { datasets: [] },
+      options: {
+        parsing: false,
+        plugins: { legend: { position: 'top', align: 'end' } },
+        scales: Object.assign({ x: { type: 'linear', title: { display: true, text: 'ms since the case started' } } }, axes),
+      },
+    })
+    parent.appendChild(note)
+    return function (k, min, max) {
+      var t = k.telemetry
+      var series = t ? t.series : []
+      chart.data.datasets = series.map(function (s) {
+        return { label: (ROLE_LABEL[s.role] || s.role) + ' — ' + s.name, yAxisID: ROLE_AXIS[s.role], borderColor: ROLE_COLOR[s.role], backgroundColor: ROLE_COLOR[s.role],
+          borderWidth: 2, pointRadius: s.points.length < 40 ? 2 : 0, stepped: s.kind === 'gauge', data: s.points }
+      })
+      Object.keys(axes).forEach(function (a) { chart.options.scales[a].display = series.some(function (s) { return ROLE_AXIS[s.role] === a }) })
+      chart.options.scales.x.min = min
+      chart.options.scales.x.max = max
+      note.textContent = !t ? 'no telemetry for this case' : series.length ? 'source: ' + t.metricsSource + (t.samples !== null ? ' · ' + t.samples + ' scrapes' : '') : 'no server metrics: ' + t.metricsSource
+      chart.update()
+    }
+  }
+
+  // per-request timeline of one case at a time
+  function timelineChart(grid) {
+    var c5 = card(grid, 'Per-request timeline', 'bar = one measured request: light part waiting for the first token, dark part streaming; red = failed', true)
+    var timed = data.cases.filter(function (k) {
+      return k.timeline.length > 0
+    })
+    if (timed.length) {
+      var select = el(
+        'select',
+        { id: 'timeline-case' },
+        timed.map(function (k, i) {
+          return el('option', { value: String(i), text: k.label + ' — ' + k.counts.ok + '/' + k.counts.requests + ' ok' })
+        }),
+      )
+      c5.appendChild(select)
+      var showTelemetry = function () {}
+      var tl = make('timeline', chartBox(c5, 'timeline', true), {
+        type: 'bar',
+        data: { labels: [], datasets: [] },
+        options: {
+          indexAxis: 'y',
+          plugins: {
+            legend: { position: 'top', align: 'end' },
+            tooltip: {
+              callbacks: {
+                label: function (ctx) {
+                  var e = ctx.raw.entry
+                  return e.ok
+                    ? 'start ' + fmt(e.start) + ' ms · first token ' + fmt(e.firstToken) + ' ms · end ' + fmt(e.end) + ' ms'
+                    : e.outcome + ': ' + (e.error || '')
+                },
+              },
+            },
+          },
+          scales: { x: { title: { display: true, text: 'ms since the case started' } }, y: { ticks: { autoSkip: true } } },
+        },
+      })
+      var show = function (i) {
+        var k = timed[i]
+        var labels = k.timeline.map(function (_, j) {
+          return '#' + (j + 1)
+        })
+        var wait = [],
+          stream = [],
+          failed = []
+        k.timeline.forEach(function (e, j) {
+          var y = labels[j]
+          if (e.ok && e.firstToken !== null) {
+            wait.push({ x: [e.start, e.firstToken], y: y, entry: e })
+            stream.push({ x: [e.firstToken, e.end], y: y, entry: e })
+          } else failed.push({ x: [e.start, Math.max(e.end, e.start + 1)], y: y, entry: e })
+        })
+        // start the axis at the first measured request (warmups ran before it)
+        var first = Math.min.apply(
+          null,
+          k.timeline.map(function (e) {
+            return e.start
+          }),
+        )
+        var step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, first))) - 1))
+        tl.options.scales.x.min = Math.floor(first / step) * step
+        tl.data.labels = labels
+        tl.data.datasets = [
+          { label: 'waiting for first token', backgroundColor: '#93c5fd', grouped: false, data: wait },
+          { label: 'streaming', backgroundColor: '#1d4ed8', grouped: false, data: stream },
+          { label: 'failed', backgroundColor: COLORS.error, grouped: false, data: failed },
+        ].filter(function (d) {
+          return d.data.length > 0
+        })
+        tl.update()
+        showTelemetry(k, tl.scales.x.min, tl.scales.x.max)
+      }
+      showTelemetry = telemetryTimeline(c5, timed)
+      select.addEventListener('change', function () {
+        show(Number(select.value))
+      })
+      show(0)
+      return
+    }
+    empty(c5, 'no request records (requests.jsonl missing or empty)')
+  }
 
   // numbers table
-  var c6 = card('All cases', 'latencies in ms over successful measured requests; tok/s is the CSV value', true)
-  grid.appendChild(c6)
-  // metric columns come from the metric registry (data.metricColumns, one value each in k.metrics)
-  var mcols = data.metricColumns
-  var lead = ['model', 'stack', 'variant', 'num_gpu', 'gpu']
-  var numeric = mcols.map(function (_, i) { return lead.length + i }).concat([lead.length + mcols.length, lead.length + mcols.length + 1])
-  c6.appendChild(table(lead.concat(mcols.map(function (c) { return c.header }), ['ok', 'failed']),
-    byModel.map(function (k) {
-      return [k.alias, k.stack, el('span', { class: 'pill ' + k.variant, text: k.variant }), k.numGpu, k.gpuLabel]
-        .concat(mcols.map(function (c, i) { return fmt(k.metrics[i], c.digits) }), [String(k.counts.ok), String(k.counts.failed)])
-    }), numeric, function (i) { return byModel[i].counts.ok === 0 ? 'failed' : '' }))
-  var notes = []
-  data.cases.forEach(function (k) { k.failures.concat(k.warnings).forEach(function (w) { notes.push(k.label + ': ' + w) }) })
-  if (notes.length) c6.appendChild(el('div', { class: 'notes', text: notes.join(' · ') }))
+  function casesTable(grid) {
+    var c6 = card(grid, 'All cases', 'latencies in ms over successful measured requests; tok/s is the CSV value', true)
+    // metric columns come from the metric registry (data.metricColumns, one value each in k.metrics)
+    var mcols = data.metricColumns
+    var lead = ['case', 'model', 'stack', 'variant', 'num_gpu', 'gpu']
+    var numeric = mcols
+      .map(function (_, i) {
+        return lead.length + i
+      })
+      .concat([lead.length + mcols.length, lead.length + mcols.length + 1])
+    c6.appendChild(
+      table(
+        lead.concat(
+          mcols.map(function (c) {
+            return c.header
+          }),
+          ['ok', 'failed'],
+        ),
+        byModel.map(function (k) {
+          return [k.name, k.alias, k.stack, el('span', { class: 'pill ' + k.variant, text: k.variant }), k.numGpu, k.gpuLabel].concat(
+            mcols.map(function (c, i) {
+              return fmt(k.metrics[i], c.digits)
+            }),
+            [String(k.counts.ok), String(k.counts.failed)],
+          )
+        }),
+        numeric,
+        function (i) {
+          return byModel[i].counts.ok === 0 ? 'failed' : ''
+        },
+      ),
+    )
+    var notes = []
+    data.cases.forEach(function (k) {
+      k.failures.concat(k.warnings).forEach(function (w) {
+        notes.push(k.label + ': ' + w)
+      })
+    })
+    if (notes.length) c6.appendChild(el('div', { class: 'notes', text: notes.join(' · ') }))
+  }
 
-  var counts = {}
-  Object.keys(charts).forEach(function (id) {
-    counts[id] = charts[id].data.datasets.reduce(function (n, d) { return n + d.data.filter(function (v) { return v !== null }).length }, 0)
+  // energy and cost per case (telemetry): n/a where it could not be measured, never 0
+  function energyTable(grid) {
+    var withTelemetry = byModel.filter(function (k) { return k.telemetry })
+    if (!withTelemetry.length) return
+    var c7 = card(grid, 'Energy, power and cost', "over each case's measured phase: GPUs from nvidia-smi, else the CPU package (RAPL); $ from BENCH_COST_PER_HOUR; n/a = not measurable here", true)
+    c7.setAttribute('id', 'telemetry')
+    var na = function (v, d) { return v === null || v === undefined ? 'n/a' : fmt(v, d) }
+    c7.appendChild(
+      table(
+        ['case', 'model', 'stack', 'variant', 'source', 'J/tok', 'energy J', 'mean W', 'peak W', 'GPU util %', 'GPU mem MiB', 'server CPU s', '$/1M tok', 'server token counter'],
+        withTelemetry.map(function (k) {
+          var f = k.telemetry.figures,
+            r = k.telemetry.reconciliation
+          return [k.name, k.alias, k.stack, k.variant, f.powerSource || 'n/a', na(f.jPerOutputToken, 3), na(f.energyJ, 1), na(f.meanW, 1), na(f.peakW, 1), na(f.gpuUtilMeanPct, 0),
+            na(f.gpuMemPeakMib, 0), na(f.cpuSeconds, 2), na(f.usdPer1MOutputTokens, 3),
+            r ? (r.match ? 'matches (' : 'MISMATCH (') + r.counter + ' +' + r.serverDelta + ', responses ' + r.clientSeen + ')' : 'n/a']
+        }),
+        [5, 6, 7, 8, 9, 10, 11, 12],
+      ),
+    )
+    var tnotes = []
+    withTelemetry.forEach(function (k) { k.telemetry.notes.forEach(function (n) { tnotes.push(k.label + ': ' + n) }) })
+    if (tnotes.length) c7.appendChild(el('div', { class: 'notes', text: tnotes.join(' · ') }))
+  }
+
+  var SECTIONS = [tokpsChart, ttftChart, e2eChart, itlChart, ttftLoadChart, tpotLoadChart, sweepChart, timelineChart, casesTable, energyTable]
+  header(app)
+  verdictSection(app)
+  var grid = el('div', { class: 'grid' })
+  app.appendChild(grid)
+  SECTIONS.forEach(function (section) {
+    section(grid)
   })
-  window.__fuzeReport = { ready: true, charts: counts }
+  K.done()
 })()

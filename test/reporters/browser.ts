@@ -8,10 +8,17 @@ import { findChromium } from '../../cli/lib/chromium.ts'
 
 /** The binary, or '' when there is none (the tests then fail with NO_CHROMIUM). */
 export const CHROMIUM = findChromium() ?? ''
-export const NO_CHROMIUM = 'headless Chromium not found (CHROMIUM_PATH, chromium on PATH): `npm test` installs it (root + apt-get); otherwise run `npx fuze-bench setup --chromium --no-models` as root, `sudo apt-get install chromium`, or set CHROMIUM_PATH'
+export const NO_CHROMIUM =
+  'headless Chromium not found (CHROMIUM_PATH, chromium on PATH): `npm test` installs it (root + apt-get); otherwise run `npx fuze-bench setup --chromium --no-models` as root, `sudo apt-get install chromium`, or set CHROMIUM_PATH'
 
 export interface PageCheck {
   charts: Record<string, number>
+  /** Dataset labels (legend entries) per chart. */
+  labels: Record<string, string[]>
+  /** x-axis type per chart ('linear', 'logarithmic', 'category'). */
+  scales: Record<string, string>
+  /** The TTFT chart's x-axis type after clicking its "log scale" box ('' without that chart). */
+  toggled: string
   consoleErrors: string[]
   nonFileRequests: string[]
   verdict: string
@@ -23,7 +30,16 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   try {
     const page = browser.pages()[0] ?? (await browser.newPage())
@@ -38,10 +54,20 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
     })
     await page.goto(pathToFileURL(htmlPath).href)
     await page.waitForFunction(() => (window as unknown as { __fuzeReport?: { ready: boolean } }).__fuzeReport?.ready === true, null, { timeout: 20_000 })
-    const charts = await page.evaluate(() => (window as unknown as { __fuzeReport: { charts: Record<string, number> } }).__fuzeReport.charts)
-    const verdict = (await page.textContent('#verdict h2')) ?? ''
+    type Hook = { charts: Record<string, number>; labels: Record<string, string[]>; scales: Record<string, string> }
+    const { charts, labels, scales } = await page.evaluate(() => (window as unknown as { __fuzeReport: Hook }).__fuzeReport)
+    const verdict = (await page.textContent('#verdict h2').catch(() => null)) ?? ''
     await page.screenshot({ path: screenshot, fullPage: true })
-    return { charts, consoleErrors, nonFileRequests, verdict }
+    let toggled = ''
+    if ((await page.locator('#ttft-log').count()) > 0) {
+      await page.click('#ttft-log')
+      toggled = await page.evaluate(
+        () =>
+          (window as unknown as { Chart: { getChart(id: string): { options: { scales: { x: { type: string } } } } } }).Chart.getChart('ttft').options.scales.x
+            .type,
+      )
+    }
+    return { charts, labels, scales, toggled, consoleErrors, nonFileRequests, verdict }
   } finally {
     await browser.close()
     rmSync(profile, { recursive: true, force: true })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { baselineFromRun, baselineFromRuns, readBaseline, readBaselineSource } from '../../reporters/baseline.ts'
+import { finalizeRun } from '../../reporters/finalize.ts'
 import { METRICS, runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
 import type { Baseline } from '../../reporters/gate-types.ts'
 import { loadRun } from '../../reporters/run-data.ts'
@@ -124,6 +125,20 @@ describe('regression gate through `fuze-bench analyze` (exit codes a CI job sees
     })
     expect(r.code).toBe(1)
     expect(r.out).toContain("BENCH_GATE_TOKPS_DROP_PCT='ten' is not valid: expected a percentage ≥ 0 (e.g. 10). Unset it to use the default 10.")
+  })
+
+  it('BENCH_UPDATE_BASELINE adds the run to a baseline file and keeps the newest BENCH_BASELINE_RUNS runs per case', async () => {
+    const rolling = join(root, 'rolling.json')
+    for (const runDir of [first, second, third]) {
+      const r = await finalizeRun({ runDir, resultsDir: results, baseline: rolling, updateBaseline: true, env: { BENCH_BASELINE_RUNS: '2' }, print: () => {} })
+      expect(r.failures).toEqual([])
+    }
+    const b = readBaseline(rolling)
+    expect(b.runIds).toEqual(['20250102_000000-ci', '20250103_000000-ci'])
+    expect(b.cases.map((c) => c.runs.map((x) => x.runId))).toEqual([
+      ['20250102_000000-ci', '20250103_000000-ci'],
+      ['20250102_000000-ci', '20250103_000000-ci'],
+    ])
   })
 
   it('a baseline path that is neither a baseline nor a run says what it accepts', async () => {

@@ -34,9 +34,19 @@ describe('report.html in headless Chromium', () => {
     expect(page.consoleErrors).toEqual([])
     expect(page.nonFileRequests).toEqual([])
     expect(page.verdict).toBe('Gate: FAIL')
-    expect(Object.keys(page.charts).sort()).toEqual(['itl', 'sweep', 'timeline', 'tokps', 'ttft'])
+    expect(Object.keys(page.charts).sort()).toEqual(['e2e', 'itl', 'sweep', 'timeline', 'tokps', 'ttft'])
     expect(page.charts.tokps).toBe(14) // one bar per case
-    expect(page.charts.sweep).toBe(2 * 6 + 2 * 2) // 6 candidates + a 2-point base line per model
+    expect(page.charts.sweep).toBe(2 * 6 + 2 * 1) // 6 candidates + the base-as-is point per model
+    // every legend entry tells its case apart: model and case name (which carries variant and level), no repeats
+    for (const id of ['ttft', 'itl', 'e2e']) {
+      expect(page.labels[id]).toHaveLength(14)
+      expect(new Set(page.labels[id]).size).toBe(14)
+    }
+    expect(page.labels.ttft).toContain('gemma3-4b-i-f16 · optimized num_gpu=8')
+    expect(page.labels.ttft).toContain('qwen2.5-7b-instruct · decode 32 tokens')
+    expect(page.labels.sweep).toContain('gemma3-4b-i-f16 on llama.cpp (nvidia-3090ti, A) base-as-is (default)')
+    // TTFT spans 30…90 ms here (< 20×): linear by default
+    expect(page.scales.ttft).toBe('linear')
     expect(page.charts.timeline).toBe(3 + 7 * 2) // 3 failed bars + (wait, stream) for 7 ok requests
     expect(statSync(png).size).toBeGreaterThan(50_000)
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG')
@@ -57,10 +67,48 @@ describe('report.html in headless Chromium', () => {
       expect(errors).toEqual([])
       expect(await p.textContent('#verdict h2')).toBe('Gate: FAIL')
       expect(await p.locator('.empty').allTextContents()).toEqual([
-        'no measured cases in this run', 'no successful requests', 'no successful requests', 'no sweep in this run', 'no request records (requests.jsonl missing or empty)',
+        'no measured cases in this run',
+        'no successful requests',
+        'no successful requests',
+        'no successful requests',
+        'no load levels in this run (llmBench with concurrency: [...] or rate: [...])',
+        'no load levels in this run (llmBench with concurrency: [...] or rate: [...])',
+        'no sweep in this run',
+        'no request records (requests.jsonl missing or empty)',
       ])
     } finally {
       await browser.close()
     }
+  })
+
+  it('draws a throughput–latency curve over load levels and switches TTFT to a log axis when one case is 100× slower', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-html-'))
+    const results = join(root, 'results')
+    const levels = [1, 2, 4]
+    const dir = makeRun(results, 'load', [
+      ...levels.map((c) => ({ stack: 'llama.cpp', model: 'small-random', name: `decode [c=${c}]`, tokps: 30 / c, ttftMs: 20 * c })),
+      { stack: 'llama.cpp', model: 'small-random', name: 'prefill 2k tokens', tokps: 20, ttftMs: 2000 },
+    ])
+    // the load section as the runner writes it (only what the curve reads: the mode and the level)
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+    summary.cases.slice(0, 3).forEach((c: { summary: Record<string, unknown> }, i: number) => {
+      c.summary.load = { mode: 'closed', concurrency: levels[i] }
+    })
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary))
+    await finalizeRun({ runDir: dir, resultsDir: results, print: () => {} })
+    const page = await openReport(join(dir, 'report.html'), join(dir, 'report.png'))
+    expect(page.consoleErrors).toEqual([])
+    expect(page.labels.loadTtft).toEqual(['small-random · decode (concurrency) p50', 'small-random · decode (concurrency) p99'])
+    expect(page.charts.loadTtft).toBe(2 * 3) // p50 and p99, one point per level
+    expect(page.charts.loadTpot).toBe(2 * 3)
+    expect(page.labels.ttft).toEqual([
+      'small-random · decode [c=1]',
+      'small-random · decode [c=2]',
+      'small-random · decode [c=4]',
+      'small-random · prefill 2k tokens',
+    ])
+    expect(page.scales.ttft).toBe('logarithmic') // 20 ms … 2 s
+    expect(page.scales.e2e).toBe('linear') // E2E is dominated by decoding here: < 20× spread
+    expect(page.toggled).toBe('linear') // clicking "log scale" switches it back
   })
 })

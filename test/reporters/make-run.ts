@@ -41,6 +41,7 @@ export function fullNameOf(c: FakeCase): string {
 }
 
 function caseName(c: FakeCase): string {
+  if (c.name) return c.name
   return c.variant && c.variant !== 'base-as-is' ? `${c.variant} num_gpu=${c.numGpu}` : 'decode 32 tokens'
 }
 

@@ -91,9 +91,12 @@ describe('stacks not installed', () => {
     expect(r.exitCode, r.all).toBe(0)
     const lines = r.all!.split('\n').filter((l) => l.startsWith('skipped '))
     expect(lines.sort()).toEqual([
+      'skipped benches/sglang/each-model.bench.ts: no `python3` binary on PATH and SGLANG_URL is not set; set SGLANG_BIN or SGLANG_URL',
       'skipped benches/sglang/qwen2.5-0.5b-instruct.bench.ts: no `python3` binary on PATH and SGLANG_URL is not set; set SGLANG_BIN or SGLANG_URL',
+      'skipped benches/tgi/each-model.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
       'skipped benches/tgi/qwen2.5-0.5b-instruct.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
       'skipped benches/triton/each-model.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL',
+      'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
       'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
     ])
     expect(readdirSync(run.resultsDir).filter((d) => !d.startsWith('.')).every((d) => !readdirSync(`${run.resultsDir}/${d}`).includes('bench.csv'))).toBe(true)

@@ -1,11 +1,13 @@
 // Telemetry of a whole bench run as a user runs it: a vLLM case on two GPUs (shims: vLLM = the simulator with its
 // vLLM-shaped /metrics; nvidia-smi = two GPUs drawing 200 W and 300 W). J/token and $/1M tokens must equal their
 // analytic values from the case's own wall time and token count; the server's generation counter must reconcile.
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { telemetryOf } from '../../helpers/telemetry/types.ts'
 import type { RunSummaryJson } from '../../reporters/run-data.ts'
+import { reportData } from '../../reporters/html.ts'
+import { loadRun } from '../../reporters/run-data.ts'
 import { onlyRunDir, startBench } from '../support/run-bench.ts'
 import { expectFlowPassed, isAlive, ports, QUICK, readShimLog, shimLogFile, shimPath } from '../stacks/support.ts'
 
@@ -68,5 +70,12 @@ describe('telemetry of a two-GPU run (shims)', () => {
     expect(isAlive(smi[0].pid)).toBe(false)
     expect(existsSync(join(dir, t.gpuFile!))).toBe(true)
     expect(readdirSync(join(dir, 'telemetry'))).toHaveLength(1)
+    // the report charts the GPUs' total draw beside the server's metrics, on the timeline's axis
+    const rt = reportData(loadRun(dir), null).cases[0].telemetry!
+    expect(rt.series.map((x) => x.role)).toEqual(['running', 'waiting', 'generatedTokens', 'promptTokens', 'gpuPower'])
+    const power = rt.series.find((x) => x.role === 'gpuPower')!
+    expect(power.points.length).toBeGreaterThanOrEqual(2)
+    for (const p of power.points) expect(p.y).toBe(500)
+    expect(rt.figures.jPerOutputToken).toBe(t.jPerOutputToken)
   })
 })

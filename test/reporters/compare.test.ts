@@ -1,0 +1,65 @@
+// `fuze-bench compare` as a user runs it: two run folders (and a baseline file), the console table per case,
+// the gate's verdict, and compare.html opened in headless Chromium.
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { baselineFromRun, writeBaseline } from '../../reporters/baseline.ts'
+import { loadRun } from '../../reporters/run-data.ts'
+import { openReport } from './browser.ts'
+import { fuzeBench } from './cli.ts'
+import { makeRun, sweepRun } from './make-run.ts'
+
+describe('fuze-bench compare', () => {
+  it('prints both run ids and every case side by side with change and gate verdict, and writes compare.html', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-compare-'))
+    const results = join(root, 'results')
+    const a = sweepRun(results, '20250101_000000-a', { startedAt: '2025-01-01T00:00:00Z' })
+    // B: every case 40% slower: past every threshold and far outside the assumed run-to-run noise
+    const b = sweepRun(results, '20250102_000000-b', { scale: 0.6, startedAt: '2025-01-02T00:00:00Z', seed: 7 })
+    const base = join(root, 'main.json')
+    writeBaseline(base, baselineFromRun(loadRun(a), 'main'))
+    const out = join(root, 'cmp.html')
+    const r = await fuzeBench(['compare', a, join(b, 'summary.json'), base, '--out', out])
+    expect(r.code, r.out).toBe(0)
+    expect(r.out).toContain(`A = 20250101_000000-a  (${a})`)
+    expect(r.out).toContain(`B = 20250102_000000-b  (${join(b, 'summary.json')})`)
+    expect(r.out).toContain('C = baseline main (run 20250101_000000-a)')
+    const cases = loadRun(a).summary!.cases
+    expect(cases).toHaveLength(14)
+    for (const c of cases) expect(r.out).toContain(`== ${c.stack} ${c.model} › ${c.fullName.replace(/^\S+\.bench\.ts > /, '')} ==`)
+    // B's rows: tok/s change and the gate's verdict against A
+    const bRows = r.out.split('\n').filter((l) => l.startsWith('B ') && !l.startsWith('B ='))
+    expect(bRows).toHaveLength(14)
+    for (const l of bRows) {
+      expect(l).toMatch(/^B\s+[\d.]+ \(-[34]\d\.\d%\)/) // tok/s, first column: ~40% down (per-request jitter differs by seed)
+      expect(l).toMatch(/regressed: tok\/s \(median\) -[34]\d\.\d%/)
+    }
+    // C is A saved as a baseline: no change, and no gate verdict (the gate judges runs)
+    const cRows = r.out.split('\n').filter((l) => l.startsWith('C ') && !l.startsWith('C ='))
+    for (const l of cRows) expect(l).toMatch(/^C\s+[\d.]+ \([+-]0\.0%\).*—$/)
+    expect(r.out).toContain(`comparison page: ${out}`)
+    expect(existsSync(out)).toBe(true)
+
+    const page = await openReport(out, join(root, 'cmp.png'))
+    expect(page.consoleErrors).toEqual([])
+    expect(page.nonFileRequests).toEqual([])
+    expect(page.labels.tokps).toEqual(['A 20250101_000000-a', 'B 20250102_000000-b', 'C baseline main (run 20250101_000000-a)'])
+    expect(page.charts.tokps).toBe(3 * 14)
+    // distributions: the two runs have per-request records, the baseline file has none
+    for (const id of ['dist-ttft', 'dist-itl', 'dist-e2e']) expect(page.labels[id]).toEqual(['A 20250101_000000-a', 'B 20250102_000000-b'])
+  })
+
+  it('says what to pass when an input is not a run, a summary.json or a baseline', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-compare-'))
+    const a = makeRun(join(root, 'results'), 'r1', [{ stack: 'llama.cpp', model: 'tiny-random', tokps: 100 }])
+    const missing = await fuzeBench(['compare', a, join(root, 'nope')])
+    expect(missing.code).toBe(1)
+    expect(missing.out).toContain(
+      `compare B: ${join(root, 'nope')} does not exist. Pass a run folder (results/<run id>), its summary.json, or a baseline file.`,
+    )
+    const one = await fuzeBench(['compare', a])
+    expect(one.code).toBe(2)
+    expect(one.out).toContain('fuze-bench compare needs at least two inputs')
+  })
+})
