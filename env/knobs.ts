@@ -63,7 +63,7 @@ export const KNOB_DEFS = [
   knob('BATCH', '32', int(1), 'request', 'llama.cpp --batch-size (recorded in the CSV for all stacks).'),
   // load
   knob('BENCH_WARMUP', '2', int(0, 1000), 'load', 'Warmup requests per bench case (never counted).'),
-  knob('BENCH_REQUESTS', '10', int(1, 100000), 'load', 'Measured requests per bench case.'),
+  knob('BENCH_REQUESTS', '10', int(1, 100_000_000), 'load', 'Measured requests per bench case (a case keeps bounded state, so millions are fine).'),
   knob('BENCH_CONCURRENCY', '1', intList(1, 4096), 'load', 'Concurrent streams; a list (1,8,32) gives one case each.'),
   knob('BENCH_RATE', undefined, numList(0), 'load', 'Request rate(s) in requests/s for open-loop load; a list gives one case each.'),
   knob('BENCH_ARRIVAL', 'poisson', oneOf(['poisson', 'constant'] as const), 'load', 'Arrival process of BENCH_RATE cases: poisson (bursty, like real users) or constant (evenly spaced).'),

@@ -37,7 +37,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
   console.log(`\nmemory of one case (${REQUESTS.toLocaleString('en-US')} requests × ${TOKENS} tokens, 64 streams, zero-delay simulator)`)
   console.log('finished requests   peak RSS MB   elapsed s')
-  for (const r of rows) console.log(`${r.requests.toLocaleString('en-US').padStart(17)}   ${r.peakRssMb.toFixed(0).padStart(11)}   ${r.atS.toFixed(0).padStart(9)}`)
+  for (const r of rows)
+    console.log(`${r.requests.toLocaleString('en-US').padStart(17)}   ${r.peakRssMb.toFixed(0).padStart(11)}   ${r.atS.toFixed(0).padStart(9)}`)
 })
 
 describe('harness memory', () => {

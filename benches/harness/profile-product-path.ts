@@ -21,7 +21,9 @@ try {
   const s = meta.summary
   const rate = (s.outputTokensClientTotal * 1000) / s.wallMs
   const perCpu = s.outputTokensClientTotal / ((cpu.user + cpu.system) / 1e6)
-  console.log(`${streams} streams: ${Math.round(rate).toLocaleString('en-US')} tok/s wall, ${Math.round(perCpu).toLocaleString('en-US')} tok per client CPU-s, loop p99 ${s.clientHealth?.loopDelayP99Ms.toFixed(2)} ms, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`)
+  console.log(
+    `${streams} streams: ${Math.round(rate).toLocaleString('en-US')} tok/s wall, ${Math.round(perCpu).toLocaleString('en-US')} tok per client CPU-s, loop p99 ${s.clientHealth?.loopDelayP99Ms.toFixed(2)} ms, RSS ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`,
+  )
 } finally {
   await sim.close()
 }

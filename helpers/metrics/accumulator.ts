@@ -45,7 +45,10 @@ export class CaseAccumulator {
   private mismatch: { server: number | null; client: number } | undefined
 
   /** `slo`: goodput objectives judged per request; `exactLimit`: values kept exactly per metric. */
-  constructor(readonly slo: SloSpec = {}, exactLimit = EXACT_LIMIT) {
+  constructor(
+    readonly slo: SloSpec = {},
+    exactLimit = EXACT_LIMIT,
+  ) {
     for (const m of DIST_METRICS) this.dists.set(m.json, new QuantileAcc(exactLimit))
     for (const m of SCALAR_METRICS) this.sums.set(m.json, 0)
   }
@@ -93,9 +96,13 @@ export class CaseAccumulator {
     const failures: Failure[] = []
     const warnings: string[] = []
     if (measured === 0) {
-      failures.push(failure('zero_samples', 'no measured requests (0 samples): the bench function never completed a request; check the log above for the error'))
+      failures.push(
+        failure('zero_samples', 'no measured requests (0 samples): the bench function never completed a request; check the log above for the error'),
+      )
     } else if (ok === 0) {
-      failures.push(failure('all_failed', `all ${measured} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${this.firstError ?? 'no error text'}`))
+      failures.push(
+        failure('all_failed', `all ${measured} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${this.firstError ?? 'no error text'}`),
+      )
     } else if (ok < measured) {
       warnings.push(`${measured - ok} of ${measured} requests failed (${describeOutcomes(byOutcome)})`)
     }

@@ -30,7 +30,9 @@ describe('loadRun on a large requests.jsonl', () => {
     expect(kept.every((r, i) => i === 0 || r.tStartMs > kept[i - 1].tStartMs)).toBe(true)
     const mean = kept.reduce((a, r) => a + r.tStartMs, 0) / kept.length
     expect(Math.abs(mean / (big / 2) - 1)).toBeLessThan(0.03)
-    expect(run.warnings.join('\n')).toContain(`big: ${big} measured requests; the gate's tests and the report's charts use a uniform sample of ${MAX_REQUESTS_PER_CASE}`)
+    expect(run.warnings.join('\n')).toContain(
+      `big: ${big} measured requests; the gate's tests and the report's charts use a uniform sample of ${MAX_REQUESTS_PER_CASE}`,
+    )
     expect(run.warnings.join('\n')).toMatch(/requests\.jsonl: line 8 is not valid JSON/)
   })
 })

@@ -128,7 +128,8 @@ describe('bounded case state', () => {
     expect(windowThroughput(measured, st.startMs, st.endMs, (r) => r.promptTokensServer ?? 0)).toEqual(st)
     // and the case metrics are those of the records summarised at once
     const again = summarizeCase({ caseName: 'fold', fullName: 'runner > fold', file: 'case-runner.test.ts', stack: 'sim', model: 'sim-model' }, recs)
-    for (const k of ['counts', 'ttftMs', 'itlMs', 'tpotMs', 'e2eMs', 'queueMs', 'tokensPerSec', 'wallMs', 'outputTokenThroughput'] as const) expect(meta.summary[k], k).toEqual(again[k])
+    for (const k of ['counts', 'ttftMs', 'itlMs', 'tpotMs', 'e2eMs', 'queueMs', 'tokensPerSec', 'wallMs', 'outputTokenThroughput'] as const)
+      expect(meta.summary[k], k).toEqual(again[k])
   })
 
   it('what the worker sends to the main process does not grow with the request count', async () => {
