@@ -1,7 +1,25 @@
 // Every knob fuze-bench reads: one entry with its schema, default and description.
 // Names are the FuZe shell suite's (users' env files keep working); docs/spec.md §1 is the source.
-import { GATE_METRICS, type GateKnobName } from '../helpers/metrics/registry.ts'
-import { anyText, bool, instant, int, intList, num, numList, oneOf, pairList, pct, promptText, regex, shard, text, textList, url, type ValueSchema } from './schema.ts'
+import { GATE_METRICS } from '../helpers/metrics/registry.ts'
+import {
+  anyText,
+  bool,
+  instant,
+  int,
+  intList,
+  num,
+  numList,
+  oneOf,
+  pairList,
+  pct,
+  promptText,
+  regex,
+  shard,
+  text,
+  textList,
+  url,
+  type ValueSchema,
+} from './schema.ts'
 
 export type KnobGroup =
   | 'request'
@@ -66,15 +84,45 @@ export const KNOB_DEFS = [
   knob('BENCH_REQUESTS', '10', int(1, 100_000_000), 'load', 'Measured requests per bench case (a case keeps bounded state, so millions are fine).'),
   knob('BENCH_CONCURRENCY', '1', intList(1, 4096), 'load', 'Concurrent streams; a list (1,8,32) gives one case each.'),
   knob('BENCH_RATE', undefined, numList(0), 'load', 'Request rate(s) in requests/s for open-loop load; a list gives one case each.'),
-  knob('BENCH_ARRIVAL', 'poisson', oneOf(['poisson', 'constant'] as const), 'load', 'Arrival process of BENCH_RATE cases: poisson (bursty, like real users) or constant (evenly spaced).'),
+  knob(
+    'BENCH_ARRIVAL',
+    'poisson',
+    oneOf(['poisson', 'constant'] as const),
+    'load',
+    'Arrival process of BENCH_RATE cases: poisson (bursty, like real users) or constant (evenly spaced).',
+  ),
   knob('BENCH_DURATION', undefined, num(0, undefined, true), 'load', 'Seconds to keep sending at BENCH_RATE (instead of a request count).'),
   knob('BENCH_PRESET', undefined, oneOf(['chatbot', 'batch', 'edge'] as const), 'load', 'Load preset (prompt/output lengths and concurrency profile).'),
   knob('BENCH_TRIALS', '1', int(1, 100), 'load', 'Repetitions of each case; results keep every trial.'),
-  knob('BENCH_SHARD', undefined, shard(), 'load', 'This process sends shard i of n of every case (rate ÷ n, streams and requests split); join the shards with fuze-bench merge.'),
-  knob('BENCH_START_AT', undefined, instant(), 'load', 'Common instant the first measured phase of every shard starts at (epoch ms or ISO time); also the run id\'s time.'),
-  knob('BENCH_CAPACITY', '0', bool(), 'load', 'Turn every case into a capacity search: the highest request rate sustained inside BENCH_SLO_* (open-loop probes, bracket then bisect).'),
+  knob(
+    'BENCH_SHARD',
+    undefined,
+    shard(),
+    'load',
+    'This process sends shard i of n of every case (rate ÷ n, streams and requests split); join the shards with fuze-bench merge.',
+  ),
+  knob(
+    'BENCH_START_AT',
+    undefined,
+    instant(),
+    'load',
+    "Common instant the first measured phase of every shard starts at (epoch ms or ISO time); also the run id's time.",
+  ),
+  knob(
+    'BENCH_CAPACITY',
+    '0',
+    bool(),
+    'load',
+    'Turn every case into a capacity search: the highest request rate sustained inside BENCH_SLO_* (open-loop probes, bracket then bisect).',
+  ),
   knob('BENCH_CAPACITY_PROBE_S', '10', num(0, undefined, true), 'load', 'Capacity search: seconds of Poisson arrivals per probe rate.'),
-  knob('BENCH_CAPACITY_BUDGET_S', '300', num(0, undefined, true), 'load', 'Capacity search: most seconds the whole search may take; it reports the bracket it reached.'),
+  knob(
+    'BENCH_CAPACITY_BUDGET_S',
+    '300',
+    num(0, undefined, true),
+    'load',
+    'Capacity search: most seconds the whole search may take; it reports the bracket it reached.',
+  ),
   knob('TIMEOUT_GEN', '300', num(0, undefined, true), 'load', 'Per-request timeout, seconds.'),
   knob('TIMEOUT_TAGS', '10', num(0, undefined, true), 'load', 'Timeout of metadata calls (/api/tags, /v1/models), seconds.'),
   knob('WAIT_API_SECS', '120', num(0, undefined, true), 'load', 'Readiness deadline for a started server, seconds.'),
@@ -126,8 +174,20 @@ export const KNOB_DEFS = [
   ),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
-  knob('BENCH_METRICS_INTERVAL_MS', '500', int(50, 60000), 'output', "Sampling interval of each case's telemetry: the server's Prometheus /metrics and nvidia-smi (ms)."),
-  knob('BENCH_COST_PER_HOUR', undefined, num(0, undefined, true), 'output', 'Price of the GPU or instance per hour (any currency, shown as $): gives $ per 1M output tokens per case.'),
+  knob(
+    'BENCH_METRICS_INTERVAL_MS',
+    '500',
+    int(50, 60000),
+    'output',
+    "Sampling interval of each case's telemetry: the server's Prometheus /metrics and nvidia-smi (ms).",
+  ),
+  knob(
+    'BENCH_COST_PER_HOUR',
+    undefined,
+    num(0, undefined, true),
+    'output',
+    'Price of the GPU or instance per hour (any currency, shown as $): gives $ per 1M output tokens per case.',
+  ),
   knob('BENCH_ENV_FILE', undefined, textList(), 'output', 'Env files to load (comma list); later files win. `@file.env` CLI arguments add to it.'),
   // GPUs
   knob('CUDA_VISIBLE_DEVICES', undefined, anyText(), 'gpu', 'GPUs to use: indexes, UUIDs or name substrings; A = first, B = second (empty: no GPU).', {
@@ -152,7 +212,13 @@ export const KNOB_DEFS = [
   knob('AUTO_NG', '1', bool(), 'sweep', 'Derive num_gpu candidates from the model layer count and NG_PERCENT_SET.'),
   knob('NG_PERCENT_SET', '100 90 75 60 50 40 30 20 10', intList(1, 100), 'sweep', 'Percentages of layers tried with AUTO_NG=1.'),
   knob('NUM_GPU_CANDIDATES', '80 72 64 56 48 40 32 24 16', intList(0), 'sweep', 'num_gpu candidates with AUTO_NG=0 (Ollama).'),
-  knob('NGL_CANDIDATES', undefined, intList(-1), 'sweep', 'n-gpu-layers candidates (llama.cpp). Unset: NG_PERCENT_SET of the GGUF\'s block_count + 1 layers, then 0 (`-1 64 48 32 24 16 0` when the file has no block count).'),
+  knob(
+    'NGL_CANDIDATES',
+    undefined,
+    intList(-1),
+    'sweep',
+    "n-gpu-layers candidates (llama.cpp). Unset: NG_PERCENT_SET of the GGUF's block_count + 1 layers, then 0 (`-1 64 48 32 24 16 0` when the file has no block count).",
+  ),
   knob('EXHAUSTIVE', '0', bool(), 'sweep', '0: stop at the first working candidate; 1: apply the stopping rules below.'),
   knob('ZERO_TOKPS_BREAK', '3', int(1), 'sweep', 'Stop after this many consecutive zero tok/s results.'),
   knob('NO_IMPROVE_LIMIT', '5', int(1), 'sweep', 'Stop after this many results that do not beat the best by EARLY_STOP_DELTA.'),

@@ -78,7 +78,13 @@ export function anyText(): ValueSchema<string> {
 
 /** Prompts may span lines; only NUL is refused (it cannot travel in JSON bodies of every server). */
 export function promptText(): ValueSchema<string> {
-  return { schema: z.string().min(1).regex(/^[^\u0000]*$/), allowed: 'a non-empty text without NUL characters' }
+  return {
+    schema: z
+      .string()
+      .min(1)
+      .regex(/^[^\u0000]*$/),
+    allowed: 'a non-empty text without NUL characters',
+  }
 }
 
 const splitList = (s: string) => s.split(/[\s,]+/).filter((x) => x !== '')
@@ -86,7 +92,10 @@ const splitList = (s: string) => s.split(/[\s,]+/).filter((x) => x !== '')
 /** Lists accept spaces or commas (`1,8,32` or `"100 90 75"`), at least one item. */
 export function intList(min?: number, max?: number): ValueSchema<number[]> {
   return {
-    schema: z.string().transform(splitList).pipe(z.array(intSchema(min, max)).min(1)),
+    schema: z
+      .string()
+      .transform(splitList)
+      .pipe(z.array(intSchema(min, max)).min(1)),
     allowed: `a list of whole numbers ${range(min, max)}, separated by spaces or commas`.replace('  ', ' '),
   }
 }
@@ -105,7 +114,12 @@ export function textList(): ValueSchema<string[]> {
   return {
     schema: z
       .string()
-      .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== ''),
+      )
       .pipe(z.array(z.string()).min(1)),
     allowed: 'a comma-separated list of file paths',
   }

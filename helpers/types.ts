@@ -1,7 +1,7 @@
 // Shared shapes that flow spec → protocol client → metrics → reporters.
 // Kept in one file so every module (and every stack) agrees on them.
 import type { Failure } from './failure.ts'
-import type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'
+import type { Dist, Outcome, ServerTimings } from './record-types.ts'
 import type { MetricValues } from './metrics/registry.ts'
 
 export type { Dist, Outcome, RequestRecord, ServerTimings } from './record-types.ts'

@@ -3,16 +3,42 @@ import { stringify } from 'csv-stringify/sync'
 import type { RowContext } from '../helpers/types.ts'
 
 export const CSV16_HEADER = [
-  'ts', 'endpoint', 'unit', 'suffix', 'base_model', 'variant_label', 'model_tag', 'num_gpu',
-  'num_ctx', 'batch', 'num_predict', 'tokens_per_sec', 'gpu_label', 'gpu_name', 'gpu_uuid', 'gpu_mem_mib',
+  'ts',
+  'endpoint',
+  'unit',
+  'suffix',
+  'base_model',
+  'variant_label',
+  'model_tag',
+  'num_gpu',
+  'num_ctx',
+  'batch',
+  'num_predict',
+  'tokens_per_sec',
+  'gpu_label',
+  'gpu_name',
+  'gpu_uuid',
+  'gpu_mem_mib',
 ] as const
 
 export function csv16Fields(ts: string, row: RowContext, tokensPerSec: number): string[] {
   return [
-    ts, row.endpoint, row.unit, row.suffix, row.baseModel, row.variantLabel, row.modelTag, row.numGpu,
-    String(row.numCtx), String(row.batch), String(row.numPredict),
+    ts,
+    row.endpoint,
+    row.unit,
+    row.suffix,
+    row.baseModel,
+    row.variantLabel,
+    row.modelTag,
+    row.numGpu,
+    String(row.numCtx),
+    String(row.batch),
+    String(row.numPredict),
     (Number.isFinite(tokensPerSec) ? tokensPerSec : 0).toFixed(2),
-    row.gpuLabel, row.gpuName, row.gpuUuid, row.gpuMemMib.trim(),
+    row.gpuLabel,
+    row.gpuName,
+    row.gpuUuid,
+    row.gpuMemMib.trim(),
   ]
 }
 

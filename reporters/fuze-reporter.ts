@@ -10,9 +10,12 @@ import { getKnobs } from '../env/index.ts'
 import { caseTable } from './console-table.ts'
 import { appendCsv16Row, caseFromMeta, newRunSummary, writeSummaryJson, type RunSummary } from './run-folder.ts'
 
-export interface FinishHook {
-  (run: { runDir: string; resultsDir: string; summary: RunSummary; print: (s: string) => void }): Promise<{ failed: boolean; failures: Failure[] }>
-}
+export type FinishHook = (run: {
+  runDir: string
+  resultsDir: string
+  summary: RunSummary
+  print: (s: string) => void
+}) => Promise<{ failed: boolean; failures: Failure[] }>
 
 export class FuzeReporter implements Reporter {
   private seen = new Set<string>()
@@ -29,7 +32,7 @@ export class FuzeReporter implements Reporter {
   }
 
   private print(s: string): void {
-    ;(this.opts.print ?? ((x: string) => process.stdout.write(x + '\n')))(s)
+    ;(this.opts.print ?? ((x: string) => process.stdout.write(`${x}\n`)))(s)
   }
 
   private guard(fn: () => void): void {
@@ -92,7 +95,7 @@ export class FuzeReporter implements Reporter {
     this.summary.incomplete = reason === 'interrupted'
     this.guard(() => writeSummaryJson(this.dir, this.summary))
     if (this.summary.cases.length > 0) {
-      this.print('\n' + caseTable(this.summary.cases))
+      this.print(`\n${caseTable(this.summary.cases)}`)
       for (const c of this.summary.cases) for (const w of c.summary.warnings) this.print(`warning: ${c.stack} ${c.model} › ${c.fullName}: ${w}`)
     }
     let failed = false

@@ -108,7 +108,8 @@ function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): 
   if (loads.some((l) => l === undefined)) return undefined
   const all = loads as NonNullable<CaseSummary['load']>[]
   const [l] = all
-  const sum = (pick: (x: NonNullable<CaseSummary['load']>) => number | undefined) => (all.every((x) => pick(x) !== undefined) ? all.reduce((a, x) => a + pick(x)!, 0) : undefined)
+  const sum = (pick: (x: NonNullable<CaseSummary['load']>) => number | undefined) =>
+    all.every((x) => pick(x) !== undefined) ? all.reduce((a, x) => a + pick(x)!, 0) : undefined
   const concurrency = sum((x) => x.concurrency)
   const targetRate = sum((x) => x.targetRate)
   const requestBudget = sum((x) => x.requestBudget)
@@ -162,7 +163,9 @@ function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): 
 }
 
 function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardRequest[] } {
-  const records = parts.flatMap((p) => p.reqs.map((r) => ({ ...r, tStartMs: r.phase === 'run' ? r.tStartMs + p.shift : r.tStartMs, shard: shardLabel(p.s.shard) })))
+  const records = parts.flatMap((p) =>
+    p.reqs.map((r) => ({ ...r, tStartMs: r.phase === 'run' ? r.tStartMs + p.shift : r.tStartMs, shard: shardLabel(p.s.shard) })),
+  )
   const first = parts[0].c
   const s0 = first.summary
   const slo = s0.goodput?.slo
@@ -182,7 +185,11 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
     }
   if (summary.load) {
     const loops = parts.map((p) => p.c.summary.load?.eventLoopDelay).filter((x) => x !== undefined)
-    summary.load.eventLoopDelay = { p50Ms: Math.max(0, ...loops.map((x) => x.p50Ms)), p99Ms: Math.max(0, ...loops.map((x) => x.p99Ms)), maxMs: Math.max(0, ...loops.map((x) => x.maxMs)) }
+    summary.load.eventLoopDelay = {
+      p50Ms: Math.max(0, ...loops.map((x) => x.p50Ms)),
+      p99Ms: Math.max(0, ...loops.map((x) => x.p99Ms)),
+      maxMs: Math.max(0, ...loops.map((x) => x.maxMs)),
+    }
     summary.load.clientBound = parts.some((p) => p.c.summary.load?.clientBound)
   }
   // what each shard noticed about its own share (late start, rate, output lengths) stays visible
@@ -208,7 +215,10 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
       ...(p.c.summary.sections ? { sections: p.c.summary.sections } : {}),
     })),
   }
-  const finishedAt = parts.map((p) => p.c.finishedAt).sort().at(-1)!
+  const finishedAt = parts
+    .map((p) => p.c.finishedAt)
+    .sort()
+    .at(-1)!
   return { summaryCase: { ...first, summary, finishedAt }, records }
 }
 
@@ -237,14 +247,26 @@ export function mergeShards(shards: ShardRun[], dir: string): { run: RunData; en
     runId: first.run.runId.replace(SHARD_SUFFIX, ''),
     host: hosts.join('+'),
     startedAt: sums.map((s) => s.startedAt).sort()[0],
-    finishedAt: sums.some((s) => s.finishedAt === null) ? null : sums.map((s) => s.finishedAt!).sort().at(-1)!,
+    finishedAt: sums.some((s) => s.finishedAt === null)
+      ? null
+      : sums
+          .map((s) => s.finishedAt!)
+          .sort()
+          .at(-1)!,
     incomplete: sums.some((s) => s.incomplete),
     cases,
     skipped: sums.flatMap((s) => s.skipped ?? []).filter((x, i, all) => all.findIndex((y) => y.file === x.file && y.reason === x.reason) === i),
   }
   const { BENCH_SHARD: _, ...env } = first.env
   return {
-    run: { dir, runId: summary.runId, summary, benchRows: [], requests, warnings: ordered.flatMap((s) => s.run.warnings.map((w) => `${basename(s.run.dir)}: ${w}`)) },
+    run: {
+      dir,
+      runId: summary.runId,
+      summary,
+      benchRows: [],
+      requests,
+      warnings: ordered.flatMap((s) => s.run.warnings.map((w) => `${basename(s.run.dir)}: ${w}`)),
+    },
     env: { ...env, FUZE_MERGED_FROM: ordered.map((s) => basename(s.run.dir)).join(' ') },
   }
 }

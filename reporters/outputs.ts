@@ -3,7 +3,7 @@
 // and rewrites summary.json); their write() rebuilds the whole file from a RunData, for a run folder made from
 // others (fuze-bench merge). `end` entries are what finalizeRun writes, in this order, once the verdict is known.
 // A new output = one entry here; finalize (and merge) loop over the list.
-import { basename, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { aggregateRun, identifyRun, mergeAggregate } from './aggregate.ts'
 import { updateBaseline, writeBaseline } from './baseline.ts'
 import { CSV16_HEADER_LINE, csv16Fields, csvLine } from './csv16.ts'

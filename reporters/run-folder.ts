@@ -63,5 +63,5 @@ export function newRunSummary(runId: string, startedAt: string): RunSummary {
 
 export function writeSummaryJson(runDir: string, summary: RunSummary): void {
   mkdirSync(runDir, { recursive: true })
-  writeFileAtomic(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
+  writeFileAtomic(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
 }

@@ -14,7 +14,11 @@ export function renderRunTable(run: RunData): string {
   const rows = cases.map((c) => {
     const s = c.summary
     return [
-      s.caseName, c.stack, aliasOf(c.model).short, c.row.variantLabel, String(c.row.numGpu),
+      s.caseName,
+      c.stack,
+      aliasOf(c.model).short,
+      c.row.variantLabel,
+      String(c.row.numGpu),
       ...TABLE_COLUMNS.map((col) => cellValue(s, col)?.toFixed(col.metric.digits) ?? '—'),
       `${s.counts.ok}/${s.counts.requests}`,
     ]

@@ -38,8 +38,17 @@ function shortTs(ts: string): string {
 
 function cells(r: AggregateRow): string[] {
   return [
-    aliasOf(r.model).short, r.stack, r.host, r.optimal_endpoint, r.gpu_label, r.optimal_variant || 'base-as-is',
-    r.num_gpu, r.baseline_tokps, r.optimal_tokps, gain(r), shortTs(r.run_ts),
+    aliasOf(r.model).short,
+    r.stack,
+    r.host,
+    r.optimal_endpoint,
+    r.gpu_label,
+    r.optimal_variant || 'base-as-is',
+    r.num_gpu,
+    r.baseline_tokps,
+    r.optimal_tokps,
+    gain(r),
+    shortTs(r.run_ts),
   ]
 }
 
@@ -68,9 +77,10 @@ export function filterRows(rows: readonly AggregateRow[], f: SummaryFilter): Agg
 export function buildSections(all: readonly AggregateRow[], f: SummaryFilter = {}, current?: { runTs: string; host: string }): SummarySection[] {
   const rows = filterRows(all, f)
   const optimized = rows.filter((r) => r.optimal_variant !== '')
-  const withGain = bestBy(rows.filter((r) => gain(r) !== ''), ['stack', 'model', 'host']).sort(
-    (a, b) => num(gain(b)) - num(gain(a)) || a.model.localeCompare(b.model),
-  )
+  const withGain = bestBy(
+    rows.filter((r) => gain(r) !== ''),
+    ['stack', 'model', 'host'],
+  ).sort((a, b) => num(gain(b)) - num(gain(a)) || a.model.localeCompare(b.model))
   const sections: SummarySection[] = [
     { title: `Top ${f.top ?? 10} by tok/s`, rows: sortByTokps([...rows]).slice(0, f.top ?? 10) },
     { title: 'Best optimized per (endpoint, model)', rows: bestBy(optimized, ['optimal_endpoint', 'model']) },
@@ -80,8 +90,7 @@ export function buildSections(all: readonly AggregateRow[], f: SummaryFilter = {
     { title: 'Best per (host, model)', rows: bestBy(rows, ['host', 'model']) },
     { title: 'Global best per model', rows: bestBy(rows, ['model']) },
   ]
-  if (current)
-    sections.push({ title: 'Current run', rows: sortByTokps(rows.filter((r) => r.run_ts === current.runTs && r.host === current.host)) })
+  if (current) sections.push({ title: 'Current run', rows: sortByTokps(rows.filter((r) => r.run_ts === current.runTs && r.host === current.host)) })
   return sections
 }
 
@@ -95,7 +104,11 @@ const pad = (s: string, w: number, col: string) => (RIGHT.has(col) ? s.padStart(
 
 export function renderConsole(sections: readonly SummarySection[]): string {
   const w = widths(sections)
-  const line = (vals: readonly string[]) => vals.map((v, i) => pad(v, w[i], COLUMNS[i])).join('  ').trimEnd()
+  const line = (vals: readonly string[]) =>
+    vals
+      .map((v, i) => pad(v, w[i], COLUMNS[i]))
+      .join('  ')
+      .trimEnd()
   const out: string[] = []
   for (const s of sections) {
     out.push('', `== ${s.title} ==`)

@@ -19,7 +19,10 @@ export interface ReportSeries {
 
 export interface ReportTelemetry {
   series: ReportSeries[]
-  figures: Pick<CaseTelemetry, 'powerSource' | 'meanW' | 'peakW' | 'energyJ' | 'jPerOutputToken' | 'gpuUtilMeanPct' | 'gpuMemPeakMib' | 'cpuSeconds' | 'usdPer1MOutputTokens'>
+  figures: Pick<
+    CaseTelemetry,
+    'powerSource' | 'meanW' | 'peakW' | 'energyJ' | 'jPerOutputToken' | 'gpuUtilMeanPct' | 'gpuMemPeakMib' | 'cpuSeconds' | 'usdPer1MOutputTokens'
+  >
   samples: number | null
   metricsSource: string
   reconciliation: CaseTelemetry['reconciliation'] | null
@@ -33,7 +36,11 @@ function thin<T>(xs: T[]): T[] {
 }
 
 function readLines(path: string): string[] {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '') : []
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+    : []
 }
 
 function serverSeries(runDir: string, t: CaseTelemetry): ReportSeries[] {
@@ -65,7 +72,9 @@ function serverSeries(runDir: string, t: CaseTelemetry): ReportSeries[] {
 function gpuSeries(runDir: string, t: CaseTelemetry): ReportSeries[] {
   if (!t.gpuFile || !t.gpus?.length) return []
   const n = t.gpus.length
-  const rows = readLines(join(runDir, t.gpuFile)).slice(1).map((l) => l.split(','))
+  const rows = readLines(join(runDir, t.gpuFile))
+    .slice(1)
+    .map((l) => l.split(','))
   const points: Array<{ x: number; y: number }> = []
   for (let i = 0; i + n <= rows.length; i += n) {
     const block = rows.slice(i, i + n)
@@ -82,8 +91,15 @@ export function reportTelemetry(runDir: string, summary: { sections?: Record<str
   return {
     series: [...serverSeries(runDir, t), ...gpuSeries(runDir, t)],
     figures: {
-      powerSource: t.powerSource, meanW: t.meanW, peakW: t.peakW, energyJ: t.energyJ, jPerOutputToken: t.jPerOutputToken,
-      gpuUtilMeanPct: t.gpuUtilMeanPct, gpuMemPeakMib: t.gpuMemPeakMib, cpuSeconds: t.cpuSeconds, usdPer1MOutputTokens: t.usdPer1MOutputTokens,
+      powerSource: t.powerSource,
+      meanW: t.meanW,
+      peakW: t.peakW,
+      energyJ: t.energyJ,
+      jPerOutputToken: t.jPerOutputToken,
+      gpuUtilMeanPct: t.gpuUtilMeanPct,
+      gpuMemPeakMib: t.gpuMemPeakMib,
+      cpuSeconds: t.cpuSeconds,
+      usdPer1MOutputTokens: t.usdPer1MOutputTokens,
     },
     samples: 'url' in t.server ? t.server.samples : null,
     metricsSource: 'url' in t.server ? t.server.url : `none: ${t.server.none}`,

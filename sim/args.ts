@@ -28,7 +28,11 @@ function flagValue(def: FlagDef, raw: string | boolean): unknown {
     }
     return n
   }
-  if (def.kind === 'list') return text.split(',').map((s) => s.trim()).filter(Boolean)
+  if (def.kind === 'list')
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
   return text
 }
 
@@ -62,7 +66,9 @@ export function parseSimArgs(argv: string[]): SimConfig {
     const msg = (err as Error).message.split('\n')[0].replace(/\.$/, '')
     const bad = /'--?([^']+)'/.exec(msg)?.[1]
     const guess = bad ? closest(bad, ['config', ...FLAGS.map((f) => f.flag)]) : undefined
-    throw new SimConfigError(`fuze-bench sim: ${msg}.${guess ? ` Did you mean --${guess}?` : ''} Run \`fuze-bench sim --help\` for the list of flags (each setting is --<kebab-case-key>, each fault --fault-<kebab-case-key>).`)
+    throw new SimConfigError(
+      `fuze-bench sim: ${msg}.${guess ? ` Did you mean --${guess}?` : ''} Run \`fuze-bench sim --help\` for the list of flags (each setting is --<kebab-case-key>, each fault --fault-<kebab-case-key>).`,
+    )
   }
   const file = typeof values.config === 'string' ? readConfigFile(values.config) : {}
   const faultsFromFile = file.faults

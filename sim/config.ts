@@ -34,7 +34,12 @@ export const CONFIG_KEYS: Record<Exclude<keyof SimConfig, 'faults'>, KeyDef> = {
   models: { kind: 'list', default: ['sim-model'], describe: 'model names listed by /v1/models, /api/tags, /v2/repository/index (comma-separated on the CLI)' },
   blockCount: { kind: 'int', min: 1, default: 32, describe: "Ollama /api/show model_info 'llama.block_count'" },
   readyDelayMs: { kind: 'number', min: 0, default: 0, describe: 'every endpoint but /_sim/* answers 503 (loading) until this long after start' },
-  eosAfterTokens: { kind: 'int', min: 0, default: 0, describe: 'stop early (finish_reason stop) after this many tokens unless the request ignores EOS; 0 = never' },
+  eosAfterTokens: {
+    kind: 'int',
+    min: 0,
+    default: 0,
+    describe: 'stop early (finish_reason stop) after this many tokens unless the request ignores EOS; 0 = never',
+  },
   apiKey: { kind: 'string', describe: 'require `Authorization: Bearer <key>` on every endpoint but /_sim/* (401 otherwise), like a hosted API' },
 }
 

@@ -10,9 +10,7 @@ import type { SimTruth } from './types.ts'
 
 const epoch = () => performance.timeOrigin + performance.now()
 
-type Event =
-  | { kind: 'role' | 'empty' | 'keepalive' | 'garbage' | 'disconnect' }
-  | { kind: 'tokens' | 'truncated'; chunk: GenChunk }
+type Event = { kind: 'role' | 'empty' | 'keepalive' | 'garbage' | 'disconnect' } | { kind: 'tokens' | 'truncated'; chunk: GenChunk }
 
 /** Number of tokens to generate: max, or the EOS point when configured and not ignored. */
 function tokenCount(ctx: SimContext, job: GenerateJob): { n: number; finish: 'length' | 'stop' } {
@@ -110,8 +108,14 @@ function makeInfo(ctx: SimContext, r: SimRequest, job: GenerateJob, chunks: GenC
     model: job.model,
     created: Math.floor(now.getTime() / 1000),
     createdAt: now.toISOString(),
-    text: chunks.filter((c) => !c.reasoning).map((c) => c.text).join(''),
-    reasoningText: chunks.filter((c) => c.reasoning).map((c) => c.text).join(''),
+    text: chunks
+      .filter((c) => !c.reasoning)
+      .map((c) => c.text)
+      .join(''),
+    reasoningText: chunks
+      .filter((c) => c.reasoning)
+      .map((c) => c.text)
+      .join(''),
     ids: chunks.flatMap((c) => c.ids),
     outputTokens: n,
     reportedOutputTokens: n + (f.serverCountOffBy ?? 0),

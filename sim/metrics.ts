@@ -77,6 +77,6 @@ export class SimMetrics {
       '# TYPE vllm:e2e_request_latency_seconds histogram',
       ...this.e2e.lines('vllm:e2e_request_latency_seconds', l),
     ]
-    return out.join('\n') + '\n'
+    return `${out.join('\n')}\n`
   }
 }

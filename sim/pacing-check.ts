@@ -19,12 +19,16 @@ const itl = values['itl-ms']!
 function post(url: string, id: string, body: unknown): Promise<string> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body)
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-request-id': id } }, (res) => {
-      let out = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (out += c))
-      res.on('end', () => resolve(out))
-    })
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-request-id': id } },
+      (res) => {
+        let out = ''
+        res.setEncoding('utf8')
+        res.on('data', (c: string) => (out += c))
+        res.on('end', () => resolve(out))
+      },
+    )
     req.on('error', reject)
     req.end(payload)
   })
@@ -52,11 +56,15 @@ await Promise.all(ids.map((id) => post(`${url}/v1/completions`, id, { prompt: 'x
 const wall = performance.now() - t0
 const errors: number[] = []
 for (const id of ids) {
-  const truth = JSON.parse(await new Promise<string>((resolve) => request(`${url}/_sim/truth/${id}`, (res) => {
-    let out = ''
-    res.on('data', (c) => (out += c))
-    res.on('end', () => resolve(out))
-  }).end())) as SimTruth
+  const truth = JSON.parse(
+    await new Promise<string>((resolve) =>
+      request(`${url}/_sim/truth/${id}`, (res) => {
+        let out = ''
+        res.on('data', (c) => (out += c))
+        res.on('end', () => resolve(out))
+      }).end(),
+    ),
+  ) as SimTruth
   truth.chunkTimes.forEach((t, i) => errors.push(t - truth.chunkTargets![i]))
 }
 const cpuAfter = cpuMs()

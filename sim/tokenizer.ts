@@ -23,7 +23,12 @@ export function chatPromptText(messages: unknown): string {
   if (!Array.isArray(messages)) return ''
   return messages
     .map((m: { role?: unknown; content?: unknown }) => {
-      const content = typeof m?.content === 'string' ? m.content : Array.isArray(m?.content) ? m.content.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join('') : ''
+      const content =
+        typeof m?.content === 'string'
+          ? m.content
+          : Array.isArray(m?.content)
+            ? m.content.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join('')
+            : ''
       return `${String(m?.role ?? 'user')}: ${content}\n`
     })
     .join('')

@@ -84,7 +84,13 @@ function stats(xs: number[]): ErrStats {
   return { n: xs.length, p50: quantileSorted(s, 0.5), p99: quantileSorted(s, 0.99), p99Abs: quantileSorted(abs, 0.99), maxAbs: abs.at(-1)! }
 }
 
-const p = (xs: number[], q: number) => (xs.length ? quantileSorted([...xs].sort((a, b) => a - b), q) : 0)
+const p = (xs: number[], q: number) =>
+  xs.length
+    ? quantileSorted(
+        [...xs].sort((a, b) => a - b),
+        q,
+      )
+    : 0
 
 /** One round: `streams` requests released together; errors against the simulator's truth. */
 interface Acc {
@@ -106,9 +112,7 @@ async function round(streams: number, acc: Acc): Promise<void> {
   const tDue = performance.now()
   const cpu0 = process.cpuUsage()
   const observations: StreamObservation[] = await Promise.all(
-    ids.map((requestId) =>
-      client.generate({ prompt: 'x', maxTokens: TOKENS, temperature: 0, ignoreEos: true, timeoutMs: 30_000, requestId }),
-    ),
+    ids.map((requestId) => client.generate({ prompt: 'x', maxTokens: TOKENS, temperature: 0, ignoreEos: true, timeoutMs: 30_000, requestId })),
   )
   const cpu = process.cpuUsage(cpu0)
   acc.cpuUs += cpu.user + cpu.system

@@ -60,7 +60,9 @@ afterAll(async () => {
     const s = [...r.samples].sort((a, b) => a - b)
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
     const range = `${fmt(s[0]!)} .. ${fmt(s.at(-1)!)}`
-    console.log(`${r.name.padEnd(34)}${String(r.streams).padStart(7)}   ${fmt(median(s)).padStart(17)}   ${range.padStart(20)}   ${fmt(median(r.perCpu)).padStart(20)}`)
+    console.log(
+      `${r.name.padEnd(34)}${String(r.streams).padStart(7)}   ${fmt(median(s)).padStart(17)}   ${range.padStart(20)}   ${fmt(median(r.perCpu)).padStart(20)}`,
+    )
   }
 })
 
@@ -70,7 +72,11 @@ function client(protocol: ProtocolName): ProtocolClient {
   return c
 }
 
-const median = (xs: number[]) => quantileSorted([...xs].sort((a, b) => a - b), 0.5)
+const median = (xs: number[]) =>
+  quantileSorted(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  )
 
 interface Rate {
   perWall: number

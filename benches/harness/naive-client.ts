@@ -1,6 +1,6 @@
 // The common way to read an OpenAI stream in Node (undici.request, async iteration, TextDecoder, split
 // on newlines, JSON.parse every event): the reference the ingest bench compares the real client with.
-import { Pool } from 'undici'
+import type { Pool } from 'undici'
 
 export async function naiveStream(pool: Pool, body: string, requestId: string): Promise<{ times: number[] }> {
   const res = await pool.request({

@@ -128,7 +128,12 @@ describe('harness product path', () => {
     record('llmBench load case (product path)', streams, async () => {
       const opts = { concurrency: streams, requests: REQUESTS, warmup: 0, numPredict: TOKENS }
       // one stream is not a load case for planLevels (llmBench runs it sequentially): the same closed loop, by hand
-      const level = planLevels(opts, getKnobs())?.[0] ?? { suffix: '', shape: { mode: 'closed' as const, concurrency: 1 }, bounds: { count: REQUESTS }, trials: 1 }
+      const level = planLevels(opts, getKnobs())?.[0] ?? {
+        suffix: '',
+        shape: { mode: 'closed' as const, concurrency: 1 },
+        bounds: { count: REQUESTS },
+        trials: 1,
+      }
       const meta = await runLoadCase(sim.server, opts, level, { caseName: `pp-${seq}`, fullName: `product path ${seq++}`, file: 'product-path.bench.ts' })
       const s = meta.summary
       if (s.counts.ok !== REQUESTS || s.outputTokensClientTotal !== REQUESTS * TOKENS)

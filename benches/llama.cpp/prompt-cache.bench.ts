@@ -10,5 +10,11 @@ const server = useServer({ stack: 'llama.cpp', model: 'tiny-random', gpu: 'A', p
 
 describe('tiny-random on llama.cpp (prompt cache)', () => {
   llmBench('multi-turn', server, { conversation: { turns: 5, conversations: 2, userTokens: 96 }, concurrency: 2, numPredict: 48, warmup: 1 })
-  llmBench('shared prefix', server, { sharedPrefix: { groups: 2, prefixTokens: 512, suffixTokens: 32 }, requests: 12, concurrency: 2, numPredict: 8, warmup: 1 })
+  llmBench('shared prefix', server, {
+    sharedPrefix: { groups: 2, prefixTokens: 512, suffixTokens: 32 },
+    requests: 12,
+    concurrency: 2,
+    numPredict: 8,
+    warmup: 1,
+  })
 })

@@ -66,12 +66,19 @@ function includeModelsOf(text: string): string {
 
 function tierUnits(dir: string, tier: Tier, stampRoot: string): Unit[] {
   const folder = join(dir, tier)
-  const files = existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.env')).sort() : []
+  const files = existsSync(folder)
+    ? readdirSync(folder)
+        .filter((f) => f.endsWith('.env'))
+        .sort()
+    : []
   if (files.length) return files.map((f) => ({ file: join(folder, f), label: join(folder, f) }))
   if (tier === 'prod') throw new UsageError('bench', `no env files in ${folder}; promote preprod ones with \`fuze-bench envs promote --all\``)
   // No per-model files yet: the tier's settings apply to every model the stacks discover.
   const template = readFileSync(join(TEMPLATES_DIR, `${tier}.env`), 'utf8')
-  const text = template.split('\n').filter((l) => !/^\s*(export\s+)?INCLUDE_MODELS\s*=/.test(l)).join('\n')
+  const text = template
+    .split('\n')
+    .filter((l) => !/^\s*(export\s+)?INCLUDE_MODELS\s*=/.test(l))
+    .join('\n')
   const file = join(stampRoot, 'templates', `${tier}.env`)
   mkdirSync(join(stampRoot, 'templates'), { recursive: true })
   writeFileSync(file, text)
@@ -100,11 +107,17 @@ export async function run(args: string[]): Promise<number> {
     const vitestArgs = dash >= 0 ? args.slice(dash + 1) : []
     const own = dash >= 0 ? args.slice(0, dash) : args
     const atFiles = own.filter((a) => a.startsWith('@')).map((a) => resolve(a.slice(1)))
-    const { values: v, positionals } = parseCommandArgs('bench', own.filter((a) => !a.startsWith('@')), options, true)
+    const { values: v, positionals } = parseCommandArgs(
+      'bench',
+      own.filter((a) => !a.startsWith('@')),
+      options,
+      true,
+    )
     const named = [...v.stack, ...positionals].flatMap((s) => s.split(/[\s,]+/)).filter(Boolean)
     const stacks = [...new Set(named.length ? named.map(normalizeStack) : DEFAULT_STACKS)]
     const models = v.model.map((m) => compileRegex('bench', '--model', m)!)
-    if (v.env !== undefined && !(TIERS as readonly string[]).includes(v.env)) throw new UsageError('bench', `--env '${v.env}' is not one of ${TIERS.join(', ')}`)
+    if (v.env !== undefined && !(TIERS as readonly string[]).includes(v.env))
+      throw new UsageError('bench', `--env '${v.env}' is not one of ${TIERS.join(', ')}`)
     for (const f of atFiles) if (!existsSync(f)) throw new UsageError('bench', `env file @${f} does not exist`)
 
     const flags: Record<string, string> = {}

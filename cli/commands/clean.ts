@@ -41,7 +41,11 @@ export async function run(args: string[]): Promise<number> {
     const keep = Number(v['keep-latest'])
     const knobs = getKnobs()
     const doomed: string[] = []
-    const runs = existsSync(knobs.LOG_DIR) ? readdirSync(knobs.LOG_DIR, { withFileTypes: true }).filter((d) => d.isDirectory() && RUN_DIR.test(d.name)).map((d) => d.name) : []
+    const runs = existsSync(knobs.LOG_DIR)
+      ? readdirSync(knobs.LOG_DIR, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && RUN_DIR.test(d.name))
+          .map((d) => d.name)
+      : []
     // Names start with YYYYMMDD_HHMMSS, so the name order is the time order.
     runs.sort().reverse()
     doomed.push(...runs.slice(keep).map((d) => join(knobs.LOG_DIR, d)))
@@ -50,7 +54,13 @@ export async function run(args: string[]): Promise<number> {
     if (v.envs) {
       for (const tier of v.prod ? ['explore', 'preprod', 'prod'] : ['explore', 'preprod']) {
         const d = join(v.dir, tier)
-        if (existsSync(d)) doomed.push(...readdirSync(d).filter((f) => f.endsWith('.env')).sort().map((f) => join(d, f)))
+        if (existsSync(d))
+          doomed.push(
+            ...readdirSync(d)
+              .filter((f) => f.endsWith('.env'))
+              .sort()
+              .map((f) => join(d, f)),
+          )
       }
     }
     for (const p of doomed) {

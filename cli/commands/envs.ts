@@ -68,7 +68,11 @@ function promote(v: { all: boolean; model?: string; overwrite: boolean; 'dry-run
   if (v.all === Boolean(model)) throw new UsageError('envs', 'promote needs exactly one of --all or --model RE')
   const src = join(v.dir, 'preprod')
   const dest = join(v.dir, 'prod')
-  const files = existsSync(src) ? readdirSync(src).filter((f) => f.endsWith('.env')).sort() : []
+  const files = existsSync(src)
+    ? readdirSync(src)
+        .filter((f) => f.endsWith('.env'))
+        .sort()
+    : []
   const chosen = files.filter((f) => !model || model.test(f) || model.test(includeOf(readFileSync(join(src, f), 'utf8'))))
   if (chosen.length === 0) {
     console.error(`envs promote: no env files in ${src}${model ? ` match ${model.source}` : ''}; create them with \`fuze-bench envs generate --mode preprod\`.`)

@@ -1,6 +1,22 @@
 // `fuze-bench export-gguf`: expose the GGUF blobs of an Ollama store as <alias>.gguf files for
 // llama.cpp, and merge LLAMACPP_PATH_<alias> lines into models.env (the shell suite truncated it).
-import { copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, closeSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  closeSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { homedir, hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import { stringify } from 'csv-stringify/sync'
@@ -51,11 +67,18 @@ function tagOf(registry: string, ns: string, name: string, tag: string): string 
 function manifests(store: string): { tag: string; path: string }[] {
   const root = join(store, 'manifests')
   const out: { tag: string; path: string }[] = []
-  const dirs = (p: string) => readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+  const dirs = (p: string) =>
+    readdirSync(p, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
   for (const registry of dirs(root))
     for (const ns of dirs(join(root, registry)))
       for (const name of dirs(join(root, registry, ns)))
-        for (const t of readdirSync(join(root, registry, ns, name), { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort())
+        for (const t of readdirSync(join(root, registry, ns, name), { withFileTypes: true })
+          .filter((d) => d.isFile())
+          .map((d) => d.name)
+          .sort())
           out.push({ tag: tagOf(registry, ns, name, t), path: join(root, registry, ns, name, t) })
   return out.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0))
 }
@@ -72,7 +95,9 @@ function startsWithGguf(path: string): boolean {
 
 /** Replaces or appends `LLAMACPP_PATH_<key>=` lines, keeping every other line; written atomically. */
 export function mergeModelsEnv(file: string, updates: Record<string, string>): void {
-  const lines = existsSync(file) ? readFileSync(file, 'utf8').replace(/\n$/, '').split('\n') : ['# LLAMACPP_PATH_<alias> lines written by `fuze-bench export-gguf`; other lines are kept.']
+  const lines = existsSync(file)
+    ? readFileSync(file, 'utf8').replace(/\n$/, '').split('\n')
+    : ['# LLAMACPP_PATH_<alias> lines written by `fuze-bench export-gguf`; other lines are kept.']
   const pending = new Map(Object.entries(updates))
   const merged = lines.map((line) => {
     const m = line.match(/^\s*(?:export\s+)?LLAMACPP_PATH_([A-Za-z0-9_]+)\s*=/)
@@ -160,7 +185,12 @@ export async function run(args: string[]): Promise<number> {
       row.status = place(blob, row.gguf_path, v.copy, dryRun)
       updates[aliasKey(alias)] = row.gguf_path
     }
-    console.log(leftTable(['model_tag', 'status', 'gguf_path'], rows.map((r) => [r.model_tag, r.status, r.gguf_path])))
+    console.log(
+      leftTable(
+        ['model_tag', 'status', 'gguf_path'],
+        rows.map((r) => [r.model_tag, r.status, r.gguf_path]),
+      ),
+    )
     if (dryRun) {
       console.log(`dry run: nothing written (${Object.keys(updates).length} LLAMACPP_PATH lines would be merged into ${envOut})`)
       return 0

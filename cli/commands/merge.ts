@@ -28,7 +28,10 @@ export async function run(args: string[]): Promise<number> {
     }
     let merged: ReturnType<typeof mergeShards>
     try {
-      merged = mergeShards(positionals.map((p) => readShard(resolve(p))), out)
+      merged = mergeShards(
+        positionals.map((p) => readShard(resolve(p))),
+        out,
+      )
     } catch (err) {
       if (!(err instanceof MergeRefused)) throw err
       console.error(`fuze-bench merge: refused: ${err.message}`)

@@ -82,7 +82,12 @@ async function stackRows(k: Knobs, timeoutMs: number): Promise<Row[]> {
     if (problem) rows.push([`${s.name} binary`, explicit ? 'error' : 'warn', problem])
     else if (found) rows.push([`${s.name} binary`, 'ok', found])
     else if (s.preflight?.withoutBinary && !explicit) rows.push([`${s.name} binary`, 'ok', s.preflight.withoutBinary])
-    else rows.push([`${s.name} binary`, explicit ? 'error' : 'warn', `'${name}' not found${explicit ? '' : ' on PATH'}; set ${s.binKnob} to the binary or ${s.urlKnob} to a running server`])
+    else
+      rows.push([
+        `${s.name} binary`,
+        explicit ? 'error' : 'warn',
+        `'${name}' not found${explicit ? '' : ' on PATH'}; set ${s.binKnob} to the binary or ${s.urlKnob} to a running server`,
+      ])
   }
   return rows
 }
@@ -107,7 +112,11 @@ export async function run(args: string[]): Promise<number> {
     rows.push(['CPU', 'ok', `${cpu[0]?.model.trim() ?? 'unknown'} × ${cpu.length}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM`])
     rows.push(...(await gpuRows()))
     const nvcc = await tool('nvcc', ['--version'])
-    rows.push(['CUDA (nvcc)', nvcc ? 'ok' : 'info', nvcc ? (nvcc.match(/release [\d.]+[^\n]*/)?.[0] ?? 'present') : 'nvcc not on PATH (only needed to build llama.cpp with CUDA)'])
+    rows.push([
+      'CUDA (nvcc)',
+      nvcc ? 'ok' : 'info',
+      nvcc ? (nvcc.match(/release [\d.]+[^\n]*/)?.[0] ?? 'present') : 'nvcc not on PATH (only needed to build llama.cpp with CUDA)',
+    ])
     let knobs: Knobs | undefined
     try {
       knobs = getKnobs()
@@ -119,9 +128,15 @@ export async function run(args: string[]): Promise<number> {
     if (knobs) {
       const timeoutMs = knobs.TIMEOUT_TAGS * 1000
       rows.push(...(await stackRows(knobs, timeoutMs)))
-      for (const [variable, port, required] of [['PERSISTENT_PORT', knobs.PERSISTENT_PORT, false], ['PORT_A', knobs.PORT_A, true], ['PORT_B', knobs.PORT_B, true]] as const) {
+      for (const [variable, port, required] of [
+        ['PERSISTENT_PORT', knobs.PERSISTENT_PORT, false],
+        ['PORT_A', knobs.PORT_A, true],
+        ['PORT_B', knobs.PORT_B, true],
+      ] as const) {
         const free = await portFree(port)
-        const detail = free ? `${port} free` : `${port} taken${variable === 'PERSISTENT_PORT' ? ' (the persistent Ollama daemon, if it is one)' : `; stop what listens there or set ${variable}`}`
+        const detail = free
+          ? `${port} free`
+          : `${port} taken${variable === 'PERSISTENT_PORT' ? ' (the persistent Ollama daemon, if it is one)' : `; stop what listens there or set ${variable}`}`
         rows.push([`port ${variable}`, free || !required ? 'ok' : 'error', detail])
       }
       rows.push(folderRow('Ollama models', 'OLLAMA_MODELS', knobs.OLLAMA_MODELS, join(homedir(), '.ollama', 'models')))
@@ -137,7 +152,9 @@ export async function run(args: string[]): Promise<number> {
     }
     console.log(leftTable(['check', 'status', 'detail'], rows))
     const errors = rows.filter((r) => r[1] === 'error').length
-    console.log(`\n${errors} error(s), ${rows.filter((r) => r[1] === 'warn').length} warning(s)${errors && !values.strict ? ' (exit 0; --strict makes errors fail)' : ''}`)
+    console.log(
+      `\n${errors} error(s), ${rows.filter((r) => r[1] === 'warn').length} warning(s)${errors && !values.strict ? ' (exit 0; --strict makes errors fail)' : ''}`,
+    )
     return values.strict && errors ? 1 : 0
   })
 }

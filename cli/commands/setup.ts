@@ -13,13 +13,23 @@ usage: fuze-bench setup [--models tiny,small] [--no-models] [--chromium]
   (override with FUZE_CACHE_DIR). Prints the binary and model paths.`
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { models: { type: 'string', default: 'tiny,small' }, 'no-models': { type: 'boolean', default: false }, chromium: { type: 'boolean', default: false } } })
+  const { values } = parseArgs({
+    args,
+    options: {
+      models: { type: 'string', default: 'tiny,small' },
+      'no-models': { type: 'boolean', default: false },
+      chromium: { type: 'boolean', default: false },
+    },
+  })
   // Chromium first: it is the step that can fail for lack of rights, and should say so before an 8-minute build.
   if (values.chromium) console.log(`chromium: ${await ensureChromium((line) => console.log(line))}`)
   const bin = await ensureLlamaServer((line) => console.log(line), terminalStatus())
   console.log(`llama-server: ${bin.path} (${bin.source})`)
   if (!values['no-models']) {
-    for (const preset of values.models.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const preset of values.models
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (preset !== 'tiny' && preset !== 'small') {
         console.error(`fuze-bench setup: unknown model preset '${preset}'; use tiny and/or small (--models tiny,small).`)
         return 2

@@ -84,11 +84,15 @@ export const options = {
 export async function run(args: string[]): Promise<number> {
   return withUsage(async () => {
     const { values, positionals } = parseCommandArgs('variants', args, options, true)
-    if (positionals[0] !== 'cleanup' || positionals.length > 1) throw new UsageError('variants', `expected the subcommand 'cleanup'${positionals.length ? `, got '${positionals.join(' ')}'` : ''}`)
+    if (positionals[0] !== 'cleanup' || positionals.length > 1)
+      throw new UsageError('variants', `expected the subcommand 'cleanup'${positionals.length ? `, got '${positionals.join(' ')}'` : ''}`)
     let fromCreated: string[] | undefined
     if (values['from-created']) {
       try {
-        fromCreated = readFileSync(values['from-created'], 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+        fromCreated = readFileSync(values['from-created'], 'utf8')
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter((l) => l && !l.startsWith('#'))
       } catch (err) {
         throw new UsageError('variants', `--from-created ${values['from-created']}: ${(err as Error).message}`)
       }

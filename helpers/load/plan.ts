@@ -93,7 +93,8 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
     opts.conversation !== undefined ||
     (opts.rampUpS ?? 0) > 0
   if (!isLoad) return null
-  if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials must be a whole number ≥ 1, got ${trials}: fix BENCH_TRIALS or the case's trials option.`)
+  if (!Number.isInteger(trials) || trials < 1)
+    throw new Error(`trials must be a whole number ≥ 1, got ${trials}: fix BENCH_TRIALS or the case's trials option.`)
   const bounds: LoadBounds = {
     // a duration bounds the phase by time; an explicit request count bounds it too
     ...(duration === undefined ? { count: opts.requests ?? knobs.BENCH_REQUESTS } : opts.requests !== undefined ? { count: opts.requests } : {}),
@@ -103,9 +104,20 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
   if (opts.trace !== undefined) {
     const trace = typeof opts.trace === 'string' ? { file: opts.trace } : opts.trace
     // the trace decides how many requests there are; an explicit count or duration still cuts it
-    const b: LoadBounds = { ...(opts.requests !== undefined ? { count: opts.requests } : {}), ...(duration !== undefined ? { durationMs: duration * 1000 } : {}) }
+    const b: LoadBounds = {
+      ...(opts.requests !== undefined ? { count: opts.requests } : {}),
+      ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
+    }
     if (b.count === undefined && b.durationMs === undefined) b.count = Number.MAX_SAFE_INTEGER
-    return [{ ...common, bounds: b, suffix: '', trace, shape: { mode: 'open', rate: 0, arrival: 'trace', ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}) } }]
+    return [
+      {
+        ...common,
+        bounds: b,
+        suffix: '',
+        trace,
+        shape: { mode: 'open', rate: 0, arrival: 'trace', ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}) },
+      },
+    ]
   }
   if (opts.conversation !== undefined) {
     const conversation = opts.conversation === true ? {} : opts.conversation

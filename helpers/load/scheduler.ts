@@ -224,7 +224,13 @@ async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: Loa
 }
 
 /** Run one load phase; never throws for a failed request (records carry outcomes), only for a bad shape. */
-export async function runSchedule(shape: LoadShape, bounds: LoadBounds, send: Sender, check?: AbortCheck, observer?: ScheduleObserver): Promise<ScheduleResult> {
+export async function runSchedule(
+  shape: LoadShape,
+  bounds: LoadBounds,
+  send: Sender,
+  check?: AbortCheck,
+  observer?: ScheduleObserver,
+): Promise<ScheduleResult> {
   checkShape(shape, bounds)
   const p = new Phase(send, check, observer)
   return shape.mode === 'closed' ? closedLoop(shape, bounds, p) : openLoop(shape, bounds, p)

@@ -24,7 +24,10 @@ export function shardLevel(level: LoadLevel, s: Shard): { level: LoadLevel; empt
   const out = { ...level, shape, bounds }
   const label = shardLabel(s)
   if (shape.mode === 'closed' && shape.concurrency === 0)
-    return { level: out, empty: `shard ${label} has no stream of this case (${level.shape.mode === 'closed' ? level.shape.concurrency : 0} stream(s) over ${s.count} shards); use at most as many shards as streams` }
+    return {
+      level: out,
+      empty: `shard ${label} has no stream of this case (${level.shape.mode === 'closed' ? level.shape.concurrency : 0} stream(s) over ${s.count} shards); use at most as many shards as streams`,
+    }
   if (bounds.count === 0) return { level: out, empty: `shard ${label} has no request of this case (${level.bounds.count} request(s) over ${s.count} shards)` }
   return { level: out }
 }

@@ -11,7 +11,9 @@ export interface LengthSpec {
 
 export function checkLength(what: string, spec: LengthSpec): void {
   if (!(spec.mean >= 1) || !Number.isFinite(spec.mean) || (spec.std ?? 0) < 0)
-    throw new Error(`${what} length needs mean ≥ 1 and stddev ≥ 0 (tokens), got mean ${spec.mean}, stddev ${spec.std}: fix the case's ${what} option or pick a BENCH_PRESET.`)
+    throw new Error(
+      `${what} length needs mean ≥ 1 and stddev ≥ 0 (tokens), got mean ${spec.mean}, stddev ${spec.std}: fix the case's ${what} option or pick a BENCH_PRESET.`,
+    )
 }
 
 /** Draw `n` lengths from a normal(mean, std), rounded and clamped to ≥ 1. */

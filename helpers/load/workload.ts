@@ -58,7 +58,11 @@ export async function buildWorkload(spec: WorkloadSpec, tokenizer: PromptTokeniz
   }
   if (spec.sharedPrefix !== undefined) {
     const ps = await sharedPrefixPrompts(spec.sharedPrefix, n, tokenizer, spec.seed)
-    return { source: 'shared-prefix', lengthSource: tokenizer.source, items: ps.map((p, i) => ({ prompt: p.text, promptTokens: p.tokens, maxTokens: outputs[i], group: p.group })) }
+    return {
+      source: 'shared-prefix',
+      lengthSource: tokenizer.source,
+      items: ps.map((p, i) => ({ prompt: p.text, promptTokens: p.tokens, maxTokens: outputs[i], group: p.group })),
+    }
   }
   if (spec.sharegpt !== undefined) {
     const pairs = loadShareGpt(spec.sharegpt, n)

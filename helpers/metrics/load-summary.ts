@@ -160,7 +160,9 @@ export function summarizeLoad(input: LoadAcc, base: CaseSummary, slo: SloSpec): 
   if (input.prompts.outputForced) {
     const short = input.trials.reduce((a, t) => a + t.short, 0)
     if (short > 0)
-      warnings.push(`${short} request(s) returned another output length than requested although it was forced (${input.prompts.forcedBy}): the server ignored it`)
+      warnings.push(
+        `${short} request(s) returned another output length than requested although it was forced (${input.prompts.forcedBy}): the server ignored it`,
+      )
   }
 
   const measured = base.counts.requests

@@ -56,8 +56,7 @@ export function toRecord(obs: StreamObservation, ctx: RecordContext): RequestRec
   const decodeSpan = first !== undefined && last !== undefined ? last - first : 0
   const decodeClient = ok && decodeSpan > 0 && outputTokens > 1 ? ((outputTokens - 1) * 1000) / decodeSpan : null
   const s = obs.server
-  const decodeServer =
-    s.decodeTokPerSec ?? (s.outputTokens !== undefined && s.decodeMs && s.decodeMs > 0 ? (s.outputTokens * 1000) / s.decodeMs : null)
+  const decodeServer = s.decodeTokPerSec ?? (s.outputTokens !== undefined && s.decodeMs && s.decodeMs > 0 ? (s.outputTokens * 1000) / s.decodeMs : null)
   const chunkGaps: number[] = []
   for (let i = 1; i < obs.chunkTimes.length; i++) chunkGaps.push(obs.chunkTimes[i] - obs.chunkTimes[i - 1])
   const tDue = ctx.tDue ?? obs.tSend

@@ -41,8 +41,7 @@ export const PROTOCOLS = Object.keys(DEFS) as ProtocolName[]
 
 export function createClient(protocol: ProtocolName, baseUrl: string, opts: ClientOptions = {}): ProtocolClient {
   const def = DEFS[protocol]
-  if (def === undefined)
-    throw new Error(`unknown protocol "${String(protocol)}": use one of ${PROTOCOLS.join(', ')} (the stack definition's protocol field).`)
+  if (def === undefined) throw new Error(`unknown protocol "${String(protocol)}": use one of ${PROTOCOLS.join(', ')} (the stack definition's protocol field).`)
   const transport = new Transport(baseUrl, opts)
   const keepText = opts.keepText === true
   return {

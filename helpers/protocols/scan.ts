@@ -63,15 +63,7 @@ export const RBRACKET = 93
 
 /** True when the payload is exactly `[DONE]` (OpenAI's end marker). */
 export function isDone(buf: Buffer, s: number, e: number): boolean {
-  return (
-    e - s === 6 &&
-    buf[s] === LBRACKET &&
-    buf[s + 1] === 68 &&
-    buf[s + 2] === 79 &&
-    buf[s + 3] === 78 &&
-    buf[s + 4] === 69 &&
-    buf[s + 5] === RBRACKET
-  )
+  return e - s === 6 && buf[s] === LBRACKET && buf[s + 1] === 68 && buf[s + 2] === 79 && buf[s + 3] === 78 && buf[s + 4] === 69 && buf[s + 5] === RBRACKET
 }
 
 /** The payload looks like one JSON object (first byte `{`, last `}`): a precondition for the fast path. */

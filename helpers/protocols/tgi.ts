@@ -9,8 +9,7 @@ import { SseSplitter, type SseSink } from './sse.ts'
 
 function body(req: GenerateRequest): Record<string, unknown> {
   // TGI rejects temperature 0 ("must be strictly positive"): greedy is do_sample=false without a temperature.
-  const parameters: Record<string, unknown> =
-    req.temperature > 0 ? { do_sample: true, temperature: req.temperature } : { do_sample: false }
+  const parameters: Record<string, unknown> = req.temperature > 0 ? { do_sample: true, temperature: req.temperature } : { do_sample: false }
   parameters.max_new_tokens = req.maxTokens
   parameters.details = true
   const extra = { ...req.extra }
@@ -35,13 +34,7 @@ class TgiSink extends ObservingSink implements SseSink {
     const o = this.obs
     if (o.stopped) return
     if (name === 'error') return o.fail('protocol_error', `TGI sent an error event: ${excerpt(buf, s, e)}`)
-    if (
-      this.fast &&
-      objectShaped(buf, s, e) &&
-      this.notFinal.near(buf, s, e) >= 0 &&
-      this.error.in(buf, s, e) < 0 &&
-      this.token.near(buf, s, e) >= 0
-    ) {
+    if (this.fast && objectShaped(buf, s, e) && this.notFinal.near(buf, s, e) >= 0 && this.error.in(buf, s, e) < 0 && this.token.near(buf, s, e) >= 0) {
       o.output(t, 1, false)
       return
     }

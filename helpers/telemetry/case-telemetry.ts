@@ -44,7 +44,11 @@ function sayOnce(line: string): void {
 
 /** A folder per case under telemetry/: readable name, a hash of file + name so two files' same-named cases differ. */
 export function caseFolder(runDir: string, file: string, fullName: string): string {
-  const slug = fullName.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 60) || 'case'
+  const slug =
+    fullName
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 60) || 'case'
   const base = `${slug}-${fnv1a(`${file}\u0000${fullName}`).toString(16).padStart(8, '0')}`
   // a sweep measures several variants under one name: each gets its own folder
   let name = base
@@ -210,11 +214,19 @@ export class CaseTelemetryRun {
       out.energyJ = energies.reduce((a, b) => a + b, 0)
       out.meanW = seconds > 0 ? out.energyJ / seconds : null
       out.jPerOutputToken = perToken(out.energyJ, outTokens)
-      out.peakW = peakOfSums(gpu.gpus.map((g) => g.power), from, to)
+      out.peakW = peakOfSums(
+        gpu.gpus.map((g) => g.power),
+        from,
+        to,
+      )
     } else out.notes.push('energy: n/a (nvidia-smi reported no power.draw for some GPU of this case)')
     const utils = per.map((p) => p.utilMeanPct).filter((v): v is number => v !== null)
     out.gpuUtilMeanPct = utils.length === per.length ? mean(utils) : null
-    out.gpuMemPeakMib = peakOfSums(gpu.gpus.map((g) => g.mem), from, to)
+    out.gpuMemPeakMib = peakOfSums(
+      gpu.gpus.map((g) => g.mem),
+      from,
+      to,
+    )
   }
 
   private raplFigures(out: CaseTelemetry, energy: Reading[], from: number, to: number, outTokens: number): void {
@@ -227,7 +239,10 @@ export class CaseTelemetryRun {
     out.jPerOutputToken = perToken(joules, outTokens)
     // peak: the highest average power between two consecutive readings inside the window
     const rs = energy.filter((r) => r.v !== null && r.t >= from && r.t <= to)
-    const rates = rs.slice(1).map((r, i) => ((r.v! - rs[i].v!) * 1000) / (r.t - rs[i].t)).filter((w) => Number.isFinite(w))
+    const rates = rs
+      .slice(1)
+      .map((r, i) => ((r.v! - rs[i].v!) * 1000) / (r.t - rs[i].t))
+      .filter((w) => Number.isFinite(w))
     out.peakW = peak(rates)
   }
 }

@@ -69,7 +69,7 @@ export class NvidiaSmiSampler {
 
   start(): void {
     mkdirSync(dirname(this.csvPath), { recursive: true })
-    writeFileSync(this.csvPath, GPU_CSV_HEADER + '\n')
+    writeFileSync(this.csvPath, `${GPU_CSV_HEADER}\n`)
     this.proc = startProcess({
       file: 'nvidia-smi',
       args: nvidiaSmiArgs(this.order, this.intervalMs),

@@ -78,7 +78,7 @@ export class PromSampler {
     this.samples++
     for (const [name, rs] of Object.entries(this.kept)) rs.push({ t, v: sums[name] ?? null })
     try {
-      appendFileSync(this.jsonlPath, JSON.stringify({ epochMs: Number((performance.timeOrigin + t).toFixed(1)), values }) + '\n')
+      appendFileSync(this.jsonlPath, `${JSON.stringify({ epochMs: Number((performance.timeOrigin + t).toFixed(1)), values })}\n`)
     } catch {
       // the kept series stay in memory; an unwritable run folder is reported by the reporter
     }
@@ -91,9 +91,7 @@ export class PromSampler {
     await this.inFlight
     await this.scrape()
     const problem =
-      this.failures > 0
-        ? `${this.failures} of ${this.failures + this.samples} scrapes of ${this.url} failed (first: ${this.firstFailure})`
-        : undefined
+      this.failures > 0 ? `${this.failures} of ${this.failures + this.samples} scrapes of ${this.url} failed (first: ${this.firstFailure})` : undefined
     return { samples: this.samples, kept: this.kept, ...(problem ? { problem } : {}) }
   }
 }

@@ -1,45 +1,34 @@
 // Page script of compare.html (inlined after page-kit.js): runs and baselines side by side. Sections: who is who,
 // tok/s per case per input, overlaid distributions of the selected case, one table per case with change and verdict.
-;(function () {
-  'use strict'
+;(() => {
   var K = window.FuzeKit
   var el = K.el,
     fmt = K.fmt,
     PALETTE = K.PALETTE
   var data = JSON.parse(document.getElementById('fuze-data').textContent)
   var app = document.getElementById('app')
-  var tagOf = function (i) {
-    return data.inputs[i].tag + ' ' + data.inputs[i].id
-  }
+  var tagOf = (i) => `${data.inputs[i].tag} ${data.inputs[i].id}`
 
   function header(root) {
     root.appendChild(
       el('header', { class: 'top' }, [
         el('h1', {
-          text:
-            'fuze-bench compare · ' +
-            data.inputs
-              .map(function (x) {
-                return x.id
-              })
-              .join(' vs '),
+          text: `fuze-bench compare · ${data.inputs.map((x) => x.id).join(' vs ')}`,
         }),
       ]),
     )
-    var who = el('section', { class: 'verdict none', id: 'inputs' }, [el('h2', { text: data.inputs.length + ' inputs, ' + data.cases.length + ' case(s)' })])
+    var who = el('section', { class: 'verdict none', id: 'inputs' }, [el('h2', { text: `${data.inputs.length} inputs, ${data.cases.length} case(s)` })])
     who.appendChild(
       el(
         'ul',
         {},
-        data.inputs.map(function (x) {
-          return el('li', { text: x.tag + ' = ' + x.id + ' (' + x.kind + ': ' + x.path + ')' })
-        }),
+        data.inputs.map((x) => el('li', { text: `${x.tag} = ${x.id} (${x.kind}: ${x.path})` })),
       ),
     )
     who.appendChild(
       el('div', {
         class: 'sub',
-        text: 'changes are against ' + data.inputs[0].tag + '; "gate" is fuze-bench\'s regression gate with ' + data.inputs[0].tag + ' as the baseline',
+        text: `changes are against ${data.inputs[0].tag}; "gate" is fuze-bench's regression gate with ${data.inputs[0].tag} as the baseline`,
       }),
     )
     root.appendChild(who)
@@ -51,19 +40,13 @@
     K.make('tokps', K.chartBox(c, 'tokps'), {
       type: 'bar',
       data: {
-        labels: data.cases.map(function (k) {
-          return k.model + ' · ' + k.name
-        }),
-        datasets: data.inputs.map(function (x, i) {
-          return {
-            label: tagOf(i),
-            backgroundColor: PALETTE[i % PALETTE.length],
-            borderRadius: 3,
-            data: data.cases.map(function (k) {
-              return k.rows[i] ? k.rows[i].cells[0].value : null
-            }),
-          }
-        }),
+        labels: data.cases.map((k) => `${k.model} · ${k.name}`),
+        datasets: data.inputs.map((_x, i) => ({
+          label: tagOf(i),
+          backgroundColor: PALETTE[i % PALETTE.length],
+          borderRadius: 3,
+          data: data.cases.map((k) => (k.rows[i] ? k.rows[i].cells[0].value : null)),
+        })),
       },
       options: {
         plugins: { legend: { position: 'top', align: 'end' } },
@@ -75,22 +58,12 @@
   // overlaid ECDFs of one case at a time, one line per input that has per-request records
   function distributions(grid) {
     var c = K.card(grid, 'Distributions of one case, overlaid', 'empirical CDF per input; baselines keep no per-request samples, so only runs are drawn', true)
-    var withDist = data.cases
-      .map(function (_, ci) {
-        return ci
-      })
-      .filter(function (ci) {
-        return data.dists[ci].some(function (d) {
-          return d !== null
-        })
-      })
+    var withDist = data.cases.map((_, ci) => ci).filter((ci) => data.dists[ci].some((d) => d !== null))
     if (!withDist.length) return K.empty(c, 'no per-request records in these inputs (requests.jsonl)')
     var select = el(
       'select',
       { id: 'compare-case' },
-      withDist.map(function (ci) {
-        return el('option', { value: String(ci), text: data.cases[ci].model + ' · ' + data.cases[ci].name })
-      }),
+      withDist.map((ci) => el('option', { value: String(ci), text: `${data.cases[ci].model} · ${data.cases[ci].name}` })),
     )
     c.appendChild(select)
     var grid2 = el('div', { class: 'grid' })
@@ -100,21 +73,17 @@
       ['itl', 'ITL per token (ms)'],
       ['e2e', 'E2E (ms)'],
     ]
-    var charts = metrics.map(function (m) {
+    var charts = metrics.map((m) => {
       var box = el('div', {})
       grid2.appendChild(box)
       box.appendChild(el('h3', { text: m[1] }))
-      return K.cdfChart(box, 'dist-' + m[0], seriesOf(withDist[0], m[0]), m[1])
+      return K.cdfChart(box, `dist-${m[0]}`, seriesOf(withDist[0], m[0]), m[1])
     })
     function seriesOf(ci, field) {
-      return data.dists[ci]
-        .map(function (d, i) {
-          return d ? { label: tagOf(i), values: d[field], color: PALETTE[i % PALETTE.length] } : null
-        })
-        .filter(Boolean)
+      return data.dists[ci].map((d, i) => (d ? { label: tagOf(i), values: d[field], color: PALETTE[i % PALETTE.length] } : null)).filter(Boolean)
     }
-    select.addEventListener('change', function () {
-      metrics.forEach(function (m, j) {
+    select.addEventListener('change', () => {
+      metrics.forEach((m, j) => {
         charts[j].data.datasets = K.cdfDatasets(seriesOf(Number(select.value), m[0]))
         charts[j].update()
       })
@@ -122,48 +91,34 @@
   }
 
   function caseTables(grid) {
-    data.cases.forEach(function (k) {
-      var c = K.card(grid, k.stack + ' ' + k.model + ' › ' + k.name, '', true)
+    data.cases.forEach((k) => {
+      var c = K.card(grid, `${k.stack} ${k.model} › ${k.name}`, '', true)
       var head = [''].concat(
-        data.columns.map(function (col) {
-          return col.header
-        }),
+        data.columns.map((col) => col.header),
         ['ok/n', 'gate'],
       )
-      var rows = k.rows.map(function (r, i) {
+      var rows = k.rows.map((r, i) => {
         if (!r)
           return [tagOf(i)].concat(
-            data.columns.map(function () {
-              return '—'
-            }),
+            data.columns.map(() => '—'),
             ['—', 'not in this input'],
           )
-        var cells = r.cells.map(function (cell, j) {
+        var cells = r.cells.map((cell, j) => {
           var col = data.columns[j]
           var text = fmt(cell.value, col.unit === 'ms' ? undefined : Math.min(col.digits, 1))
           if (cell.changePct === null) return text
           var better = col.higherBetter ? cell.changePct > 0 : cell.changePct < 0
           return el('span', {}, [
-            document.createTextNode(text + ' '),
+            document.createTextNode(`${text} `),
             el('span', {
-              class: 'pill ' + (Math.abs(cell.changePct) < 1 ? '' : better ? 'improved' : 'regressed'),
-              text: (cell.changePct >= 0 ? '+' : '') + cell.changePct.toFixed(1) + '%',
+              class: `pill ${Math.abs(cell.changePct) < 1 ? '' : better ? 'improved' : 'regressed'}`,
+              text: `${(cell.changePct >= 0 ? '+' : '') + cell.changePct.toFixed(1)}%`,
             }),
           ])
         })
-        return [tagOf(i)].concat(cells, [r.ok + '/' + r.requests, r.verdict])
+        return [tagOf(i)].concat(cells, [`${r.ok}/${r.requests}`, r.verdict])
       })
-      c.appendChild(
-        K.table(
-          head,
-          rows,
-          data.columns
-            .map(function (_, j) {
-              return j + 1
-            })
-            .concat([data.columns.length + 1]),
-        ),
-      )
+      c.appendChild(K.table(head, rows, data.columns.map((_, j) => j + 1).concat([data.columns.length + 1])))
     })
   }
 
@@ -171,7 +126,7 @@
   header(app)
   var grid = el('div', { class: 'grid' })
   app.appendChild(grid)
-  SECTIONS.forEach(function (s) {
+  SECTIONS.forEach((s) => {
     s(grid)
   })
   K.done()

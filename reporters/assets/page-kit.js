@@ -2,8 +2,7 @@
 // JavaScript, Chart.js is the global `Chart`). window.FuzeKit: DOM builders, number formats, chart
 // registration, ECDF datasets with a log/linear axis switch, and the test hook window.__fuzeReport
 // ({ ready, charts: points per chart, labels: dataset labels per chart, scales: x-axis type per chart }).
-;(function () {
-  'use strict'
+;(() => {
   var PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d', '#0d9488', '#7c3aed', '#b45309']
   var charts = {}
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily
@@ -14,11 +13,11 @@
 
   function el(tag, attrs, children) {
     var e = document.createElement(tag)
-    Object.keys(attrs || {}).forEach(function (k) {
+    Object.keys(attrs || {}).forEach((k) => {
       if (k === 'text') e.textContent = attrs[k]
       else e.setAttribute(k, attrs[k])
     })
-    ;(children || []).forEach(function (c) {
+    ;(children || []).forEach((c) => {
       if (c) e.appendChild(c)
     })
     return e
@@ -33,14 +32,12 @@
       el(
         'tr',
         {},
-        head.map(function (h, i) {
-          return el('th', { text: h, class: numCols.indexOf(i) >= 0 ? 'num' : '' })
-        }),
+        head.map((h, i) => el('th', { text: h, class: numCols.indexOf(i) >= 0 ? 'num' : '' })),
       ),
     )
-    rows.forEach(function (r, ri) {
+    rows.forEach((r, ri) => {
       var tr = el('tr', { class: rowClass ? rowClass(ri) : '' })
-      r.forEach(function (c, i) {
+      r.forEach((c, i) => {
         var td = el('td', { class: numCols.indexOf(i) >= 0 ? 'num' : '' })
         if (c instanceof Node) td.appendChild(c)
         else td.textContent = c
@@ -51,12 +48,12 @@
     return el('div', { class: 'scroll' }, [t])
   }
   function card(parent, title, sub, wide) {
-    var c = el('section', { class: 'card' + (wide ? ' wide' : '') }, [el('h3', { text: title }), sub ? el('div', { class: 'sub', text: sub }) : null])
+    var c = el('section', { class: `card${wide ? ' wide' : ''}` }, [el('h3', { text: title }), sub ? el('div', { class: 'sub', text: sub }) : null])
     parent.appendChild(c)
     return c
   }
   function chartBox(parent, id, tall) {
-    var box = el('div', { class: 'chart' + (tall ? ' tall' : '') })
+    var box = el('div', { class: `chart${tall ? ' tall' : ''}` })
     var canvas = el('canvas', { id: id, role: 'img', 'aria-label': id })
     box.appendChild(canvas)
     parent.appendChild(box)
@@ -72,7 +69,7 @@
 
   /** Step-ECDF datasets: one per series { label, values (sorted) }. */
   function cdfDatasets(series) {
-    return series.map(function (s, i) {
+    return series.map((s, i) => {
       var color = s.color || PALETTE[i % PALETTE.length]
       var xs = s.values
       return {
@@ -82,9 +79,7 @@
         borderWidth: 2,
         pointRadius: xs.length < 30 ? 2 : 0,
         stepped: true,
-        data: xs.map(function (x, j) {
-          return { x: x, y: (j + 1) / xs.length }
-        }),
+        data: xs.map((x, j) => ({ x: x, y: (j + 1) / xs.length })),
       }
     })
   }
@@ -92,8 +87,8 @@
   function wantsLog(series) {
     var lo = Infinity,
       hi = 0
-    series.forEach(function (s) {
-      s.values.forEach(function (v) {
+    series.forEach((s) => {
+      s.values.forEach((v) => {
         if (v > 0) {
           lo = Math.min(lo, v)
           hi = Math.max(hi, v)
@@ -106,7 +101,7 @@
   function cdfChart(parent, id, series, unit) {
     var log = wantsLog(series)
     var box = el('label', { class: 'toggle' })
-    var input = el('input', { type: 'checkbox', id: id + '-log' })
+    var input = el('input', { type: 'checkbox', id: `${id}-log` })
     input.checked = log
     box.appendChild(input)
     box.appendChild(document.createTextNode(' log scale'))
@@ -123,7 +118,7 @@
         },
       },
     })
-    input.addEventListener('change', function () {
+    input.addEventListener('change', () => {
       chart.options.scales.x.type = input.checked ? 'logarithmic' : 'linear'
       chart.update()
     })
@@ -135,20 +130,11 @@
     var counts = {},
       labels = {},
       scales = {}
-    Object.keys(charts).forEach(function (id) {
+    Object.keys(charts).forEach((id) => {
       var ch = charts[id]
-      counts[id] = ch.data.datasets.reduce(function (n, d) {
-        return (
-          n +
-          d.data.filter(function (v) {
-            return v !== null
-          }).length
-        )
-      }, 0)
-      labels[id] = ch.data.datasets.map(function (d) {
-        return d.label
-      })
-      scales[id] = ch.options.scales && ch.options.scales.x ? ch.options.scales.x.type || 'category' : ''
+      counts[id] = ch.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0)
+      labels[id] = ch.data.datasets.map((d) => d.label)
+      scales[id] = ch.options.scales?.x ? ch.options.scales.x.type || 'category' : ''
     })
     window.__fuzeReport = { ready: true, charts: counts, labels: labels, scales: scales }
   }

@@ -1,8 +1,7 @@
 // Page script of report.html (inlined after page-kit.js; plain browser JavaScript, Chart.js is the global `Chart`).
 // It renders from the JSON in #fuze-data. One function per section; SECTIONS lists them in page order, so a
 // new chart (server metrics, energy…) is one more function and one more entry.
-;(function () {
-  'use strict'
+;(() => {
   var K = window.FuzeKit
   var el = K.el,
     fmt = K.fmt,
@@ -16,25 +15,26 @@
   var app = document.getElementById('app')
   var COLORS = { 'base-as-is': '#94a3b8', optimized: '#2563eb', published: '#16a34a', error: '#dc2626' }
   // cases grouped by model, base-as-is first, then candidates by offload
-  var byModel = data.cases.slice().sort(function (a, b) {
-    return (
-      a.alias.localeCompare(b.alias) ||
-      a.stack.localeCompare(b.stack) ||
-      (a.variant === 'base-as-is' ? -1 : b.variant === 'base-as-is' ? 1 : Number(b.numGpu) - Number(a.numGpu))
+  var byModel = data.cases
+    .slice()
+    .sort(
+      (a, b) =>
+        a.alias.localeCompare(b.alias) ||
+        a.stack.localeCompare(b.stack) ||
+        (a.variant === 'base-as-is' ? -1 : b.variant === 'base-as-is' ? 1 : Number(b.numGpu) - Number(a.numGpu)),
     )
-  })
 
   function header(root) {
     root.appendChild(
       el('header', { class: 'top' }, [
-        el('h1', { text: 'fuze-bench · ' + data.runId }),
+        el('h1', { text: `fuze-bench · ${data.runId}` }),
         el('span', {
           class: 'meta',
           text:
             data.host +
             ' · ' +
             (data.startedAt || '') +
-            (data.finishedAt ? ' → ' + data.finishedAt : '') +
+            (data.finishedAt ? ` → ${data.finishedAt}` : '') +
             (data.incomplete ? ' · INCOMPLETE (interrupted)' : '') +
             ' · ' +
             data.cases.length +
@@ -46,37 +46,41 @@
 
   function verdictSection(root) {
     var g = data.gate
-    var verdict = el('section', { class: 'verdict ' + (g ? (g.passed ? 'pass' : 'fail') : 'none'), id: 'verdict' })
+    var verdict = el('section', { class: `verdict ${g ? (g.passed ? 'pass' : 'fail') : 'none'}`, id: 'verdict' })
     root.appendChild(verdict)
     if (!g) return verdict.appendChild(el('h2', { text: 'Gate: not run' }))
-    verdict.appendChild(el('h2', { text: 'Gate: ' + (g.passed ? 'PASS' : 'FAIL') }))
+    verdict.appendChild(el('h2', { text: `Gate: ${g.passed ? 'PASS' : 'FAIL'}` }))
     verdict.appendChild(
-      el('div', { class: 'sub', text: g.baseline ? 'against baseline ' + g.baseline : 'no baseline: health checks only (set BENCH_BASELINE to compare)' }),
+      el('div', { class: 'sub', text: g.baseline ? `against baseline ${g.baseline}` : 'no baseline: health checks only (set BENCH_BASELINE to compare)' }),
     )
     if (g.failures.length)
       verdict.appendChild(
         el(
           'ul',
           {},
-          g.failures.map(function (f) {
-            return el('li', { text: f.caseKey + ': ' + f.reason })
-          }),
+          g.failures.map((f) => el('li', { text: `${f.caseKey}: ${f.reason}` })),
         ),
       )
     if (g.rows.length) {
       // a long table would push every chart below the fold: first rows visible, the rest one click away
-      var gateTable = function (rows) {
-        return table(
+      var gateTable = (rows) =>
+        table(
           ['case', 'metric', 'baseline', 'now', 'change', 'threshold', 'evidence', ''],
-          rows.map(function (r) {
-            return [r.caseKey, r.metric, r.baseline, r.now, r.change, r.threshold, r.evidence, el('span', { class: 'pill ' + r.verdict, text: r.verdict })]
-          }),
+          rows.map((r) => [
+            r.caseKey,
+            r.metric,
+            r.baseline,
+            r.now,
+            r.change,
+            r.threshold,
+            r.evidence,
+            el('span', { class: `pill ${r.verdict}`, text: r.verdict }),
+          ]),
           [2, 3, 4, 5],
         )
-      }
       verdict.appendChild(gateTable(g.rows.slice(0, 8)))
       if (g.rows.length > 8) {
-        var more = el('details', {}, [el('summary', { text: 'show ' + (g.rows.length - 8) + ' more row(s) (all in gate.json)' })])
+        var more = el('details', {}, [el('summary', { text: `show ${g.rows.length - 8} more row(s) (all in gate.json)` })])
         more.appendChild(gateTable(g.rows.slice(8)))
         verdict.appendChild(more)
       }
@@ -93,37 +97,27 @@
       true,
     )
     if (!byModel.length) return empty(c1, 'no measured cases in this run')
-    var kinds = ['base-as-is', 'optimized', 'published'].filter(function (k) {
-      return byModel.some(function (c) {
-        return c.variant === k
-      })
-    })
+    var kinds = ['base-as-is', 'optimized', 'published'].filter((k) => byModel.some((c) => c.variant === k))
     make('tokps', chartBox(c1, 'tokps'), {
       type: 'bar',
       data: {
-        labels: byModel.map(function (c) {
-          return c.label
-        }),
-        datasets: kinds.map(function (k) {
-          return {
-            label: k,
-            backgroundColor: COLORS[k],
-            borderRadius: 3,
-            skipNull: true,
-            data: byModel.map(function (c) {
-              return c.variant === k ? c.tokps : null
-            }),
-          }
-        }),
+        labels: byModel.map((c) => c.label),
+        datasets: kinds.map((k) => ({
+          label: k,
+          backgroundColor: COLORS[k],
+          borderRadius: 3,
+          skipNull: true,
+          data: byModel.map((c) => (c.variant === k ? c.tokps : null)),
+        })),
       },
       options: {
         plugins: {
           legend: { position: 'top', align: 'end' },
           tooltip: {
             callbacks: {
-              afterLabel: function (ctx) {
+              afterLabel: (ctx) => {
                 var c = byModel[ctx.dataIndex]
-                return c.stack + ' · ' + c.modelTag + ' · ok ' + c.counts.ok + '/' + c.counts.requests
+                return `${c.stack} · ${c.modelTag} · ok ${c.counts.ok}/${c.counts.requests}`
               },
             },
           },
@@ -141,27 +135,23 @@
     var c = card(
       grid,
       title,
-      'empirical CDF per case: fraction of ' + (field === 'itlCdf' ? 'tokens' : 'requests') + ' at or below x; steeper = steadier, further left = faster',
+      `empirical CDF per case: fraction of ${field === 'itlCdf' ? 'tokens' : 'requests'} at or below x; steeper = steadier, further left = faster`,
       true,
     )
-    var all = data.cases.filter(function (k) {
-      return k[field].length > 0
-    })
+    var all = data.cases.filter((k) => k[field].length > 0)
     var withData = all.slice(0, 16)
     if (!withData.length) return empty(c, 'no successful requests')
     if (all.length > withData.length)
       c.appendChild(
         el('div', {
           class: 'notes',
-          text: 'first ' + withData.length + ' of ' + all.length + ' cases shown; every case is in the table below and in summary.csv',
+          text: `first ${withData.length} of ${all.length} cases shown; every case is in the table below and in summary.csv`,
         }),
       )
     K.cdfChart(
       c,
       id,
-      withData.map(function (k) {
-        return { label: k.label, values: k[field] }
-      }),
+      withData.map((k) => ({ label: k.label, values: k[field] })),
       unit,
     )
   }
@@ -185,26 +175,20 @@
     )
     if (!data.loadCurves.length) return empty(c, 'no load levels in this run (llmBench with concurrency: [...] or rate: [...])')
     var sets = []
-    data.loadCurves.forEach(function (curve, i) {
+    data.loadCurves.forEach((curve, i) => {
       var color = PALETTE[i % PALETTE.length]
       ;[
         [p50, 'p50', []],
         [p99, 'p99', [6, 4]],
-      ].forEach(function (s) {
+      ].forEach((s) => {
         sets.push({
-          label: curve.label + ' ' + s[1],
+          label: `${curve.label} ${s[1]}`,
           borderColor: color,
           backgroundColor: color,
           borderDash: s[2],
           borderWidth: 2,
           pointRadius: 4,
-          data: curve.points
-            .filter(function (p) {
-              return p[s[0]] !== null
-            })
-            .map(function (p) {
-              return { x: p.outputTokPerSec, y: p[s[0]], level: p.level }
-            }),
+          data: curve.points.filter((p) => p[s[0]] !== null).map((p) => ({ x: p.outputTokPerSec, y: p[s[0]], level: p.level })),
         })
       })
     })
@@ -217,9 +201,7 @@
           legend: { position: 'bottom', labels: { boxWidth: 10, font: { size: 11 } } },
           tooltip: {
             callbacks: {
-              label: function (ctx) {
-                return ctx.dataset.label + ' [' + ctx.raw.level + ']: ' + fmt(ctx.raw.x, 1) + ' tok/s → ' + fmt(ctx.raw.y, 1) + ' ' + unit
-              },
+              label: (ctx) => `${ctx.dataset.label} [${ctx.raw.level}]: ${fmt(ctx.raw.x, 1)} tok/s → ${fmt(ctx.raw.y, 1)} ${unit}`,
             },
           },
         },
@@ -233,19 +215,7 @@
     c.appendChild(
       el('div', {
         class: 'notes',
-        text: data.loadCurves
-          .map(function (cv) {
-            return (
-              cv.label +
-              ': ' +
-              cv.points
-                .map(function (p) {
-                  return p.level + ' → ' + fmt(p.outputTokPerSec, 1) + ' tok/s'
-                })
-                .join(', ')
-            )
-          })
-          .join(' · '),
+        text: data.loadCurves.map((cv) => `${cv.label}: ${cv.points.map((p) => `${p.level} → ${fmt(p.outputTokPerSec, 1)} tok/s`).join(', ')}`).join(' · '),
       }),
     )
   }
@@ -262,37 +232,33 @@
     if (!data.sweeps.length) return empty(c4, 'no sweep in this run')
     var ticks = []
     var order = {}
-    data.sweeps.forEach(function (s) {
+    data.sweeps.forEach((s) => {
       if (s.base !== null && ticks.indexOf('default') < 0) {
         ticks.push('default')
-        order['default'] = -3
+        order.default = -3
       }
-      s.points.forEach(function (p) {
+      s.points.forEach((p) => {
         if (ticks.indexOf(p.x) < 0) {
           ticks.push(p.x)
           order[p.x] = p.order
         }
       })
     })
-    ticks.sort(function (a, b) {
-      return order[a] - order[b]
-    })
+    ticks.sort((a, b) => order[a] - order[b])
     var sets = []
-    data.sweeps.forEach(function (s, i) {
+    data.sweeps.forEach((s, i) => {
       var color = PALETTE[i % PALETTE.length]
       sets.push({
-        label: s.label + ' (' + s.param + ' candidates)',
+        label: `${s.label} (${s.param} candidates)`,
         borderColor: color,
         backgroundColor: color,
         pointRadius: 4,
         borderWidth: 2,
-        data: s.points.map(function (p) {
-          return { x: p.x, y: p.y }
-        }),
+        data: s.points.map((p) => ({ x: p.x, y: p.y })),
       })
       if (s.base !== null)
         sets.push({
-          label: s.label + ' base-as-is (default)',
+          label: `${s.label} base-as-is (default)`,
           borderColor: color,
           backgroundColor: '#fff',
           pointStyle: 'rectRot',
@@ -316,12 +282,24 @@
     })
   }
   // server metrics + GPU power of the case shown in the timeline, on the timeline's own time axis
-  var ROLE_LABEL = { running: 'running requests', waiting: 'waiting requests', kvCache: 'KV-cache use', generatedTokens: 'generated tok/s', promptTokens: 'prompt tok/s', gpuPower: 'GPU power W' }
+  var ROLE_LABEL = {
+    running: 'running requests',
+    waiting: 'waiting requests',
+    kvCache: 'KV-cache use',
+    generatedTokens: 'generated tok/s',
+    promptTokens: 'prompt tok/s',
+    gpuPower: 'GPU power W',
+  }
   var ROLE_AXIS = { running: 'yReq', waiting: 'yReq', kvCache: 'yKv', generatedTokens: 'yRate', promptTokens: 'yRate', gpuPower: 'yW' }
   var ROLE_COLOR = { running: '#1d4ed8', waiting: '#ea580c', kvCache: '#9333ea', generatedTokens: '#16a34a', promptTokens: '#0891b2', gpuPower: '#dc2626' }
   function telemetryTimeline(parent, cases) {
-    if (!cases.some(function (k) { return k.telemetry && k.telemetry.series.length > 0 })) return function () {}
-    parent.appendChild(el('div', { class: 'sub', text: 'server metrics (names as the server exposes them; counters as per-second rates) and GPU power, sampled during the case' }))
+    if (!cases.some((k) => k.telemetry && k.telemetry.series.length > 0)) return () => {}
+    parent.appendChild(
+      el('div', {
+        class: 'sub',
+        text: 'server metrics (names as the server exposes them; counters as per-second rates) and GPU power, sampled during the case',
+      }),
+    )
     var note = el('div', { class: 'notes', id: 'server-metrics-note' })
     var axes = {
       yReq: { position: 'left', beginAtZero: true, title: { display: true, text: 'requests' } },
@@ -339,17 +317,29 @@
       },
     })
     parent.appendChild(note)
-    return function (k, min, max) {
+    return (k, min, max) => {
       var t = k.telemetry
       var series = t ? t.series : []
-      chart.data.datasets = series.map(function (s) {
-        return { label: (ROLE_LABEL[s.role] || s.role) + ' — ' + s.name, yAxisID: ROLE_AXIS[s.role], borderColor: ROLE_COLOR[s.role], backgroundColor: ROLE_COLOR[s.role],
-          borderWidth: 2, pointRadius: s.points.length < 40 ? 2 : 0, stepped: s.kind === 'gauge', data: s.points }
+      chart.data.datasets = series.map((s) => ({
+        label: `${ROLE_LABEL[s.role] || s.role} — ${s.name}`,
+        yAxisID: ROLE_AXIS[s.role],
+        borderColor: ROLE_COLOR[s.role],
+        backgroundColor: ROLE_COLOR[s.role],
+        borderWidth: 2,
+        pointRadius: s.points.length < 40 ? 2 : 0,
+        stepped: s.kind === 'gauge',
+        data: s.points,
+      }))
+      Object.keys(axes).forEach((a) => {
+        chart.options.scales[a].display = series.some((s) => ROLE_AXIS[s.role] === a)
       })
-      Object.keys(axes).forEach(function (a) { chart.options.scales[a].display = series.some(function (s) { return ROLE_AXIS[s.role] === a }) })
       chart.options.scales.x.min = min
       chart.options.scales.x.max = max
-      note.textContent = !t ? 'no telemetry for this case' : series.length ? 'source: ' + t.metricsSource + (t.samples !== null ? ' · ' + t.samples + ' scrapes' : '') : 'no server metrics: ' + t.metricsSource
+      note.textContent = !t
+        ? 'no telemetry for this case'
+        : series.length
+          ? `source: ${t.metricsSource}${t.samples !== null ? ` · ${t.samples} scrapes` : ''}`
+          : `no server metrics: ${t.metricsSource}`
       chart.update()
     }
   }
@@ -357,19 +347,15 @@
   // per-request timeline of one case at a time
   function timelineChart(grid) {
     var c5 = card(grid, 'Per-request timeline', 'bar = one measured request: light part waiting for the first token, dark part streaming; red = failed', true)
-    var timed = data.cases.filter(function (k) {
-      return k.timeline.length > 0
-    })
+    var timed = data.cases.filter((k) => k.timeline.length > 0)
     if (timed.length) {
       var select = el(
         'select',
         { id: 'timeline-case' },
-        timed.map(function (k, i) {
-          return el('option', { value: String(i), text: k.label + ' — ' + k.counts.ok + '/' + k.counts.requests + ' ok' })
-        }),
+        timed.map((k, i) => el('option', { value: String(i), text: `${k.label} — ${k.counts.ok}/${k.counts.requests} ok` })),
       )
       c5.appendChild(select)
-      var showTelemetry = function () {}
+      var showTelemetry = () => {}
       var tl = make('timeline', chartBox(c5, 'timeline', true), {
         type: 'bar',
         data: { labels: [], datasets: [] },
@@ -379,11 +365,9 @@
             legend: { position: 'top', align: 'end' },
             tooltip: {
               callbacks: {
-                label: function (ctx) {
+                label: (ctx) => {
                   var e = ctx.raw.entry
-                  return e.ok
-                    ? 'start ' + fmt(e.start) + ' ms · first token ' + fmt(e.firstToken) + ' ms · end ' + fmt(e.end) + ' ms'
-                    : e.outcome + ': ' + (e.error || '')
+                  return e.ok ? `start ${fmt(e.start)} ms · first token ${fmt(e.firstToken)} ms · end ${fmt(e.end)} ms` : `${e.outcome}: ${e.error || ''}`
                 },
               },
             },
@@ -391,15 +375,13 @@
           scales: { x: { title: { display: true, text: 'ms since the case started' } }, y: { ticks: { autoSkip: true } } },
         },
       })
-      var show = function (i) {
+      var show = (i) => {
         var k = timed[i]
-        var labels = k.timeline.map(function (_, j) {
-          return '#' + (j + 1)
-        })
+        var labels = k.timeline.map((_, j) => `#${j + 1}`)
         var wait = [],
           stream = [],
           failed = []
-        k.timeline.forEach(function (e, j) {
+        k.timeline.forEach((e, j) => {
           var y = labels[j]
           if (e.ok && e.firstToken !== null) {
             wait.push({ x: [e.start, e.firstToken], y: y, entry: e })
@@ -409,25 +391,21 @@
         // start the axis at the first measured request (warmups ran before it)
         var first = Math.min.apply(
           null,
-          k.timeline.map(function (e) {
-            return e.start
-          }),
+          k.timeline.map((e) => e.start),
         )
-        var step = Math.pow(10, Math.max(0, Math.floor(Math.log10(Math.max(1, first))) - 1))
+        var step = 10 ** Math.max(0, Math.floor(Math.log10(Math.max(1, first))) - 1)
         tl.options.scales.x.min = Math.floor(first / step) * step
         tl.data.labels = labels
         tl.data.datasets = [
           { label: 'waiting for first token', backgroundColor: '#93c5fd', grouped: false, data: wait },
           { label: 'streaming', backgroundColor: '#1d4ed8', grouped: false, data: stream },
           { label: 'failed', backgroundColor: COLORS.error, grouped: false, data: failed },
-        ].filter(function (d) {
-          return d.data.length > 0
-        })
+        ].filter((d) => d.data.length > 0)
         tl.update()
         showTelemetry(k, tl.scales.x.min, tl.scales.x.max)
       }
       showTelemetry = telemetryTimeline(c5, timed)
-      select.addEventListener('change', function () {
+      select.addEventListener('change', () => {
         show(Number(select.value))
       })
       show(0)
@@ -442,37 +420,27 @@
     // metric columns come from the metric registry (data.metricColumns, one value each in k.metrics)
     var mcols = data.metricColumns
     var lead = ['case', 'model', 'stack', 'variant', 'num_gpu', 'gpu']
-    var numeric = mcols
-      .map(function (_, i) {
-        return lead.length + i
-      })
-      .concat([lead.length + mcols.length, lead.length + mcols.length + 1])
+    var numeric = mcols.map((_, i) => lead.length + i).concat([lead.length + mcols.length, lead.length + mcols.length + 1])
     c6.appendChild(
       table(
         lead.concat(
-          mcols.map(function (c) {
-            return c.header
-          }),
+          mcols.map((c) => c.header),
           ['ok', 'failed'],
         ),
-        byModel.map(function (k) {
-          return [k.name, k.alias, k.stack, el('span', { class: 'pill ' + k.variant, text: k.variant }), k.numGpu, k.gpuLabel].concat(
-            mcols.map(function (c, i) {
-              return fmt(k.metrics[i], c.digits)
-            }),
+        byModel.map((k) =>
+          [k.name, k.alias, k.stack, el('span', { class: `pill ${k.variant}`, text: k.variant }), k.numGpu, k.gpuLabel].concat(
+            mcols.map((c, i) => fmt(k.metrics[i], c.digits)),
             [String(k.counts.ok), String(k.counts.failed)],
-          )
-        }),
+          ),
+        ),
         numeric,
-        function (i) {
-          return byModel[i].counts.ok === 0 ? 'failed' : ''
-        },
+        (i) => (byModel[i].counts.ok === 0 ? 'failed' : ''),
       ),
     )
     var notes = []
-    data.cases.forEach(function (k) {
-      k.failures.concat(k.warnings).forEach(function (w) {
-        notes.push(k.label + ': ' + w)
+    data.cases.forEach((k) => {
+      k.failures.concat(k.warnings).forEach((w) => {
+        notes.push(`${k.label}: ${w}`)
       })
     })
     if (notes.length) c6.appendChild(el('div', { class: 'notes', text: notes.join(' · ') }))
@@ -480,26 +448,63 @@
 
   // energy and cost per case (telemetry): n/a where it could not be measured, never 0
   function energyTable(grid) {
-    var withTelemetry = byModel.filter(function (k) { return k.telemetry })
+    var withTelemetry = byModel.filter((k) => k.telemetry)
     if (!withTelemetry.length) return
-    var c7 = card(grid, 'Energy, power and cost', "over each case's measured phase: GPUs from nvidia-smi, else the CPU package (RAPL); $ from BENCH_COST_PER_HOUR; n/a = not measurable here", true)
+    var c7 = card(
+      grid,
+      'Energy, power and cost',
+      "over each case's measured phase: GPUs from nvidia-smi, else the CPU package (RAPL); $ from BENCH_COST_PER_HOUR; n/a = not measurable here",
+      true,
+    )
     c7.setAttribute('id', 'telemetry')
-    var na = function (v, d) { return v === null || v === undefined ? 'n/a' : fmt(v, d) }
+    var na = (v, d) => (v === null || v === undefined ? 'n/a' : fmt(v, d))
     c7.appendChild(
       table(
-        ['case', 'model', 'stack', 'variant', 'source', 'J/tok', 'energy J', 'mean W', 'peak W', 'GPU util %', 'GPU mem MiB', 'server CPU s', '$/1M tok', 'server token counter'],
-        withTelemetry.map(function (k) {
+        [
+          'case',
+          'model',
+          'stack',
+          'variant',
+          'source',
+          'J/tok',
+          'energy J',
+          'mean W',
+          'peak W',
+          'GPU util %',
+          'GPU mem MiB',
+          'server CPU s',
+          '$/1M tok',
+          'server token counter',
+        ],
+        withTelemetry.map((k) => {
           var f = k.telemetry.figures,
             r = k.telemetry.reconciliation
-          return [k.name, k.alias, k.stack, k.variant, f.powerSource || 'n/a', na(f.jPerOutputToken, 3), na(f.energyJ, 1), na(f.meanW, 1), na(f.peakW, 1), na(f.gpuUtilMeanPct, 0),
-            na(f.gpuMemPeakMib, 0), na(f.cpuSeconds, 2), na(f.usdPer1MOutputTokens, 3),
-            r ? (r.match ? 'matches (' : 'MISMATCH (') + r.counter + ' +' + r.serverDelta + ', responses ' + r.clientSeen + ')' : 'n/a']
+          return [
+            k.name,
+            k.alias,
+            k.stack,
+            k.variant,
+            f.powerSource || 'n/a',
+            na(f.jPerOutputToken, 3),
+            na(f.energyJ, 1),
+            na(f.meanW, 1),
+            na(f.peakW, 1),
+            na(f.gpuUtilMeanPct, 0),
+            na(f.gpuMemPeakMib, 0),
+            na(f.cpuSeconds, 2),
+            na(f.usdPer1MOutputTokens, 3),
+            r ? `${(r.match ? 'matches (' : 'MISMATCH (') + r.counter} +${r.serverDelta}, responses ${r.clientSeen})` : 'n/a',
+          ]
         }),
         [5, 6, 7, 8, 9, 10, 11, 12],
       ),
     )
     var tnotes = []
-    withTelemetry.forEach(function (k) { k.telemetry.notes.forEach(function (n) { tnotes.push(k.label + ': ' + n) }) })
+    withTelemetry.forEach((k) => {
+      k.telemetry.notes.forEach((n) => {
+        tnotes.push(`${k.label}: ${n}`)
+      })
+    })
     if (tnotes.length) c7.appendChild(el('div', { class: 'notes', text: tnotes.join(' · ') }))
   }
 
@@ -508,7 +513,7 @@
   verdictSection(app)
   var grid = el('div', { class: 'grid' })
   app.appendChild(grid)
-  SECTIONS.forEach(function (section) {
+  SECTIONS.forEach((section) => {
     section(grid)
   })
   K.done()

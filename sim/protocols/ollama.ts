@@ -79,8 +79,7 @@ function encoder(kind: 'generate' | 'chat'): StreamEncoder {
 function whole(kind: 'generate' | 'chat', info: GenInfo): string {
   const head = { model: info.model, created_at: info.createdAt }
   const reasoning = info.reasoningText ? { thinking: info.reasoningText } : {}
-  const content =
-    kind === 'generate' ? { response: info.text, ...reasoning } : { message: { role: 'assistant', content: info.text, ...reasoning } }
+  const content = kind === 'generate' ? { response: info.text, ...reasoning } : { message: { role: 'assistant', content: info.text, ...reasoning } }
   return JSON.stringify({ ...head, ...content, ...finalFields(info), ...(kind === 'generate' && !info.missingUsage ? { context: info.ids } : {}) })
 }
 

@@ -68,7 +68,7 @@ function encoder(ctx: SimContext, kind: OpenAIKind, flavour: OpenAIFlavour): Str
         if (flavour === 'llamacpp') value.timings = llamaTimings(info)
         out += sse(value)
       }
-      return out + 'data: [DONE]\n\n'
+      return `${out}data: [DONE]\n\n`
     },
     garbage: () => `data: ${GARBAGE}\n\n`,
     truncated: (c, info) => {

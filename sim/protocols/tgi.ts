@@ -19,7 +19,12 @@ function error(status: number, message: string): string {
 const sse = (value: unknown) => `data:${JSON.stringify(value)}\n\n`
 
 function details(info: GenInfo) {
-  return { finish_reason: info.finishReason === 'stop' ? 'eos_token' : 'length', generated_tokens: info.reportedOutputTokens, seed: null, input_length: info.promptTokens }
+  return {
+    finish_reason: info.finishReason === 'stop' ? 'eos_token' : 'length',
+    generated_tokens: info.reportedOutputTokens,
+    seed: null,
+    input_length: info.promptTokens,
+  }
 }
 
 function encoder(): StreamEncoder {
@@ -64,7 +69,9 @@ function generateJob(ctx: SimContext, r: SimRequest, stream: boolean): GenerateJ
     encoder: encoder(),
     whole: (info) => {
       const tokens = info.ids.map((id, i) => ({ id, text: outputToken(ctx.config.seed, i).text, logprob: LOGPROB, special: false }))
-      return JSON.stringify(info.missingUsage ? { generated_text: info.text } : { generated_text: info.text, details: { ...details(info), prefill: [], tokens } })
+      return JSON.stringify(
+        info.missingUsage ? { generated_text: info.text } : { generated_text: info.text, details: { ...details(info), prefill: [], tokens } },
+      )
     },
     error,
   }

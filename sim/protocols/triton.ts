@@ -94,7 +94,12 @@ export const triton: ProtocolDef = {
     {
       method: 'POST',
       path: /^\/v2\/repository\/index$/,
-      handle: (ctx, r) => sendJson(r.res, 200, [...ctx.models.keys()].map((name) => ({ name, version: '1', state: 'READY' }))),
+      handle: (ctx, r) =>
+        sendJson(
+          r.res,
+          200,
+          [...ctx.models.keys()].map((name) => ({ name, version: '1', state: 'READY' })),
+        ),
     },
   ],
 }

@@ -15,7 +15,10 @@ describe('fuze-bench bench --dry-run', () => {
   })
 
   it('prints the exact vitest command per env file, in order, with flags passed as FUZE_KNOB_FLAGS', async () => {
-    const r = await cli(['bench', '--env', 'preprod', '--dir', dir, '--stack', 'ollama,vLLM', 'llamacpp', '--gpu', '0', '--debug', '--dry-run', '--', '-t', 'decode 128'], { env: { LOG_DIR: logDir } })
+    const r = await cli(
+      ['bench', '--env', 'preprod', '--dir', dir, '--stack', 'ollama,vLLM', 'llamacpp', '--gpu', '0', '--debug', '--dry-run', '--', '-t', 'decode 128'],
+      { env: { LOG_DIR: logDir } },
+    )
     expect(r.code).toBe(0)
     const flags = `FUZE_KNOB_FLAGS='{"BENCH_GPU":"0","DEBUG":"1"}'`
     const cmd = `npx vitest bench --run --project ollama --project vllm --project llama.cpp -t 'decode 128'`
@@ -29,24 +32,34 @@ describe('fuze-bench bench --dry-run', () => {
   })
 
   it('selects env files by INCLUDE_MODELS or name with --model; without env files --model sets INCLUDE_MODELS', async () => {
-    const byInclude = await cli(['bench', '--env', 'preprod', '--dir', dir, '--stack', 'ollama', '--model', 'gemma3:4b', '--dry-run'], { env: { LOG_DIR: logDir } })
-    expect(byInclude.stdout.split('\n')[0]).toBe(`[1/1] ${join(dir, 'preprod', 'LLM-FuZe-gemma3-4b.env')}: BENCH_ENV_FILE=${join(dir, 'preprod', 'LLM-FuZe-gemma3-4b.env')} npx vitest bench --run --project ollama`)
-    const byName = await cli(['bench', '--env', 'preprod', '--dir', dir, '--stack', 'ollama', '--model', 'FuZe-qwen', '--dry-run'], { env: { LOG_DIR: logDir } })
-    expect(byName.stdout).toContain('[1/1] ' + join(dir, 'preprod', 'LLM-FuZe-qwen.env'))
+    const byInclude = await cli(['bench', '--env', 'preprod', '--dir', dir, '--stack', 'ollama', '--model', 'gemma3:4b', '--dry-run'], {
+      env: { LOG_DIR: logDir },
+    })
+    expect(byInclude.stdout.split('\n')[0]).toBe(
+      `[1/1] ${join(dir, 'preprod', 'LLM-FuZe-gemma3-4b.env')}: BENCH_ENV_FILE=${join(dir, 'preprod', 'LLM-FuZe-gemma3-4b.env')} npx vitest bench --run --project ollama`,
+    )
+    const byName = await cli(['bench', '--env', 'preprod', '--dir', dir, '--stack', 'ollama', '--model', 'FuZe-qwen', '--dry-run'], {
+      env: { LOG_DIR: logDir },
+    })
+    expect(byName.stdout).toContain(`[1/1] ${join(dir, 'preprod', 'LLM-FuZe-qwen.env')}`)
     const none = await cli(['bench', '--stack', 'ollama', '--model', 'gemma', '--dry-run'], { env: { LOG_DIR: logDir } })
-    expect(none.stdout.split('\n')[0]).toBe(`[1/1] environment only (no env file): FUZE_KNOB_FLAGS='{"INCLUDE_MODELS":"(?:gemma)"}' npx vitest bench --run --project ollama`)
+    expect(none.stdout.split('\n')[0]).toBe(
+      `[1/1] environment only (no env file): FUZE_KNOB_FLAGS='{"INCLUDE_MODELS":"(?:gemma)"}' npx vitest bench --run --project ollama`,
+    )
   })
 
   it('falls back to the tier template when the tier folder is empty, and refuses an empty prod', async () => {
     const empty = tempDir('empty-tiers')
     const r = await cli(['bench', '--env', 'explore', '--dir', empty, '--stack', 'llama.cpp', '--dry-run'], { env: { LOG_DIR: logDir } })
     const derived = join(logDir, '.stamps', 'templates', 'explore.env')
-    expect(r.stdout.split('\n')[0]).toBe(`[1/1] explore template (no env files in ${join(empty, 'explore')}): BENCH_ENV_FILE=${derived} npx vitest bench --run --project llama.cpp`)
+    expect(r.stdout.split('\n')[0]).toBe(
+      `[1/1] explore template (no env files in ${join(empty, 'explore')}): BENCH_ENV_FILE=${derived} npx vitest bench --run --project llama.cpp`,
+    )
     expect(readFileSync(derived, 'utf8')).not.toContain('INCLUDE_MODELS')
     expect(readFileSync(derived, 'utf8')).toContain('ALIAS_SUFFIX=-explore')
     const prod = await cli(['bench', '--env', 'prod', '--dir', empty, '--dry-run'], { env: { LOG_DIR: logDir } })
     expect(prod.code).toBe(2)
-    expect(prod.stderr).toContain('no env files in ' + join(empty, 'prod') + '; promote preprod ones with `fuze-bench envs promote --all`')
+    expect(prod.stderr).toContain(`no env files in ${join(empty, 'prod')}; promote preprod ones with \`fuze-bench envs promote --all\``)
   })
 
   it('validates every env file first and reports all bad keys at once, running nothing', async () => {
@@ -61,7 +74,9 @@ describe('fuze-bench bench --dry-run', () => {
     expect(r.stderr).toContain(`TEMPERATURE='hot' (from ${f1}:2)`)
     expect(r.stderr).toContain(`PORT_A='0' (from ${f1}:3) is not valid: expected a whole number from 1 to 65535.`)
     expect(r.stderr).toContain(`${f2}: One setting is invalid`)
-    expect((await cli(['bench', '--stack', 'mlx'])).stderr).toBe('unknown stack \'mlx\' (known: llama.cpp, ollama, vllm, triton, tgi, sglang, sim). Run `fuze-bench bench --help` for the options.')
+    expect((await cli(['bench', '--stack', 'mlx'])).stderr).toBe(
+      "unknown stack 'mlx' (known: llama.cpp, ollama, vllm, triton, tgi, sglang, openai, sim). Run `fuze-bench bench --help` for the options.",
+    )
   })
 })
 
@@ -91,7 +106,13 @@ bench('probe', async () => {}, { iterations: 1, time: 0, warmupIterations: 0, wa
     writeFileSync(join(proj, 'a.env'), 'BENCH_NUM_PREDICT=7\n')
     writeFileSync(join(proj, 'b.env'), 'BENCH_NUM_PREDICT=9\n')
   })
-  const probes = () => (existsSync(probe) ? readFileSync(probe, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [])
+  const probes = () =>
+    existsSync(probe)
+      ? readFileSync(probe, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+      : []
 
   it('runs vitest once per env file with its knobs, stamps successes, skips them next time, reruns failures', async () => {
     const first = await cli(['bench', '--stack', 'llama.cpp', '@a.env', '@b.env', '--debug', '--gpu', '1'], { env, cwd: proj })

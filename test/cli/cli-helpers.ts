@@ -23,7 +23,13 @@ function cleanEnv(): Record<string, string> {
 }
 
 export async function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}) {
-  const r = await execa(process.execPath, [BIN, ...args], { env: { ...cleanEnv(), ...opts.env }, extendEnv: false, cwd: opts.cwd ?? ROOT, reject: false, timeout: 60_000 })
+  const r = await execa(process.execPath, [BIN, ...args], {
+    env: { ...cleanEnv(), ...opts.env },
+    extendEnv: false,
+    cwd: opts.cwd ?? ROOT,
+    reject: false,
+    timeout: 60_000,
+  })
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr }
 }
 

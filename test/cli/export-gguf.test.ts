@@ -73,7 +73,9 @@ describe('fuze-bench export-gguf', () => {
   it('--dry-run changes nothing; --exclude filters; a missing store says which variable to set', async () => {
     const { root, store } = buildStore()
     const dest = join(root, 'gguf')
-    const r = await cli(['export-gguf', '--dest', dest, '--env-out', join(root, 'm.env'), '--exclude', '^hf\\.co/', '--dry-run'], { env: { OLLAMA_MODELS: store, LOG_DIR: join(root, 'r') } })
+    const r = await cli(['export-gguf', '--dest', dest, '--env-out', join(root, 'm.env'), '--exclude', '^hf\\.co/', '--dry-run'], {
+      env: { OLLAMA_MODELS: store, LOG_DIR: join(root, 'r') },
+    })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/gemma3:4b-it-fp16\s+would-link/)
     expect(r.stdout).not.toContain('Qwen')

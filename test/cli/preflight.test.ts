@@ -38,7 +38,11 @@ describe('fuze-bench preflight', () => {
     const e = { ...env(), PORT_A: String(portOf(taken)), VLLM_BIN: '/nonexistent/vllm', MODEL_DIR: join(logDir, 'no-such-dir') }
     const r = await cli(['preflight'], { env: e })
     expect(r.code).toBe(0)
-    const row = (check: string) => r.stdout.split('\n').find((l) => l.startsWith(`${check} `))?.replace(/\s{2,}/g, ' | ')
+    const row = (check: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`${check} `))
+        ?.replace(/\s{2,}/g, ' | ')
     expect(row('GPU 0')).toBe('GPU 0 | ok | NVIDIA GeForce RTX 3090 Ti, 24576 MiB, GPU-1111, driver 550.54')
     expect(row('GPU 1')).toBe('GPU 1 | ok | NVIDIA RTX A6000, 49140 MiB, GPU-2222, driver 550.54')
     expect(row('CUDA (nvcc)')).toBe('CUDA (nvcc) | ok | release 12.4, V12.4.131')

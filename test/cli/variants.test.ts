@@ -56,7 +56,9 @@ describe('fuze-bench variants cleanup', () => {
     ollama = await fakeOllama([])
     const r = await cli(['variants', 'cleanup', '--host', url])
     expect(r.code).toBe(1)
-    expect(r.stderr).toMatch(new RegExp(`^fuze-bench variants: cannot use Ollama at ${url}: GET ${url}/api/tags failed: .+ Start it or point OLLAMA_URL / --host at a running one\\.`))
+    expect(r.stderr).toMatch(
+      new RegExp(`^fuze-bench variants: cannot use Ollama at ${url}: GET ${url}/api/tags failed: .+ Start it or point OLLAMA_URL / --host at a running one\\.`),
+    )
   })
 
   it('rejects bad usage with exit 2', async () => {

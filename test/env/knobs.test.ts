@@ -168,12 +168,17 @@ describe('gate thresholds and the knob schema agree', () => {
   it('every BENCH_GATE_* value the knob check accepts before the run, the gate accepts after it, and no other', () => {
     for (const name of Object.values(THRESHOLD_ENV))
       for (const v of PROBES)
-        expect(accepts(() => thresholdsFromEnv({ [name]: v })), `${name}=${JSON.stringify(v)}`).toBe(accepts(() => loadKnobs({ env: { [name]: v } })))
+        expect(
+          accepts(() => thresholdsFromEnv({ [name]: v })),
+          `${name}=${JSON.stringify(v)}`,
+        ).toBe(accepts(() => loadKnobs({ env: { [name]: v } })))
   })
 
   it('BENCH_GATE_ALPHA=1 is refused up front by the knob check (it used to pass it and fail the gate after every bench)', () => {
     expect(() => loadKnobs({ env: { BENCH_GATE_ALPHA: '1' } })).toThrow("BENCH_GATE_ALPHA='1' (from environment) is not valid: expected a number > 0 and < 1.")
-    expect(() => thresholdsFromEnv({ BENCH_GATE_ALPHA: '1' })).toThrow("BENCH_GATE_ALPHA='1' is not valid: expected a number > 0 and < 1. Unset it to use the default 0.05.")
+    expect(() => thresholdsFromEnv({ BENCH_GATE_ALPHA: '1' })).toThrow(
+      "BENCH_GATE_ALPHA='1' is not valid: expected a number > 0 and < 1. Unset it to use the default 0.05.",
+    )
     expect(thresholdsFromEnv({ BENCH_GATE_ALPHA: '0.01' }).alpha).toBe(0.01)
   })
 

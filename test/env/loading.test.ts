@@ -164,14 +164,31 @@ describe('effectiveEnv and redact', () => {
   it('records effective values as env-file text with secrets redacted', () => {
     const p = file('sec.env', 'HF_TOKEN=hf_secret\nOPENAI_API_KEY=sk-1\nAWS_SECRET=s\nOLLAMA_FLASH_ATTENTION=1\n')
     const env = effectiveEnv(loadKnobs({ env: { BENCH_CONCURRENCY: '1,8', INCLUDE_MODELS: '^a$', LLAMACPP_PATH_x: '/x.gguf' }, files: [p] }))
-    expect(env).toMatchObject({ BENCH_CONCURRENCY: '1 8', INCLUDE_MODELS: '^a$', DEBUG: '0', LLAMACPP_PATH_x: '/x.gguf', HF_TOKEN: '***', OPENAI_API_KEY: '***', AWS_SECRET: '***', OLLAMA_FLASH_ATTENTION: '1' })
+    expect(env).toMatchObject({
+      BENCH_CONCURRENCY: '1 8',
+      INCLUDE_MODELS: '^a$',
+      DEBUG: '0',
+      LLAMACPP_PATH_x: '/x.gguf',
+      HF_TOKEN: '***',
+      OPENAI_API_KEY: '***',
+      AWS_SECRET: '***',
+      OLLAMA_FLASH_ATTENTION: '1',
+    })
     expect(JSON.stringify(env)).not.toMatch(/hf_secret|sk-1/)
   })
 
   it('deep-redacts keys and secrets inside strings, and never shows a secret in an error', () => {
     expect(
-      redact({ headers: { Authorization: 'Bearer abc', 'x-api-key': 'k1' }, argv: ['--api-key=zzz', 'HF_TOKEN=abc', 'curl -H "Authorization: Bearer xyz"', 'http://u:pw@host/x'], n: 3 }),
-    ).toEqual({ headers: { Authorization: '***', 'x-api-key': '***' }, argv: ['--api-key=***', 'HF_TOKEN=***', 'curl -H "Authorization: Bearer ***"', 'http://u:***@host/x'], n: 3 })
+      redact({
+        headers: { Authorization: 'Bearer abc', 'x-api-key': 'k1' },
+        argv: ['--api-key=zzz', 'HF_TOKEN=abc', 'curl -H "Authorization: Bearer xyz"', 'http://u:pw@host/x'],
+        n: 3,
+      }),
+    ).toEqual({
+      headers: { Authorization: '***', 'x-api-key': '***' },
+      argv: ['--api-key=***', 'HF_TOKEN=***', 'curl -H "Authorization: Bearer ***"', 'http://u:***@host/x'],
+      n: 3,
+    })
     const f = file('typo-secret.env', 'BENCH_API_KEY=sk-very-secret\n')
     expect(errorOf(() => loadKnobs({ env: {}, files: [f] })).message).not.toContain('sk-very-secret')
   })

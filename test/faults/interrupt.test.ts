@@ -9,18 +9,27 @@ import { csvLines, finish, records, scratch, startFault, summary, waitPidsGone, 
 const { model } = scratch()
 
 describe.concurrent('#9 interrupted mid-run', () => {
-  for (const [sig, group] of [['SIGTERM', false], ['SIGINT', false], ['SIGTERM', true], ['SIGINT', true]] as const) {
+  for (const [sig, group] of [
+    ['SIGTERM', false],
+    ['SIGINT', false],
+    ['SIGTERM', true],
+    ['SIGINT', true],
+  ] as const) {
     it(`${sig} to ${group ? 'the process group' : 'the vitest process alone'}: no server left, partial case flushed and marked incomplete`, async () => {
       const run = await startFault('one-case', { FAULT_MODEL: model, BENCH_REQUESTS: '100000', FAULT_SIM_ARGS: '--itl-ms 2' }, { detached: group })
       let dir = ''
-      await waitFor(() => {
-        try {
-          dir = onlyRunDir(run.resultsDir)
-          return records(dir).length >= 3
-        } catch {
-          return false
-        }
-      }, 'three measured requests', 60_000)
+      await waitFor(
+        () => {
+          try {
+            dir = onlyRunDir(run.resultsDir)
+            return records(dir).length >= 3
+          } catch {
+            return false
+          }
+        },
+        'three measured requests',
+        60_000,
+      )
       const workers = await workersOf(run)
       expect(workers.length).toBeGreaterThan(0)
       if (group) process.kill(-run.child.pid!, sig)

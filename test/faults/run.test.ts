@@ -53,7 +53,9 @@ describe.concurrent('run-level faults', () => {
     const done = await Promise.all(runs.map((r) => r.child))
     for (const d of done) expect(d.exitCode, d.all).toBe(0)
     for (const r of runs) expect((await finish(r)).leftovers).toEqual([])
-    const runDirs = readdirSync(results, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)
+    const runDirs = readdirSync(results, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
     expect(runDirs).toHaveLength(2) // one folder each, even when both started in the same second
     for (const d of runDirs) expect(csvLines(join(results, d))).toHaveLength(2)
     const agg = parseCsv(readFileSync(join(results, 'benchmarks.csv'), 'utf8'))
@@ -106,26 +108,56 @@ describe.concurrent('run-level faults', () => {
     const port = await freePort()
     const child = execa(
       'setpriv',
-      ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'),
-        'bench', '--run', '--configLoader', 'runner', '--config', FAULTS_CONFIG, 'one-case'],
+      [
+        '--reuid',
+        'nobody',
+        '--regid',
+        'nogroup',
+        '--clear-groups',
+        process.execPath,
+        join(ROOT, 'node_modules', 'vitest', 'vitest.mjs'),
+        'bench',
+        '--run',
+        '--configLoader',
+        'runner',
+        '--config',
+        FAULTS_CONFIG,
+        'one-case',
+      ],
       {
         cwd: ROOT,
-        env: cleanEnv({ HOME: shared, LOG_DIR: shared, CI: 'true', NO_COLOR: '1', LLAMACPP_BIN: SIM_SHIM, BENCH_ALLOW_CLIENT_BOUND: '1', FAULT_MODEL: sharedModel, PORT_A: String(port),
-          BENCH_WARMUP: '0', BENCH_REQUESTS: '4', FAULT_NUM_PREDICT: '16', FAULT_SIM_ARGS: '--itl-ms 40' }),
+        env: cleanEnv({
+          HOME: shared,
+          LOG_DIR: shared,
+          CI: 'true',
+          NO_COLOR: '1',
+          LLAMACPP_BIN: SIM_SHIM,
+          BENCH_ALLOW_CLIENT_BOUND: '1',
+          FAULT_MODEL: sharedModel,
+          PORT_A: String(port),
+          BENCH_WARMUP: '0',
+          BENCH_REQUESTS: '4',
+          FAULT_NUM_PREDICT: '16',
+          FAULT_SIM_ARGS: '--itl-ms 40',
+        }),
         extendEnv: false,
         all: true,
         reject: false,
       },
     )
     let runDir = ''
-    await waitFor(() => {
-      try {
-        runDir = onlyRunDir(shared)
-        return records(runDir).length >= 1
-      } catch {
-        return false
-      }
-    }, 'the first measured request', 60_000)
+    await waitFor(
+      () => {
+        try {
+          runDir = onlyRunDir(shared)
+          return records(runDir).length >= 1
+        } catch {
+          return false
+        }
+      },
+      'the first measured request',
+      60_000,
+    )
     chmodSync(runDir, 0o555) // like a disk that filled up: nothing more can be created there
     const r = await child
     expect(await waitGone(`--port ${port}`, 10_000)).toEqual([])
@@ -175,7 +207,12 @@ describe.concurrent('run-level faults', () => {
   })
 
   it('#15 API keys and tokens in the environment reach no log, CSV, report, env.json or output', async () => {
-    const secrets = { HF_TOKEN: 'hf_FaultSecretToken0123', OPENAI_API_KEY: 'sk-FaultSecretKey4567', MY_SERVICE_SECRET: 'FaultServiceSecret89', DB_PASSWORD: 'FaultDbPassword42' }
+    const secrets = {
+      HF_TOKEN: 'hf_FaultSecretToken0123',
+      OPENAI_API_KEY: 'sk-FaultSecretKey4567',
+      MY_SERVICE_SECRET: 'FaultServiceSecret89',
+      DB_PASSWORD: 'FaultDbPassword42',
+    }
     const envFile = join(dir, 'secrets.env')
     // a pass-through variable for the server, from an env file
     writeFileSync(envFile, 'HF_API_TOKEN=FaultEnvFileKey777\n')

@@ -38,13 +38,17 @@ describe.concurrent('faults while streaming', () => {
 
   it('#5 server process killed mid-run: the in-flight and later requests are recorded as failed, the case is reported', async () => {
     const run = await startFault('one-case', { FAULT_MODEL: model, FAULT_SIM_ARGS: '--itl-ms 40', FAULT_NUM_PREDICT: '16', BENCH_REQUESTS: '6' })
-    await waitFor(() => {
-      try {
-        return records(onlyRunDir(run.resultsDir)).length >= 2
-      } catch {
-        return false // no run folder yet
-      }
-    }, 'two measured requests', 60_000)
+    await waitFor(
+      () => {
+        try {
+          return records(onlyRunDir(run.resultsDir)).length >= 2
+        } catch {
+          return false // no run folder yet
+        }
+      },
+      'two measured requests',
+      60_000,
+    )
     const server = await pidsMatching(`--port ${run.port}`)
     expect(server.length).toBe(1)
     process.kill(server[0], 'SIGKILL')

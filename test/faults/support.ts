@@ -28,11 +28,26 @@ export interface FaultRun extends BenchRun {
  * Start `vitest bench` on one fault spec; the server listens on a fresh PORT_A so leftovers can be found by port.
  * Fault runs share a busy machine with each other, so the client-bound health check (not what they test) is off.
  */
-export async function startFault(spec: string, env: Record<string, string | undefined>, opts: { detached?: boolean; resultsDir?: string } = {}): Promise<FaultRun> {
+export async function startFault(
+  spec: string,
+  env: Record<string, string | undefined>,
+  opts: { detached?: boolean; resultsDir?: string } = {},
+): Promise<FaultRun> {
   const port = await freePort()
   const run = startBench(
     ['--config', FAULTS_CONFIG, spec],
-    { LLAMACPP_BIN: SIM_SHIM, BENCH_ALLOW_CLIENT_BOUND: '1', BENCH_WARMUP: '0', BENCH_REQUESTS: '3', WAIT_API_SECS: '30', TIMEOUT_GEN: '20', NO_COLOR: '1', FORCE_COLOR: '0', PORT_A: String(port), ...env },
+    {
+      LLAMACPP_BIN: SIM_SHIM,
+      BENCH_ALLOW_CLIENT_BOUND: '1',
+      BENCH_WARMUP: '0',
+      BENCH_REQUESTS: '3',
+      WAIT_API_SECS: '30',
+      TIMEOUT_GEN: '20',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      PORT_A: String(port),
+      ...env,
+    },
     opts.resultsDir,
     { detached: opts.detached },
   )
@@ -79,7 +94,11 @@ export interface JsonRecord {
 export function records(runDir: string): JsonRecord[] {
   const f = join(runDir, 'requests.jsonl')
   if (!existsSync(f)) return []
-  return readFileSync(f, 'utf8').trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as JsonRecord)
+  return readFileSync(f, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as JsonRecord)
 }
 
 /** bench.csv as lines (header first); [] when the run wrote none. */
@@ -90,7 +109,15 @@ export function csvLines(runDir: string): string[] {
 
 export interface SummaryJson {
   incomplete: boolean
-  cases: { fullName: string; summary: { incomplete: boolean; failures: string[]; warnings: string[]; counts: { requests: number; ok: number; failed: number; byOutcome: Record<string, number> } } }[]
+  cases: {
+    fullName: string
+    summary: {
+      incomplete: boolean
+      failures: string[]
+      warnings: string[]
+      counts: { requests: number; ok: number; failed: number; byOutcome: Record<string, number> }
+    }
+  }[]
 }
 
 export function summary(runDir: string): SummaryJson {
@@ -100,7 +127,10 @@ export function summary(runDir: string): SummaryJson {
 /** The processes vitest's main process forked (its workers), found with ps like a user would. */
 export async function workersOf(run: BenchRun): Promise<number[]> {
   const { stdout } = await execa('ps', ['-o', 'pid=', '--ppid', String(run.child.pid)], { reject: false })
-  return stdout.split('\n').map((l) => Number.parseInt(l.trim(), 10)).filter((p) => Number.isInteger(p))
+  return stdout
+    .split('\n')
+    .map((l) => Number.parseInt(l.trim(), 10))
+    .filter((p) => Number.isInteger(p))
 }
 
 function alive(pid: number): boolean {

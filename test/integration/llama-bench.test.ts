@@ -1,5 +1,5 @@
 // The foundation's promises on a real llama-server and the generated tiny model, run as a user runs them.
-import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../fixtures/ports.ts'
@@ -17,7 +17,8 @@ describe('llama.cpp bench on the generated tiny model', () => {
     expect(r.exitCode, r.all).toBe(0)
     expect(r.all).toContain('decode short prompt')
     // a progress line per case as it finishes, before vitest's table for the file
-    const line = /^[✓!] llama\.cpp tiny-random › tiny-random on llama\.cpp > (decode short prompt|prefill long prompt) · \d+\.\d tok\/s · TTFT p50 \d+\.\d+ ms · 3\/3 ok · \d+\.\d s( — client-bound: .*)?$/
+    const line =
+      /^[✓!] llama\.cpp tiny-random › tiny-random on llama\.cpp > (decode short prompt|prefill long prompt) · \d+\.\d tok\/s · TTFT p50 \d+\.\d+ ms · 3\/3 ok · \d+\.\d s( — client-bound: .*)?$/
     const progress = r.all.split('\n').filter((l) => line.test(l))
     expect(progress.map((l) => line.exec(l)?.[1])).toEqual(['decode short prompt', 'prefill long prompt'])
     expect(r.all.indexOf(progress[1])).toBeLessThan(r.all.indexOf('benches/llama.cpp/tiny-random.bench.ts'))
@@ -49,7 +50,10 @@ describe('llama.cpp bench on the generated tiny model', () => {
     const decode = summary.cases.find((c: { fullName: string }) => c.fullName.includes('decode'))
     // ignore_eos: exactly the requested tokens, counted by the server
     expect(decode.summary.outputTokensServerTotal).toBe(3 * 16)
-    const lines = readFileSync(join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const lines = readFileSync(join(dir, 'requests.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(lines).toHaveLength(2 * (1 + 3))
     expect(lines.filter((l) => l.phase === 'warmup')).toHaveLength(2)
     expect(readdirSync(join(dir, 'logs')).some((f) => /^llama\.cpp-X-\d+\.log$/.test(f))).toBe(true)
@@ -62,7 +66,10 @@ describe('llama.cpp bench on the generated tiny model', () => {
     })
     const r = await child
     expect(r.exitCode, r.all).toBe(0)
-    const rows = readFileSync(join(onlyRunDir(resultsDir), 'bench.csv'), 'utf8').trim().split('\n').slice(1)
+    const rows = readFileSync(join(onlyRunDir(resultsDir), 'bench.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
     expect(rows).toHaveLength(1)
     expect(rows[0].split(',')[10]).toBe('16')
   })

@@ -34,13 +34,22 @@ describe('docs/k8s manifests', () => {
 
   it('the validator rejects what the API server would: a misspelt completionMode, a string where a count goes', () => {
     const job = docs.find((d) => d.file === 'bench-job.yaml')!.doc
-    expect(() => new Job({ ...job, spec: { ...job.spec, completionMode: 'Indexd' } } as never).validate()).toThrow(/completionMode must be equal to one of the allowed values/)
+    expect(() => new Job({ ...job, spec: { ...job.spec, completionMode: 'Indexd' } } as never).validate()).toThrow(
+      /completionMode must be equal to one of the allowed values/,
+    )
     expect(() => new Job({ ...job, spec: { ...job.spec, completions: 'four' } } as never).validate()).toThrow(/completions must be integer/)
   })
 
   it('shard i/n comes from JOB_COMPLETION_INDEX with n = completions, on the shared volume; merge reads those n shards', () => {
     const job = docs.find((d) => d.file === 'bench-job.yaml')!.doc as unknown as {
-      spec: { completionMode: string; completions: number; parallelism: number; template: { spec: { containers: { args: string[]; env: { name: string; value: string }[] }[]; volumes: { persistentVolumeClaim: { claimName: string } }[] } } }
+      spec: {
+        completionMode: string
+        completions: number
+        parallelism: number
+        template: {
+          spec: { containers: { args: string[]; env: { name: string; value: string }[] }[]; volumes: { persistentVolumeClaim: { claimName: string } }[] }
+        }
+      }
     }
     const n = job.spec.completions
     expect(job.spec.completionMode).toBe('Indexed')

@@ -75,7 +75,10 @@ describe('planLevels', () => {
       { mode: 'closed', concurrency: 2, rampUpS: 0 },
     ])
     expect(p[0]).toMatchObject({ bounds: { durationMs: 30_000 }, input: { mean: 128, std: 32 }, output: { mean: 64, std: 16 }, preset: 'edge' })
-    expect(planLevels({ preset: 'chatbot', concurrency: [3], duration: 2 }, knobs)![0]).toMatchObject({ shape: { concurrency: 3 }, bounds: { durationMs: 2000 } })
+    expect(planLevels({ preset: 'chatbot', concurrency: [3], duration: 2 }, knobs)![0]).toMatchObject({
+      shape: { concurrency: 3 },
+      bounds: { durationMs: 2000 },
+    })
     expect(() => planLevels({ preset: 'nope' as 'edge' }, knobs)).toThrow(/chatbot, batch, edge/)
   })
 })

@@ -11,14 +11,20 @@ let s: SimRef
 let bad: SimRef
 beforeAll(async () => {
   useTempRunDir()
-  ;[s, bad] = await Promise.all([simRef({ ttftMs: 30, itlMs: 10, maxSeqs: 64 }), simRef({ ttftMs: 5, itlMs: 5 }, 'openai-completions', { failRate: 1, status: 503 })])
+  ;[s, bad] = await Promise.all([
+    simRef({ ttftMs: 30, itlMs: 10, maxSeqs: 64 }),
+    simRef({ ttftMs: 5, itlMs: 5 }, 'openai-completions', { failRate: 1, status: 503 }),
+  ])
 })
 afterAll(async () => {
   await s?.close()
   await bad?.close()
 })
 
-const sender = (ref: SimRef, t0: number): Sender => (slot) => sendOne(ref.server, { numPredict: 3 }, ident, 'run', t0, slot.tDue, { signal: slot.signal })
+const sender =
+  (ref: SimRef, t0: number): Sender =>
+  (slot) =>
+    sendOne(ref.server, { numPredict: 3 }, ident, 'run', t0, slot.tDue, { signal: slot.signal })
 
 describe('closed loop', () => {
   it('never has more than c requests in flight, on the client or at the server, and sends exactly the count', async () => {

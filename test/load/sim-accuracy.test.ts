@@ -49,7 +49,9 @@ describe('closed loop on the simulator', () => {
     within(st.totalTokenThroughput, (4 * 64 * 1000) / e2e, 2)
     within(meta.summary.ttftMs.p50!, MODEL.ttftMs + MODEL.perPromptTokenMs * 40, 2)
     within(meta.summary.e2eMs.p50!, e2e, 2)
-    console.log(`sim closed c=4: req/s ${st.requestThroughput.toFixed(3)} vs model ${(4000 / e2e).toFixed(3)}; out tok/s ${st.outputTokenThroughput.toFixed(2)} vs ${(96000 / e2e).toFixed(2)}`)
+    console.log(
+      `sim closed c=4: req/s ${st.requestThroughput.toFixed(3)} vs model ${(4000 / e2e).toFixed(3)}; out tok/s ${st.outputTokenThroughput.toFixed(2)} vs ${(96000 / e2e).toFixed(2)}`,
+    )
   })
 
   it('goodput counts exactly the requests that meet the TTFT objective (ShareGPT prompts of two lengths)', async () => {
@@ -64,7 +66,13 @@ describe('closed loop on the simulator', () => {
     writeFileSync(
       file,
       JSON.stringify([
-        ...convs.map(([q, a], i) => ({ id: String(i), conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] })),
+        ...convs.map(([q, a], i) => ({
+          id: String(i),
+          conversations: [
+            { from: 'human', value: q },
+            { from: 'gpt', value: a },
+          ],
+        })),
         { id: 'skipped', conversations: [{ from: 'human', value: 'no reply' }] },
       ]),
     )

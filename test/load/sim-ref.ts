@@ -40,7 +40,13 @@ export async function startSimProcess(config: SimSettings, faults: Record<string
     })
     void child.then((r) => reject(new Error(`simulator exited (${r.exitCode}) before it was ready: ${r.stderr}`)))
   })
-  return { url, stop: async () => { child.kill('SIGTERM'); await child } }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await child
+    },
+  }
 }
 
 /** Requests of these tests write requests.jsonl into a throwaway run folder. */
@@ -50,12 +56,28 @@ export function useTempRunDir(): string {
   return dir
 }
 
-export async function simRef(config: SimSettings, protocol: ProtocolName = 'openai-completions', faults: Record<string, number | boolean> = {}): Promise<SimRef> {
+export async function simRef(
+  config: SimSettings,
+  protocol: ProtocolName = 'openai-completions',
+  faults: Record<string, number | boolean> = {},
+): Promise<SimRef> {
   const sim = await startSimProcess({ protocol: protocol.startsWith('openai') ? 'openai' : 'llamacpp', ...config }, faults)
   const clients = new Map<ProtocolName, ProtocolClient>()
   const row: RowContext = {
-    endpoint: new URL(sim.url).host, unit: 'external', suffix: 'X', baseModel: 'sim-model', variantLabel: 'base-as-is', modelTag: 'sim-model',
-    numGpu: 'default', numCtx: 4096, batch: 32, numPredict: 16, gpuLabel: 'cpu', gpuName: 'cpu', gpuUuid: '', gpuMemMib: '',
+    endpoint: new URL(sim.url).host,
+    unit: 'external',
+    suffix: 'X',
+    baseModel: 'sim-model',
+    variantLabel: 'base-as-is',
+    modelTag: 'sim-model',
+    numGpu: 'default',
+    numCtx: 4096,
+    batch: 32,
+    numPredict: 16,
+    gpuLabel: 'cpu',
+    gpuName: 'cpu',
+    gpuUuid: '',
+    gpuMemMib: '',
   }
   const server: ServerRef = {
     stack: simStack,

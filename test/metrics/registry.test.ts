@@ -120,15 +120,35 @@ describe('metric registry', () => {
     expect(s).toMatchObject({ jPerOutputToken: null, energyJ: null, usdPer1MOutputTokens: null, powerSource: 'n/a' })
     expect(cols(s)).toMatchObject({ j_per_output_token: 'n/a', power_source: 'n/a', usd_per_1m_output_tokens: 'n/a', server_cpu_seconds: 'n/a' })
     const telemetry = {
-      powerSource: 'nvidia-smi', energyJ: 1200, meanW: 400, peakW: 410.5, jPerOutputToken: 150, gpuUtilMeanPct: 65, gpuMemPeakMib: 3072,
-      cpuSeconds: null, usdPer1MOutputTokens: 2.5,
+      powerSource: 'nvidia-smi',
+      energyJ: 1200,
+      meanW: 400,
+      peakW: 410.5,
+      jPerOutputToken: 150,
+      gpuUtilMeanPct: 65,
+      gpuMemPeakMib: 3072,
+      cpuSeconds: null,
+      usdPer1MOutputTokens: 2.5,
     } as unknown as CaseTelemetry
     const v = telemetryValues({ requests: 2, ok: 2, wallMs: 3000, sum: 0, dists: {}, telemetry })
     expect(v).toEqual({
-      jPerOutputToken: 150, powerSource: 'nvidia-smi', energyJ: 1200, powerMeanW: 400, powerPeakW: 410.5, gpuUtilMeanPct: 65, gpuMemPeakMib: 3072,
-      serverCpuSeconds: null, usdPer1MOutputTokens: 2.5,
+      jPerOutputToken: 150,
+      powerSource: 'nvidia-smi',
+      energyJ: 1200,
+      powerMeanW: 400,
+      powerPeakW: 410.5,
+      gpuUtilMeanPct: 65,
+      gpuMemPeakMib: 3072,
+      serverCpuSeconds: null,
+      usdPer1MOutputTokens: 2.5,
     })
-    expect(cols({ ...s, ...v })).toMatchObject({ j_per_output_token: '150', power_source: 'nvidia-smi', power_peak_w: '410.5', server_cpu_seconds: 'n/a', usd_per_1m_output_tokens: '2.5' })
+    expect(cols({ ...s, ...v })).toMatchObject({
+      j_per_output_token: '150',
+      power_source: 'nvidia-smi',
+      power_peak_w: '410.5',
+      server_cpu_seconds: 'n/a',
+      usd_per_1m_output_tokens: '2.5',
+    })
   })
 
   it('names are unique, one headline, every gated metric knows which way is better', () => {

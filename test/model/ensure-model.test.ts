@@ -63,7 +63,9 @@ describe('ensureModel cache', () => {
     bytes[6_000_000] ^= 0x40
     writeFileSync(path, bytes)
     expect(await ensureModel('tiny', { log })).toBe(path)
-    expect(lines[0]).toMatch(new RegExp(`^cached model .* has sha256 [0-9a-f]{12}… but ${basename(path)}\\.sha256 says ${goodSha.slice(0, 12)}… \\(corrupted\\); regenerating it$`))
+    expect(lines[0]).toMatch(
+      new RegExp(`^cached model .* has sha256 [0-9a-f]{12}… but ${basename(path)}\\.sha256 says ${goodSha.slice(0, 12)}… \\(corrupted\\); regenerating it$`),
+    )
     expect(sha(path)).toBe(goodSha)
   })
 

@@ -58,7 +58,10 @@ async function waitReady(base: string, s: ResultPromise): Promise<void> {
   const deadline = Date.now() + LOAD_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (exited) throw new Error(`llama-server exited before becoming ready:\n${output.slice(-4000)}`)
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false)
+    const ok = await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return
     await delay(100)
   }
@@ -71,25 +74,29 @@ interface Completion {
 }
 
 describe(`generated models load in ${bin}`, () => {
-  test.each(MODEL_PRESETS.map((p) => [p]))('%s: 64 tokens decoded with ignore_eos', async (preset: ModelPreset) => {
-    const model = await ensureModel(preset)
-    const port = await freePort()
-    output = ''
-    server = execa(bin, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '2048'], { all: true, reject: false, buffer: false })
-    server.all?.on('data', (d: Buffer) => void (output += d.toString()))
-    const base = `http://127.0.0.1:${port}`
-    await waitReady(base, server)
+  test.each(MODEL_PRESETS.map((p) => [p]))(
+    '%s: 64 tokens decoded with ignore_eos',
+    async (preset: ModelPreset) => {
+      const model = await ensureModel(preset)
+      const port = await freePort()
+      output = ''
+      server = execa(bin, ['-m', model, '--host', '127.0.0.1', '--port', String(port), '-c', '2048'], { all: true, reject: false, buffer: false })
+      server.all?.on('data', (d: Buffer) => void (output += d.toString()))
+      const base = `http://127.0.0.1:${port}`
+      await waitReady(base, server)
 
-    const res = await fetch(`${base}/v1/completions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: 'Hello', max_tokens: 64, ignore_eos: true, stream: false }),
-      signal: AbortSignal.timeout(120_000), // generous: default threads crawl on a CPU shared with other jobs
-    })
-    expect(res.status).toBe(200)
-    const body = (await res.json()) as Completion
-    expect(body.usage?.completion_tokens).toBe(64)
-    expect(body.timings?.predicted_per_second).toBeGreaterThan(0)
-    console.log(`${preset}: ${body.timings?.predicted_per_second?.toFixed(0)} tok/s decode (${model})`)
-  }, 180_000)
+      const res = await fetch(`${base}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: 'Hello', max_tokens: 64, ignore_eos: true, stream: false }),
+        signal: AbortSignal.timeout(120_000), // generous: default threads crawl on a CPU shared with other jobs
+      })
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as Completion
+      expect(body.usage?.completion_tokens).toBe(64)
+      expect(body.timings?.predicted_per_second).toBeGreaterThan(0)
+      console.log(`${preset}: ${body.timings?.predicted_per_second?.toFixed(0)} tok/s decode (${model})`)
+    },
+    180_000,
+  )
 })

@@ -76,7 +76,14 @@ describe('stream shapes that are not failures', () => {
   })
 
   it('empty-content and role-only chunks carry no output and are not the first token', async () => {
-    const parts = [chat({ role: 'assistant', content: '' }), chat({ content: '' }), chat({ content: 'x' }), chat({}), chat({ content: '' }), chat({ content: 'y' })]
+    const parts = [
+      chat({ role: 'assistant', content: '' }),
+      chat({ content: '' }),
+      chat({ content: 'x' }),
+      chat({}),
+      chat({ content: '' }),
+      chat({ content: 'y' }),
+    ]
     const obs = await run('openai-chat', body(SSE, parts.join('') + usage(2) + DONE))
     expect(obs.outcome).toBe('ok')
     expect(obs.chunkTokens).toEqual([1, 1])
@@ -152,7 +159,7 @@ describe('stream shapes that are not failures', () => {
     expect(obs.chunkTokens).toEqual([1])
     await server!.close()
     server = undefined
-    const named = await run('openai-completions', body(SSE, cmpl('a') + 'event: error\ndata: {"message":"overloaded"}\n\n'))
+    const named = await run('openai-completions', body(SSE, `${cmpl('a')}event: error\ndata: {"message":"overloaded"}\n\n`))
     expect(named.outcome).toBe('protocol_error')
     expect(named.error).toBe('the server sent an error event: {"message":"overloaded"}')
   })
@@ -168,14 +175,14 @@ describe('stream shapes that are not failures', () => {
 
 describe('failures, each a distinct outcome', () => {
   it('malformed line → protocol_error, earlier chunks kept', async () => {
-    const obs = await run('openai-completions', body(SSE, cmpl('a') + cmpl('b') + 'data: this is not json\n\n' + cmpl('c') + DONE))
+    const obs = await run('openai-completions', body(SSE, `${cmpl('a') + cmpl('b')}data: this is not json\n\n${cmpl('c')}${DONE}`))
     expect(obs.outcome).toBe('protocol_error')
     expect(obs.error).toContain('malformed SSE event (not a JSON object): this is not json')
     expect(obs.chunkTokens).toEqual([1, 1])
   })
 
   it('truncated JSON → protocol_error', async () => {
-    const obs = await run('openai-chat', body(SSE, chat({ content: 'a' }) + 'data: {"id":"c2","choices":[{"index":0,"delta":{"content":"b"\n\n' + DONE))
+    const obs = await run('openai-chat', body(SSE, `${chat({ content: 'a' })}data: {"id":"c2","choices":[{"index":0,"delta":{"content":"b"\n\n${DONE}`))
     expect(obs.outcome).toBe('protocol_error')
     expect(obs.error).toMatch(/^malformed SSE event \(not a JSON object\): \{"id":"c2"/)
     expect(obs.chunkTokens).toEqual([1])
@@ -359,7 +366,13 @@ describe('request shapes', () => {
     expect(a.headers.accept).toBe(SSE)
     await server!.close()
     server = undefined
-    const b = await sent('openai-chat', { ignoreEos: false, prompt: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }] })
+    const b = await sent('openai-chat', {
+      ignoreEos: false,
+      prompt: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'u' },
+      ],
+    })
     expect(b.url).toBe('/v1/chat/completions')
     expect(b.json).toEqual({
       model: 'm',

@@ -38,7 +38,9 @@ describe('clientBoundVerdict', () => {
   })
 
   it('a loop-delay tail is judged against E2E (else TTFT), not ITL: rare 4 ms hiccups do not condemn a 20 ms-ITL run', () => {
-    expect(clientBoundVerdict({ loopDelayP50Ms: 0.1, loopDelayP99Ms: 4, dispatchLagP99Ms: 0, ttftP50Ms: 30, itlP50Ms: 20, e2eP50Ms: 2000 }).clientBound).toBe(false)
+    expect(clientBoundVerdict({ loopDelayP50Ms: 0.1, loopDelayP99Ms: 4, dispatchLagP99Ms: 0, ttftP50Ms: 30, itlP50Ms: 20, e2eP50Ms: 2000 }).clientBound).toBe(
+      false,
+    )
     const v = clientBoundVerdict({ loopDelayP50Ms: 0.1, loopDelayP99Ms: 250, dispatchLagP99Ms: 0, ttftP50Ms: 30, itlP50Ms: 20, e2eP50Ms: 2000 })
     expect(v.reason).toContain('event-loop delay p99 250.00 ms > 200.00 ms (10% of E2E p50)')
     const noE2e = clientBoundVerdict({ loopDelayP50Ms: 0.1, loopDelayP99Ms: 40, dispatchLagP99Ms: 0, ttftP50Ms: 300, itlP50Ms: 20 })

@@ -273,7 +273,12 @@ describe.each(CASES)('$file as $protocol', (c) => {
   const evs = events(c)
 
   it.each([false, true])('parser, one event per read (keepText=%s): output events, tokens, TTFT event, server counts', (keepText) => {
-    const obs = feed(c, evs, evs.map((_, i) => i), keepText)
+    const obs = feed(
+      c,
+      evs,
+      evs.map((_, i) => i),
+      keepText,
+    )
     expect(obs.failure).toBeUndefined()
     expect(obs.chunkTimes).toEqual(c.outputEvents)
     expect(obs.chunkTokens).toEqual(c.tokens)
@@ -295,7 +300,12 @@ describe.each(CASES)('$file as $protocol', (c) => {
       expect(obs.done).toBe(ref.done)
     }
     const bytes = [...whole].map((b) => Buffer.from([b]))
-    const byByte = feed(c, bytes, bytes.map(() => 0), true)
+    const byByte = feed(
+      c,
+      bytes,
+      bytes.map(() => 0),
+      true,
+    )
     expect(byByte.chunkTokens).toEqual(c.tokens)
     expect(byByte.text).toBe(c.text)
   })
@@ -358,4 +368,3 @@ describe('recorded error bodies', () => {
     expect(obs.chunkTimes).toEqual([])
   })
 })
-

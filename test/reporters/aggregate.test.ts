@@ -14,13 +14,18 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'fuze-agg-'))
 describe('aggregate rows (docs/spec.md §3)', () => {
   it('baseline = best base-as-is row, optimal = best optimized row with tok/s > 0; no optimal → optimal = baseline', () => {
     const results = join(tmp(), 'results')
-    const dir = makeRun(results, '20250102_030405-h1', [
-      { stack: 'ollama', model: 'gemma3:4b-it-fp16', tokps: 40 },
-      { stack: 'ollama', model: 'gemma3:4b-it-fp16', variant: 'optimized', numGpu: '35', tokps: 52 },
-      { stack: 'ollama', model: 'gemma3:4b-it-fp16', variant: 'optimized', numGpu: '27', tokps: 47 },
-      { stack: 'ollama', model: 'llama3:8b', tokps: 30 },
-      { stack: 'ollama', model: 'llama3:8b', variant: 'optimized', numGpu: '4', failAll: true, tokps: 1 },
-    ], { host: 'h1', startedAt: '2025-01-02T03:04:05+01:00' })
+    const dir = makeRun(
+      results,
+      '20250102_030405-h1',
+      [
+        { stack: 'ollama', model: 'gemma3:4b-it-fp16', tokps: 40 },
+        { stack: 'ollama', model: 'gemma3:4b-it-fp16', variant: 'optimized', numGpu: '35', tokps: 52 },
+        { stack: 'ollama', model: 'gemma3:4b-it-fp16', variant: 'optimized', numGpu: '27', tokps: 47 },
+        { stack: 'ollama', model: 'llama3:8b', tokps: 30 },
+        { stack: 'ollama', model: 'llama3:8b', variant: 'optimized', numGpu: '4', failAll: true, tokps: 1 },
+      ],
+      { host: 'h1', startedAt: '2025-01-02T03:04:05+01:00' },
+    )
     const rows = aggregateRun(identifyRun(loadRun(dir), results))
     expect(rows.map((r) => [r.model, r.baseline_tokps, r.optimal_variant, r.optimal_tokps, r.num_gpu, r.csv_file])).toEqual([
       ['gemma3:4b-it-fp16', rows[0].baseline_tokps, 'gemma3-4b-it-fp16-nvidia-3090ti-ngl35', rows[0].optimal_tokps, '35', '20250102_030405-h1/bench.csv'],
@@ -59,26 +64,43 @@ describe('fuze-bench collect', () => {
     const root = tmp()
     const results = join(root, 'results')
     const old = join(root, 'ollama_bench_20240612_101500.csv')
-    writeFileSync(old, [
-      'ts,endpoint,unit,suffix,base_model,variant_label,model_tag,num_gpu,num_ctx,batch,num_predict,tokens_per_sec,gpu_label,gpu_name,gpu_uuid,gpu_mem_mib',
-      '20240612_101500,127.0.0.1:11435,proc,A,llama3:8b,base-as-is,llama3:8b,,4096,,128,88.20,nvidia-5090,NVIDIA GeForce RTX 5090,GPU-abc, 32607',
-      '20240612_101700,127.0.0.1:11435,proc,A,llama3:8b,optimized,LLM-FuZe-llama3-8b-nvidia-5090-ng33,33,4096,,128,95.10,x,nvidia-5090,NVIDIA GeForce RTX 5090,GPU-abc, 32607',
-      '',
-    ].join('\n'))
+    writeFileSync(
+      old,
+      [
+        'ts,endpoint,unit,suffix,base_model,variant_label,model_tag,num_gpu,num_ctx,batch,num_predict,tokens_per_sec,gpu_label,gpu_name,gpu_uuid,gpu_mem_mib',
+        '20240612_101500,127.0.0.1:11435,proc,A,llama3:8b,base-as-is,llama3:8b,,4096,,128,88.20,nvidia-5090,NVIDIA GeForce RTX 5090,GPU-abc, 32607',
+        '20240612_101700,127.0.0.1:11435,proc,A,llama3:8b,optimized,LLM-FuZe-llama3-8b-nvidia-5090-ng33,33,4096,,128,95.10,x,nvidia-5090,NVIDIA GeForce RTX 5090,GPU-abc, 32607',
+        '',
+      ].join('\n'),
+    )
     const r = await fuzeBench(['collect', '--results', results, '--host', 'oldbox', old])
     expect(r.code, r.out).toBe(0)
-    expect(readAggregate(results)).toEqual([{
-      run_ts: '2024-06-12T10:15:00', host: 'oldbox', stack: 'ollama', model: 'llama3:8b', baseline_tokps: '88.20',
-      optimal_variant: 'LLM-FuZe-llama3-8b-nvidia-5090-ng33', optimal_tokps: '95.10', baseline_endpoint: '127.0.0.1:11435',
-      optimal_endpoint: '127.0.0.1:11435', gpu_label: 'nvidia-5090', gpu_name: 'NVIDIA GeForce RTX 5090', num_gpu: '33',
-      csv_file: '../ollama_bench_20240612_101500.csv',
-    }])
+    expect(readAggregate(results)).toEqual([
+      {
+        run_ts: '2024-06-12T10:15:00',
+        host: 'oldbox',
+        stack: 'ollama',
+        model: 'llama3:8b',
+        baseline_tokps: '88.20',
+        optimal_variant: 'LLM-FuZe-llama3-8b-nvidia-5090-ng33',
+        optimal_tokps: '95.10',
+        baseline_endpoint: '127.0.0.1:11435',
+        optimal_endpoint: '127.0.0.1:11435',
+        gpu_label: 'nvidia-5090',
+        gpu_name: 'NVIDIA GeForce RTX 5090',
+        num_gpu: '33',
+        csv_file: '../ollama_bench_20240612_101500.csv',
+      },
+    ])
   })
 
   it('two processes merging at the same moment lose nothing and duplicate nothing', async () => {
     const results = join(tmp(), 'results')
     const runs = Array.from({ length: 6 }, (_, i) =>
-      makeRun(results, `2025010${i + 1}_000000-h`, [{ stack: 'llama.cpp', model: `m${i}`, tokps: 10 + i }], { startedAt: `2025-01-0${i + 1}T00:00:00Z`, seed: i }),
+      makeRun(results, `2025010${i + 1}_000000-h`, [{ stack: 'llama.cpp', model: `m${i}`, tokps: 10 + i }], {
+        startedAt: `2025-01-0${i + 1}T00:00:00Z`,
+        seed: i,
+      }),
     )
     const worker = join(REPO, 'test/reporters/merge-worker.ts')
     // each worker merges every run (overlap on purpose) in a different order

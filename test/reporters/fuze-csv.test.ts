@@ -32,7 +32,10 @@ describe('FuZe CSV reader', () => {
 
   it('writes and reads back the same fields (newlines and quotes survive)', () => {
     const rec = { a: 'x\ny', b: '"q"', c: '' }
-    expect(parseCsv(toCsv(['a', 'b', 'c'], [rec]))).toEqual([['a', 'b', 'c'], ['x\ny', '"q"', '']])
+    expect(parseCsv(toCsv(['a', 'b', 'c'], [rec]))).toEqual([
+      ['a', 'b', 'c'],
+      ['x\ny', '"q"', ''],
+    ])
   })
 
   it('drops a BOM and names the real line of a bad row after blank lines and a quoted field holding newlines', () => {

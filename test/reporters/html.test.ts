@@ -25,7 +25,7 @@ describe('report.html in headless Chromium', () => {
     run.summary!.cases[0] = extra.summary!.cases[0]
     run.requests = [...run.requests.filter((r) => r.caseName !== 'decode 32 tokens' || r.file !== extra.summary!.cases[0].file), ...extra.requests]
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(run.summary))
-    writeFileSync(join(dir, 'requests.jsonl'), run.requests.map((r) => JSON.stringify(r)).join('\n') + '\n')
+    writeFileSync(join(dir, 'requests.jsonl'), `${run.requests.map((r) => JSON.stringify(r)).join('\n')}\n`)
 
     const res = await finalizeRun({ runDir: dir, resultsDir: results, baseline: join(root, 'base.json'), print: () => {} })
     expect(res.failed).toBe(true)

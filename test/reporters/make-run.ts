@@ -58,19 +58,49 @@ function records(c: FakeCase, rnd: () => number, numPredict: number): RequestRec
     const tpot = 1000 / rate
     const e2e = ttft + tpot * (numPredict - 1)
     const base = {
-      id: `${caseName(c)}-${i}`, caseName: caseName(c), phase, startedAt: new Date(Date.UTC(2025, 0, 2, 3, 4, 5) + t).toISOString(),
-      tStartMs: t, queueMs: 0, ttfotMs: null, chunkGapsMs: [], promptTokensServer: 12, tokenCountMismatch: false, server: {},
+      id: `${caseName(c)}-${i}`,
+      caseName: caseName(c),
+      phase,
+      startedAt: new Date(Date.UTC(2025, 0, 2, 3, 4, 5) + t).toISOString(),
+      tStartMs: t,
+      queueMs: 0,
+      ttfotMs: null,
+      chunkGapsMs: [],
+      promptTokensServer: 12,
+      tokenCountMismatch: false,
+      server: {},
     }
     if (fail) {
-      out.push({ ...base, outcome: c.failAll ? 'connect_error' : 'timeout', error: c.failAll ? 'connect ECONNREFUSED 127.0.0.1:11435' : 'no response within 300 s (TIMEOUT_GEN)',
-        ttftMs: null, e2eMs: c.failAll ? 1 : 300, tpotMs: null, itlMs: [], outputTokensServer: null, outputTokensClient: 0, outputTokens: 0,
-        decodeTokPerSecClient: null, decodeTokPerSecServer: null })
+      out.push({
+        ...base,
+        outcome: c.failAll ? 'connect_error' : 'timeout',
+        error: c.failAll ? 'connect ECONNREFUSED 127.0.0.1:11435' : 'no response within 300 s (TIMEOUT_GEN)',
+        ttftMs: null,
+        e2eMs: c.failAll ? 1 : 300,
+        tpotMs: null,
+        itlMs: [],
+        outputTokensServer: null,
+        outputTokensClient: 0,
+        outputTokens: 0,
+        decodeTokPerSecClient: null,
+        decodeTokPerSecServer: null,
+      })
       t += 5
       continue
     }
-    out.push({ ...base, outcome: 'ok', ttftMs: ttft, e2eMs: e2e, tpotMs: tpot, itlMs: Array.from({ length: numPredict - 1 }, () => tpot * j()),
-      outputTokensServer: numPredict, outputTokensClient: numPredict, outputTokens: numPredict,
-      decodeTokPerSecClient: rate * 0.98, decodeTokPerSecServer: rate })
+    out.push({
+      ...base,
+      outcome: 'ok',
+      ttftMs: ttft,
+      e2eMs: e2e,
+      tpotMs: tpot,
+      itlMs: Array.from({ length: numPredict - 1 }, () => tpot * j()),
+      outputTokensServer: numPredict,
+      outputTokensClient: numPredict,
+      outputTokens: numPredict,
+      decodeTokPerSecClient: rate * 0.98,
+      decodeTokPerSecServer: rate,
+    })
     t += e2e + 2
   }
   return out
@@ -93,17 +123,40 @@ export function makeRun(resultsDir: string, runId: string, cases: FakeCase[], op
     for (const r of recs) lines.push(JSON.stringify({ ...r, file }))
     const summary = summarizeCase({ caseName: caseName(c), fullName: fullNameOf(c), file, stack: c.stack, model: c.model }, recs)
     const row: RowContext = {
-      endpoint: c.endpoint ?? '127.0.0.1:11435', unit: 'proc', suffix: 'A', baseModel: c.model, variantLabel: c.variant ?? 'base-as-is',
+      endpoint: c.endpoint ?? '127.0.0.1:11435',
+      unit: 'proc',
+      suffix: 'A',
+      baseModel: c.model,
+      variantLabel: c.variant ?? 'base-as-is',
       modelTag: c.variant && c.variant !== 'base-as-is' ? `${c.model.replace(/[/:]/g, '-')}-${c.gpuLabel ?? 'nvidia-3090ti'}-ngl${c.numGpu}` : c.model,
-      numGpu: c.numGpu ?? 'default', numCtx: 4096, batch: 32, numPredict, gpuLabel: c.gpuLabel ?? 'nvidia-3090ti',
-      gpuName: 'NVIDIA GeForce RTX 3090 Ti', gpuUuid: 'GPU-1234', gpuMemMib: '24564',
+      numGpu: c.numGpu ?? 'default',
+      numCtx: 4096,
+      batch: 32,
+      numPredict,
+      gpuLabel: c.gpuLabel ?? 'nvidia-3090ti',
+      gpuName: 'NVIDIA GeForce RTX 3090 Ti',
+      gpuUuid: 'GPU-1234',
+      gpuMemMib: '24564',
     }
     const finishedAt = startedAt
     runCases.push({ fullName: fullNameOf(c), file, stack: c.stack, model: c.model, row, summary, finishedAt })
     csvRows.push({
-      ts: finishedAt, endpoint: row.endpoint, unit: row.unit, suffix: row.suffix, base_model: row.baseModel, variant_label: row.variantLabel,
-      model_tag: row.modelTag, num_gpu: row.numGpu, num_ctx: String(row.numCtx), batch: String(row.batch), num_predict: String(row.numPredict),
-      tokens_per_sec: summary.tokensPerSec.toFixed(2), gpu_label: row.gpuLabel, gpu_name: row.gpuName, gpu_uuid: row.gpuUuid, gpu_mem_mib: row.gpuMemMib,
+      ts: finishedAt,
+      endpoint: row.endpoint,
+      unit: row.unit,
+      suffix: row.suffix,
+      base_model: row.baseModel,
+      variant_label: row.variantLabel,
+      model_tag: row.modelTag,
+      num_gpu: row.numGpu,
+      num_ctx: String(row.numCtx),
+      batch: String(row.batch),
+      num_predict: String(row.numPredict),
+      tokens_per_sec: summary.tokensPerSec.toFixed(2),
+      gpu_label: row.gpuLabel,
+      gpu_name: row.gpuName,
+      gpu_uuid: row.gpuUuid,
+      gpu_mem_mib: row.gpuMemMib,
     })
   }
   const sum: RunSummaryJson = { runId, host, startedAt, finishedAt: startedAt, incomplete: opts.incomplete ?? false, cases: runCases }
@@ -117,11 +170,21 @@ export function makeRun(resultsDir: string, runId: string, cases: FakeCase[], op
 export function sweepRun(resultsDir: string, runId: string, opts: FakeRunOptions & { scale?: number } = {}): string {
   const s = opts.scale ?? 1
   const cases: FakeCase[] = []
-  for (const [model, peak] of [['gemma3:4b-it-fp16', 60], ['qwen2.5:7b-instruct', 38]] as const) {
+  for (const [model, peak] of [
+    ['gemma3:4b-it-fp16', 60],
+    ['qwen2.5:7b-instruct', 38],
+  ] as const) {
     cases.push({ stack: 'llama.cpp', model, tokps: peak * 0.8 * s, ttftMs: 55 })
     for (const ngl of [0, 8, 16, 24, 32, 40]) {
       const frac = Math.min(1, ngl / 32)
-      cases.push({ stack: 'llama.cpp', model, variant: 'optimized', numGpu: String(ngl), tokps: (6 + (peak - 6) * frac ** 1.6) * s, ttftMs: 30 + 60 * (1 - frac) })
+      cases.push({
+        stack: 'llama.cpp',
+        model,
+        variant: 'optimized',
+        numGpu: String(ngl),
+        tokps: (6 + (peak - 6) * frac ** 1.6) * s,
+        ttftMs: 30 + 60 * (1 - frac),
+      })
     }
   }
   return makeRun(resultsDir, runId, cases, opts)

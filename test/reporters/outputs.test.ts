@@ -45,9 +45,23 @@ it('finalize writes the enabled end outputs and nothing else', async () => {
   // no JUnit path, not in GitHub Actions, no baseline update: those three stay off
   const res = await finalizeRun({ runDir: dir, resultsDir: results, print: (s) => out.push(s), env: {} })
   expect(res).toEqual({ failed: false, failures: [] })
-  expect(readdirSync(dir).filter((f) => !before.includes(f)).sort()).toEqual(['gate.json', 'report.html', 'summary.csv'])
-  expect(readdirSync(results).sort()).toEqual(['20250102_030405-h', 'benchmarks.best.by_host_model.csv', 'benchmarks.best.by_model.csv', 'benchmarks.best.csv', 'benchmarks.csv'])
+  expect(
+    readdirSync(dir)
+      .filter((f) => !before.includes(f))
+      .sort(),
+  ).toEqual(['gate.json', 'report.html', 'summary.csv'])
+  expect(readdirSync(results).sort()).toEqual([
+    '20250102_030405-h',
+    'benchmarks.best.by_host_model.csv',
+    'benchmarks.best.by_model.csv',
+    'benchmarks.best.csv',
+    'benchmarks.csv',
+  ])
   expect(out.some((l) => l.startsWith('::error'))).toBe(false)
   // the console outputs in registry order: summaries, gate verdict, report path
-  expect(out.map((l) => l.split('\n')[0])).toEqual(['== Global best per model ==', '== Gate: PASS (no baseline: health checks only; set BENCH_BASELINE to compare) ==', `fuze-bench: report ${join(dir, 'report.html')}`])
+  expect(out.map((l) => l.split('\n')[0])).toEqual([
+    '== Global best per model ==',
+    '== Gate: PASS (no baseline: health checks only; set BENCH_BASELINE to compare) ==',
+    `fuze-bench: report ${join(dir, 'report.html')}`,
+  ])
 })

@@ -40,6 +40,8 @@ describe('progress line of a finished case', () => {
     expect(progressLine(failed, 900)).toBe(
       '✗ llama.cpp small-random › small-random on llama.cpp under load > decode [c=4] · 0.0 tok/s · TTFT p50 - ms · 0/8 ok · 0.9 s — all 8 measured requests failed (connect_error)',
     )
-    expect(progressLine(summary({ failures: [{ code: 'client_bound', message: 'client-bound: results not trustworthy' }] }), 900)).toMatch(/^! .* — client-bound: results not trustworthy$/)
+    expect(progressLine(summary({ failures: [{ code: 'client_bound', message: 'client-bound: results not trustworthy' }] }), 900)).toMatch(
+      /^! .* — client-bound: results not trustworthy$/,
+    )
   })
 })

@@ -26,30 +26,42 @@ async function runShards(n: number, leadMs: number): Promise<{ results: string; 
   const results = tempResults('fuze-shards-')
   const startAt = String(Date.now() + leadMs)
   const runs = Array.from({ length: n }, (_, i) =>
-    startBench(['--project', 'sim', 'benches/sim/openai.bench.ts', '-t', 'completions'], {
-      SIM_URL: sim.url,
-      BENCH_SHARD: `${i + 1}/${n}`,
-      BENCH_START_AT: startAt,
-      BENCH_RATE: String(RATE),
-      BENCH_REQUESTS: String(REQUESTS),
-      BENCH_ARRIVAL: 'constant',
-      BENCH_WARMUP: '1',
-      // 2 shared cores: a shard's own verdict is kept in the merged case, but must not decide this test
-      BENCH_ALLOW_CLIENT_BOUND: '1',
-    }, results),
+    startBench(
+      ['--project', 'sim', 'benches/sim/openai.bench.ts', '-t', 'completions'],
+      {
+        SIM_URL: sim.url,
+        BENCH_SHARD: `${i + 1}/${n}`,
+        BENCH_START_AT: startAt,
+        BENCH_RATE: String(RATE),
+        BENCH_REQUESTS: String(REQUESTS),
+        BENCH_ARRIVAL: 'constant',
+        BENCH_WARMUP: '1',
+        // 2 shared cores: a shard's own verdict is kept in the merged case, but must not decide this test
+        BENCH_ALLOW_CLIENT_BOUND: '1',
+      },
+      results,
+    ),
   )
   const done = await Promise.all(runs.map((r) => r.child))
   done.forEach((d, i) => expect(d.exitCode, `shard ${i + 1}/${n}:\n${d.all}`).toBe(0))
-  const dirs = readdirSync(results).filter((d) => /-shard\dof\d$/.test(d)).sort().map((d) => join(results, d))
+  const dirs = readdirSync(results)
+    .filter((d) => /-shard\dof\d$/.test(d))
+    .sort()
+    .map((d) => join(results, d))
   expect(dirs).toHaveLength(n)
   return { results, dirs }
 }
 
-const merge = (args: string[]) => execa(process.execPath, [join(ROOT, 'cli', 'bin.mjs'), 'merge', ...args], { cwd: ROOT, reject: false, env: cleanEnv(), extendEnv: false })
+const merge = (args: string[]) =>
+  execa(process.execPath, [join(ROOT, 'cli', 'bin.mjs'), 'merge', ...args], { cwd: ROOT, reject: false, env: cleanEnv(), extendEnv: false })
 
 type Line = RequestRecord & { case: string; shard?: string }
 const measured = (file: string): Line[] =>
-  readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line).filter((r) => r.phase === 'run' && r.case.endsWith('> completions'))
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line)
+    .filter((r) => r.phase === 'run' && r.case.endsWith('> completions'))
 
 async function checkMerged(n: number, leadMs: number) {
   const { results, dirs } = await runShards(n, leadMs)

@@ -45,7 +45,7 @@ function plan(): { protocol: string; port: string; models: string[] } | 'exit0' 
 }
 
 function log(entry: Record<string, unknown>): void {
-  if (process.env.FUZE_SHIM_LOG) appendFileSync(process.env.FUZE_SHIM_LOG, JSON.stringify({ stack, pid: process.pid, ...entry }) + '\n')
+  if (process.env.FUZE_SHIM_LOG) appendFileSync(process.env.FUZE_SHIM_LOG, `${JSON.stringify({ stack, pid: process.pid, ...entry })}\n`)
 }
 
 const env: Record<string, string> = {}

@@ -16,8 +16,28 @@ function errorOf(argv: string[]): string {
 
 describe('sim arguments', () => {
   it('maps kebab-case flags onto config keys and faults, with documented defaults', () => {
-    const cfg = parseSimArgs(['--protocol', 'llamacpp', '--ttft-ms', '7.5', '--tokens-per-chunk', '3', '--precompute', '--models', 'a, b', '--fault-keep-alive', '--fault-status', '503'])
-    expect(cfg).toMatchObject({ protocol: 'llamacpp', ttftMs: 7.5, tokensPerChunk: 3, precompute: true, models: ['a', 'b'], faults: { keepAlive: true, status: 503 } })
+    const cfg = parseSimArgs([
+      '--protocol',
+      'llamacpp',
+      '--ttft-ms',
+      '7.5',
+      '--tokens-per-chunk',
+      '3',
+      '--precompute',
+      '--models',
+      'a, b',
+      '--fault-keep-alive',
+      '--fault-status',
+      '503',
+    ])
+    expect(cfg).toMatchObject({
+      protocol: 'llamacpp',
+      ttftMs: 7.5,
+      tokensPerChunk: 3,
+      precompute: true,
+      models: ['a', 'b'],
+      faults: { keepAlive: true, status: 503 },
+    })
     expect(resolveConfig({})).toEqual({
       protocol: 'openai',
       host: '127.0.0.1',

@@ -13,7 +13,10 @@ async function withSim<T>(config: Partial<SimConfig>, fn: (sim: SimHandle) => Pr
 }
 
 const chat = (n: number, extra: Record<string, unknown> = {}) => ({ messages: [{ role: 'user', content: 'hi' }], max_tokens: n, stream: true, ...extra })
-const parsed = (body: string) => sseData(body).filter((e) => e !== '[DONE]').map((e) => JSON.parse(e))
+const parsed = (body: string) =>
+  sseData(body)
+    .filter((e) => e !== '[DONE]')
+    .map((e) => JSON.parse(e))
 
 describe('fault switches', () => {
   it('roleOnlyFirstChunk: the first chat chunk carries only the role (OpenAI and Ollama)', async () => {
@@ -170,7 +173,10 @@ describe('fault switches', () => {
 
   it('serverCountOffBy: reported counts differ from the tokens sent, truth keeps the real count', async () => {
     await withSim({ protocol: 'openai', faults: { serverCountOffBy: 2 } }, async (sim) => {
-      const r = await raw(`${sim.url}/v1/completions`, { headers: { 'x-request-id': 'off' }, body: { prompt: 'x', max_tokens: 3, stream: true, stream_options: { include_usage: true } } })
+      const r = await raw(`${sim.url}/v1/completions`, {
+        headers: { 'x-request-id': 'off' },
+        body: { prompt: 'x', max_tokens: 3, stream: true, stream_options: { include_usage: true } },
+      })
       const events = parsed(r.body)
       expect(events.at(-1).usage.completion_tokens).toBe(5)
       expect(events.filter((e) => e.choices.length > 0)).toHaveLength(3)

@@ -25,7 +25,17 @@ describe('llamacpp (llama-server) protocol', () => {
     const last = events[3]
     expect(last).toMatchObject({ content: '', stop: true, stop_type: 'limit', tokens_predicted: 5, tokens_evaluated: tokenize('Hello world').length })
     expect(Object.keys(last.timings).sort()).toEqual(
-      ['cache_n', 'predicted_ms', 'predicted_n', 'predicted_per_second', 'predicted_per_token_ms', 'prompt_ms', 'prompt_n', 'prompt_per_second', 'prompt_per_token_ms'].sort(),
+      [
+        'cache_n',
+        'predicted_ms',
+        'predicted_n',
+        'predicted_per_second',
+        'predicted_per_token_ms',
+        'prompt_ms',
+        'prompt_n',
+        'prompt_per_second',
+        'prompt_per_token_ms',
+      ].sort(),
     )
     expect(last.timings.predicted_n).toBe(5)
     expect(last.timings.prompt_n).toBe(tokenize('Hello world').length)

@@ -24,7 +24,14 @@ describe('ollama protocol', () => {
       ['llama3:8b', ' are', false],
     ])
     const last = lines[3]
-    expect(last).toMatchObject({ model: 'llama3:8b', response: '', done: true, done_reason: 'length', eval_count: 3, prompt_eval_count: tokenize('why is the sky blue').length })
+    expect(last).toMatchObject({
+      model: 'llama3:8b',
+      response: '',
+      done: true,
+      done_reason: 'length',
+      eval_count: 3,
+      prompt_eval_count: tokenize('why is the sky blue').length,
+    })
     for (const k of ['total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration']) expect(Number.isInteger(last[k])).toBe(true)
     // ~1 ms TTFT and 2 gaps of ~1 ms: durations are in nanoseconds.
     expect(last.prompt_eval_duration).toBeGreaterThan(500_000)
@@ -51,13 +58,17 @@ describe('ollama protocol', () => {
       { role: 'assistant', content: '' },
     ])
     expect(lines[2]).toMatchObject({ done: true, eval_count: 2 })
-    const one = await json<Record<string, unknown>>(`${sim.url}/api/generate`, { body: { model: 'llama3:8b', prompt: 'x', stream: false, options: { num_predict: 2 } } })
+    const one = await json<Record<string, unknown>>(`${sim.url}/api/generate`, {
+      body: { model: 'llama3:8b', prompt: 'x', stream: false, options: { num_predict: 2 } },
+    })
     expect(one.value).toMatchObject({ response: ' or from', done: true, eval_count: 2 })
     expect(one.headers['content-type']).toBe('application/json')
   })
 
   it('generates 128 tokens when num_predict is absent or -1', async () => {
-    const one = await json<{ eval_count: number }>(`${sim.url}/api/generate`, { body: { model: 'llama3:8b', prompt: 'x', stream: false, options: { num_predict: -1 } } })
+    const one = await json<{ eval_count: number }>(`${sim.url}/api/generate`, {
+      body: { model: 'llama3:8b', prompt: 'x', stream: false, options: { num_predict: -1 } },
+    })
     expect(one.value.eval_count).toBe(128)
   })
 
@@ -73,7 +84,9 @@ describe('ollama protocol', () => {
     const tags = await json<{ models: Array<{ name: string; details: { format: string } }> }>(`${sim.url}/api/tags`)
     expect(tags.value.models.map((m) => m.name)).toEqual(['llama3:8b', 'gemma3:4b'])
     expect(tags.value.models[0].details.format).toBe('gguf')
-    const show = await json<{ model_info: Record<string, unknown>; details: unknown; parameters: string }>(`${sim.url}/api/show`, { body: { model: 'llama3:8b' } })
+    const show = await json<{ model_info: Record<string, unknown>; details: unknown; parameters: string }>(`${sim.url}/api/show`, {
+      body: { model: 'llama3:8b' },
+    })
     expect(show.value.model_info['llama.block_count']).toBe(26)
     expect(show.value.model_info['general.architecture']).toBe('llama')
     const ps = await json<{ models: Array<{ name: string }> }>(`${sim.url}/api/ps`)
@@ -90,7 +103,9 @@ describe('ollama protocol', () => {
     const show = await json<{ parameters: string; details: { parent_model: string } }>(`${sim.url}/api/show`, { body: { name: 'llama3-opt' } })
     expect(show.value.parameters).toMatch(/^num_gpu\s+20\nnum_ctx\s+4096$/)
     expect(show.value.details.parent_model).toBe('llama3:8b')
-    const gen = await json<{ eval_count: number }>(`${sim.url}/api/generate`, { body: { model: 'llama3-opt', prompt: 'x', stream: false, options: { num_predict: 1 } } })
+    const gen = await json<{ eval_count: number }>(`${sim.url}/api/generate`, {
+      body: { model: 'llama3-opt', prompt: 'x', stream: false, options: { num_predict: 1 } },
+    })
     expect(gen.value.eval_count).toBe(1)
     const del = await raw(`${sim.url}/api/delete`, { method: 'DELETE', body: { model: 'llama3-opt' } })
     expect(del.status).toBe(200)

@@ -30,34 +30,44 @@ export const now = () => performance.timeOrigin + performance.now()
 export function raw(url: string, opts: RawOptions = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
-    const req = request(url, { method: opts.method ?? (payload ? 'POST' : 'GET'), headers: { 'content-type': 'application/json', ...(payload ? { 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers } }, (res) => {
-      const reads: RawRead[] = []
-      res.setEncoding('utf8')
-      let settled = false
-      const done = (error?: string) => {
-        if (settled) return
-        settled = true
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: reads.map((r) => r.text).join(''), reads, ...(error ? { error } : {}) })
-      }
-      res.on('data', (text: string) => {
-        const read = { t: now(), text }
-        reads.push(read)
-        if (opts.onRead?.(read, reads)) {
-          req.destroy()
-          done('aborted by test')
+    const req = request(
+      url,
+      {
+        method: opts.method ?? (payload ? 'POST' : 'GET'),
+        headers: { 'content-type': 'application/json', ...(payload ? { 'content-length': String(Buffer.byteLength(payload)) } : {}), ...opts.headers },
+      },
+      (res) => {
+        const reads: RawRead[] = []
+        res.setEncoding('utf8')
+        let settled = false
+        const done = (error?: string) => {
+          if (settled) return
+          settled = true
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: reads.map((r) => r.text).join(''), reads, ...(error ? { error } : {}) })
         }
-      })
-      res.on('end', () => done())
-      res.on('error', (e) => done(e.message))
-      res.on('aborted', () => done('aborted'))
-      res.on('close', () => done(res.complete ? undefined : 'closed before the end of the response'))
-    })
+        res.on('data', (text: string) => {
+          const read = { t: now(), text }
+          reads.push(read)
+          if (opts.onRead?.(read, reads)) {
+            req.destroy()
+            done('aborted by test')
+          }
+        })
+        res.on('end', () => done())
+        res.on('error', (e) => done(e.message))
+        res.on('aborted', () => done('aborted'))
+        res.on('close', () => done(res.complete ? undefined : 'closed before the end of the response'))
+      },
+    )
     req.on('error', reject)
     req.end(payload)
   })
 }
 
-export async function json<T = Record<string, unknown>>(url: string, opts: RawOptions = {}): Promise<{ status: number; value: T; headers: IncomingHttpHeaders }> {
+export async function json<T = Record<string, unknown>>(
+  url: string,
+  opts: RawOptions = {},
+): Promise<{ status: number; value: T; headers: IncomingHttpHeaders }> {
   const r = await raw(url, opts)
   return { status: r.status, value: (r.body ? JSON.parse(r.body) : null) as T, headers: r.headers }
 }

@@ -15,7 +15,10 @@ describe('tgi protocol', () => {
     expect(r.headers['content-type']).toBe('text/event-stream')
     // TGI writes `data:` with no space.
     expect(r.body.startsWith('data:{"index":1,"token":{')).toBe(true)
-    const events = r.body.split('\n\n').filter(Boolean).map((b) => JSON.parse(b.slice('data:'.length)))
+    const events = r.body
+      .split('\n\n')
+      .filter(Boolean)
+      .map((b) => JSON.parse(b.slice('data:'.length)))
     expect(events.map((e) => [e.token.text, e.token.special, e.generated_text])).toEqual([
       [' or', false, null],
       [' from', false, null],

@@ -13,7 +13,10 @@ afterAll(() => sim.close())
 
 describe('ground truth', () => {
   it('records one emission time per output chunk, each just before the client reads it', async () => {
-    const r = await raw(`${sim.url}/v1/completions`, { headers: { 'x-request-id': 'truth-1' }, body: { prompt: 'one two three four', max_tokens: 30, stream: true } })
+    const r = await raw(`${sim.url}/v1/completions`, {
+      headers: { 'x-request-id': 'truth-1' },
+      body: { prompt: 'one two three four', max_tokens: 30, stream: true },
+    })
     const truth = sim.truth('truth-1')!
     const tokenEvents = eventArrivals(r.reads, '\n\n').filter((e) => e.event !== 'data: [DONE]')
     expect(tokenEvents).toHaveLength(30)
@@ -57,7 +60,11 @@ describe('ground truth', () => {
     const s = await startSim({ protocol: 'openai', ttftMs: 1, itlMs: 1, tokensPerChunk: 3 })
     try {
       const r = await raw(`${s.url}/v1/completions`, { headers: { 'x-request-id': 'multi' }, body: { prompt: 'x', max_tokens: 7, stream: true } })
-      expect(sseData(r.body).slice(0, -1).map((e) => JSON.parse(e).choices[0].text.split(' ').length - 1)).toEqual([3, 3, 1])
+      expect(
+        sseData(r.body)
+          .slice(0, -1)
+          .map((e) => JSON.parse(e).choices[0].text.split(' ').length - 1),
+      ).toEqual([3, 3, 1])
       expect(s.truth('multi')!.chunkTokens).toEqual([3, 3, 1])
       await raw(`${s.url}/v1/completions`, { headers: { 'x-request-id': 'whole' }, body: { prompt: 'x', max_tokens: 7 } })
       expect(s.truth('whole')!.chunkTokens).toEqual([7])

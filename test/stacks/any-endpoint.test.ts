@@ -46,11 +46,19 @@ describe('any endpoint, nothing else set', () => {
   it("TGI_URL benches the model /info names; TRITON_URL without TRITON_MODELS benches the repository's ready models", async () => {
     const t = await sim('tgi', ['org/served-model'])
     const tr = await sim('triton', ['ens-a', 'ens-b'])
-    const run = startBench(['--project', 'tgi', '--project', 'triton', 'each-model'], { ...QUICK, PATH: barePath(), TGI_URL: t.url, TRITON_URL: tr.url, INCLUDE_MODELS: 'served|ens-b' })
+    const run = startBench(['--project', 'tgi', '--project', 'triton', 'each-model'], {
+      ...QUICK,
+      PATH: barePath(),
+      TGI_URL: t.url,
+      TRITON_URL: tr.url,
+      INCLUDE_MODELS: 'served|ens-b',
+    })
     const r = await run.child
     expectFlowPassed(r)
     const rows = csvRows(onlyRunDir(run.resultsDir))
-    expect([...new Set(rows.map((x) => `${x.endpoint} ${x.base_model}`))].sort()).toEqual([`127.0.0.1:${t.port} org/served-model`, `127.0.0.1:${tr.port} ens-b`].sort())
+    expect([...new Set(rows.map((x) => `${x.endpoint} ${x.base_model}`))].sort()).toEqual(
+      [`127.0.0.1:${t.port} org/served-model`, `127.0.0.1:${tr.port} ens-b`].sort(),
+    )
   })
 
   it('INCLUDE_MODELS matching nothing: one skip line saying how many were listed and by which filter', async () => {

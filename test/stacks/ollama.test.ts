@@ -37,7 +37,7 @@ describe('ollama on two GPUs (shims)', () => {
     expect(started.map((e) => e.env?.OLLAMA_HOST)).toEqual([`127.0.0.1:${run.env.PORT_A}`, `127.0.0.1:${run.env.PORT_B}`])
     for (const e of started) expect(isAlive(e.pid)).toBe(false)
     const rows = run.rows()
-    const seen = rows.map((r) => `${r.suffix} ${r.variant_label} ${r.num_gpu} ${r.tokens_per_sec}`).join('\n') + '\n' + run.r.all
+    const seen = `${rows.map((r) => `${r.suffix} ${r.variant_label} ${r.num_gpu} ${r.tokens_per_sec}`).join('\n')}\n${run.r.all}`
     expect(rows.length, seen).toBe(6)
     const decode = rows.filter((_, i) => i % 3 === 0)
     expect(pick(decode, 'variant_label')).toEqual(['base-as-is', 'base-as-is'])
@@ -48,13 +48,34 @@ describe('ollama on two GPUs (shims)', () => {
     expect(pick(rows, 'suffix')).toEqual([...Array(3).fill('A'), ...Array(3).fill('B')])
     expect(new Set(pick(rows, 'base_model'))).toEqual(new Set([MODEL]))
     expect(new Set(pick(rows, 'model_tag'))).toEqual(new Set([MODEL]))
-    expect(rows[0]).toMatchObject({ unit: 'proc', endpoint: `127.0.0.1:${run.env.PORT_A}`, gpu_label: 'nvidia-3090ti', gpu_name: 'NVIDIA GeForce RTX 3090 Ti', gpu_uuid: UUID_A, gpu_mem_mib: '24564', num_ctx: '4096', num_predict: '8' })
-    expect(rows[3]).toMatchObject({ endpoint: `127.0.0.1:${run.env.PORT_B}`, gpu_label: 'nvidia-a6000', gpu_name: 'NVIDIA RTX A6000', gpu_uuid: UUID_B, gpu_mem_mib: '49140' })
+    expect(rows[0]).toMatchObject({
+      unit: 'proc',
+      endpoint: `127.0.0.1:${run.env.PORT_A}`,
+      gpu_label: 'nvidia-3090ti',
+      gpu_name: 'NVIDIA GeForce RTX 3090 Ti',
+      gpu_uuid: UUID_A,
+      gpu_mem_mib: '24564',
+      num_ctx: '4096',
+      num_predict: '8',
+    })
+    expect(rows[3]).toMatchObject({
+      endpoint: `127.0.0.1:${run.env.PORT_B}`,
+      gpu_label: 'nvidia-a6000',
+      gpu_name: 'NVIDIA RTX A6000',
+      gpu_uuid: UUID_B,
+      gpu_mem_mib: '49140',
+    })
     for (const r of rows) expect(Number(r.tokens_per_sec)).toBeGreaterThan(0)
     // FAST_MODE=1: num_gpu travels nested under options, per request (2 requests per candidate, per slot)
-    const numGpus = run.shim().flatMap((e) => e.generateOptions ?? []).map((o) => o.num_gpu)
+    const numGpus = run
+      .shim()
+      .flatMap((e) => e.generateOptions ?? [])
+      .map((o) => o.num_gpu)
     expect(numGpus.filter((n) => n !== undefined)).toEqual([35, 35, 35, 35])
-    const swept = run.shim().flatMap((e) => e.generateOptions ?? []).find((o) => o.num_gpu !== undefined)
+    const swept = run
+      .shim()
+      .flatMap((e) => e.generateOptions ?? [])
+      .find((o) => o.num_gpu !== undefined)
     expect(swept).toMatchObject({ num_gpu: 35, num_ctx: 4096, num_predict: 8, temperature: 0 })
     expect(run.r.all).toContain('num_gpu candidates (AUTO_NG, 35 layers): 35 32 27 21 18 14 11 7 4')
     expect(run.r.all).toContain('num_gpu sweep stopped after 1/9 candidates: first working candidate (EXHAUSTIVE=0)')
@@ -107,7 +128,10 @@ describe('ollama on two GPUs (shims)', () => {
     const rows = run.rows()
     expect(pick(rows, 'num_gpu')).toEqual(['default', 'default', '40', '30'])
     expect(new Set(pick(rows, 'tokens_per_sec'))).toEqual(new Set(['0.00']))
-    const calls = run.shim().flatMap((e) => e.calls ?? []).map((c) => `${c.path} ${c.body.model}`)
+    const calls = run
+      .shim()
+      .flatMap((e) => e.calls ?? [])
+      .map((c) => `${c.path} ${c.body.model}`)
     expect(calls).toEqual([
       '/api/create LLM-FuZe-gemma3-4b-i-f16-nvidia-3090ti-ng40',
       '/api/delete LLM-FuZe-gemma3-4b-i-f16-nvidia-3090ti-ng40',
@@ -130,7 +154,10 @@ describe('ollama on two GPUs (shims)', () => {
       BENCH_GPU: UUID_A,
     })
     expect(run.r.exitCode).toBe(1)
-    const calls = run.shim().flatMap((e) => e.calls ?? []).map((c) => `${c.path} ${c.body.model}`)
+    const calls = run
+      .shim()
+      .flatMap((e) => e.calls ?? [])
+      .map((c) => `${c.path} ${c.body.model}`)
     expect(calls).toEqual([
       '/api/create LLM-FuZe-gemma3-4b-i-f16-nvidia-3090ti-ng40',
       '/api/create LLM-FuZe-gemma3-4b-i-f16-nvidia-3090ti-ng30',
@@ -148,7 +175,13 @@ describe('ollama on two GPUs (shims)', () => {
     const rows = run.rows()
     expect(rows).toHaveLength(3)
     for (const r of rows) {
-      expect(r).toMatchObject({ suffix: 'MULTI', gpu_label: 'nvidia-3090ti+nvidia-a6000', gpu_uuid: `${UUID_A}+${UUID_B}`, gpu_mem_mib: String(24564 + 49140), base_model: 'llama3.2:3b' })
+      expect(r).toMatchObject({
+        suffix: 'MULTI',
+        gpu_label: 'nvidia-3090ti+nvidia-a6000',
+        gpu_uuid: `${UUID_A}+${UUID_B}`,
+        gpu_mem_mib: String(24564 + 49140),
+        base_model: 'llama3.2:3b',
+      })
     }
   })
 })
@@ -172,7 +205,8 @@ describe('ollama without the binary', () => {
     expectFlowPassed(r)
     const rows = csvRows(onlyRunDir(run.resultsDir))
     expect(rows).toHaveLength(3)
-    for (const row of rows) expect(row).toMatchObject({ unit: 'external', suffix: 'X', endpoint: `127.0.0.1:${daemon.port}`, base_model: 'llama3.2:3b', gpu_label: 'cpu' })
+    for (const row of rows)
+      expect(row).toMatchObject({ unit: 'external', suffix: 'X', endpoint: `127.0.0.1:${daemon.port}`, base_model: 'llama3.2:3b', gpu_label: 'cpu' })
   })
 })
 

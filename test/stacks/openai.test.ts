@@ -21,11 +21,15 @@ let sim: ResultPromise
 let url = ''
 
 beforeAll(async () => {
-  sim = execa(process.execPath, [join(ROOT, 'cli', 'bin.mjs'), 'sim', '--protocol', 'openai', '--port', '0', '--models', 'm-one,m-two', '--api-key', KEY, '--itl-ms', '2'], {
-    cwd: ROOT,
-    reject: false,
-    buffer: false,
-  })
+  sim = execa(
+    process.execPath,
+    [join(ROOT, 'cli', 'bin.mjs'), 'sim', '--protocol', 'openai', '--port', '0', '--models', 'm-one,m-two', '--api-key', KEY, '--itl-ms', '2'],
+    {
+      cwd: ROOT,
+      reject: false,
+      buffer: false,
+    },
+  )
   url = await new Promise<string>((resolve, reject) => {
     let out = ''
     sim.stdout?.on('data', (b: Buffer) => {

@@ -59,8 +59,12 @@ describe('llama.cpp own GGUFs', () => {
     expect([...new Set(rows.map((x) => x.base_model))]).toEqual(['mine-a', 'envmodel'])
     // per model: the decode case, the sweep's base-as-is and its first candidate (EXHAUSTIVE=0 stops there)
     expect(rows.map((x) => `${x.base_model} ${x.variant_label} ${x.num_gpu}`)).toEqual([
-      'mine-a base-as-is default', 'mine-a base-as-is default', 'mine-a optimized 3',
-      'envmodel base-as-is default', 'envmodel base-as-is default', 'envmodel optimized 3',
+      'mine-a base-as-is default',
+      'mine-a base-as-is default',
+      'mine-a optimized 3',
+      'envmodel base-as-is default',
+      'envmodel base-as-is default',
+      'envmodel optimized 3',
     ])
     expect(r.all).toContain('-ngl candidates (2 blocks + output layer, NG_PERCENT_SET): 3 2 1 0')
   }, 900_000)

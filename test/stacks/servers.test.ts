@@ -13,7 +13,13 @@ const HF = 'Qwen/Qwen2.5-0.5B-Instruct'
 const FREE_PORT_FLAGS = new Set(['--master-port', '--grpc-port', '--metrics-port'])
 function normalise(argv: string[], ports: Record<string, string>): string[] {
   return argv.map((a, i) =>
-    a === ports.PORT_A ? '<PORT_A>' : a === ports.PORT_B ? '<PORT_B>' : FREE_PORT_FLAGS.has(argv[i - 1]) ? '<free>' : a.replace(/fuze-tgi-\d+/, 'fuze-tgi-<port>'),
+    a === ports.PORT_A
+      ? '<PORT_A>'
+      : a === ports.PORT_B
+        ? '<PORT_B>'
+        : FREE_PORT_FLAGS.has(argv[i - 1])
+          ? '<free>'
+          : a.replace(/fuze-tgi-\d+/, 'fuze-tgi-<port>'),
   )
 }
 
@@ -37,35 +43,99 @@ async function runStack(project: string, cases: number, env: Record<string, stri
 describe('stacks on their shims, slots A then B', () => {
   it('vllm: `vllm serve <model>` with the SPEC flags, and the server-side TTFT from /metrics beside the client numbers', async () => {
     const { run, rows, argv } = await runStack('vllm', 3, { DTYPE: 'bfloat16', GPU_MEM_UTIL: '0.8', BENCH_NUM_CTX: '2048' })
-    const expected = (port: string) => ['serve', HF, '--host', '127.0.0.1', '--port', port, '--dtype', 'bfloat16', '--max-model-len', '2048', '--gpu-memory-utilization', '0.8']
+    const expected = (port: string) => [
+      'serve',
+      HF,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      port,
+      '--dtype',
+      'bfloat16',
+      '--max-model-len',
+      '2048',
+      '--gpu-memory-utilization',
+      '0.8',
+    ]
     expect(argv).toEqual([expected('<PORT_A>'), expected('<PORT_B>')])
     expect(rows[0]).toMatchObject({ base_model: HF, model_tag: 'Qwen-Qwen2.5-0.5B-Instruct', num_ctx: '2048', num_gpu: 'default' })
     expect(run.r.all).toMatch(/\[vllm Qwen\/Qwen2\.5-0\.5B-Instruct\] server-side TTFT \(vllm:time_to_first_token_seconds\): mean \d+\.\d\d ms over 6 requests/)
   })
 
   it('VLLM_MODEL_<alias> maps the spec model to the id vllm serves', async () => {
-    const { argv, rows } = await runStack('vllm', 3, { 'VLLM_MODEL_Qwen_Qwen2_5_0_5B_Instruct': '/models/qwen-local' })
+    const { argv, rows } = await runStack('vllm', 3, { VLLM_MODEL_Qwen_Qwen2_5_0_5B_Instruct: '/models/qwen-local' })
     expect(argv[0].slice(0, 2)).toEqual(['serve', '/models/qwen-local'])
     expect(rows[0].base_model).toBe(HF)
   })
 
   it('sglang: `python3 -m sglang.launch_server` with model path, port and context length', async () => {
     const { argv } = await runStack('sglang', 3)
-    const expected = (port: string) => ['-m', 'sglang.launch_server', '--model-path', HF, '--host', '127.0.0.1', '--port', port, '--context-length', '4096', '--mem-fraction-static', '0.9', '--dtype', 'auto', '--enable-metrics']
+    const expected = (port: string) => [
+      '-m',
+      'sglang.launch_server',
+      '--model-path',
+      HF,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      port,
+      '--context-length',
+      '4096',
+      '--mem-fraction-static',
+      '0.9',
+      '--dtype',
+      'auto',
+      '--enable-metrics',
+    ]
     expect(argv).toEqual([expected('<PORT_A>'), expected('<PORT_B>')])
   })
 
   it('tgi: `text-generation-launcher --model-id` with its own shard socket and master port per instance', async () => {
     const { argv } = await runStack('tgi', 2)
-    const expected = (port: string) => ['--model-id', HF, '--hostname', '127.0.0.1', '--port', port, '--max-total-tokens', '4096', '--max-input-tokens', '4095', '--shard-uds-path', 'fuze-tgi-<port>'.replace('fuze', '/tmp/fuze'), '--master-port', '<free>']
+    const expected = (port: string) => [
+      '--model-id',
+      HF,
+      '--hostname',
+      '127.0.0.1',
+      '--port',
+      port,
+      '--max-total-tokens',
+      '4096',
+      '--max-input-tokens',
+      '4095',
+      '--shard-uds-path',
+      'fuze-tgi-<port>'.replace('fuze', '/tmp/fuze'),
+      '--master-port',
+      '<free>',
+    ]
     expect(argv).toEqual([expected('<PORT_A>'), expected('<PORT_B>')])
   })
 
   it('triton: `tritonserver --model-repository` and every TRITON_MODELS entry, the alias in model_tag', async () => {
-    const { argv, rows } = await runStack('triton', 4, { TRITON_MODEL_REPO: '/models/triton', TRITON_MODELS: 'ensemble|llama3-8b tensorrt_llm', FUZE_SHIM_MODELS: 'ensemble,tensorrt_llm' })
-    const expected = (port: string) => ['--model-repository', '/models/triton', '--http-address', '127.0.0.1', '--http-port', port, '--grpc-port', '<free>', '--metrics-port', '<free>']
+    const { argv, rows } = await runStack('triton', 4, {
+      TRITON_MODEL_REPO: '/models/triton',
+      TRITON_MODELS: 'ensemble|llama3-8b tensorrt_llm',
+      FUZE_SHIM_MODELS: 'ensemble,tensorrt_llm',
+    })
+    const expected = (port: string) => [
+      '--model-repository',
+      '/models/triton',
+      '--http-address',
+      '127.0.0.1',
+      '--http-port',
+      port,
+      '--grpc-port',
+      '<free>',
+      '--metrics-port',
+      '<free>',
+    ]
     expect(argv).toEqual([expected('<PORT_A>'), expected('<PORT_B>')])
-    expect(rows.slice(0, 4).map((r) => `${r.base_model} ${r.model_tag}`)).toEqual(['ensemble llama3-8b', 'ensemble llama3-8b', 'tensorrt_llm tensorrt_llm', 'tensorrt_llm tensorrt_llm'])
+    expect(rows.slice(0, 4).map((r) => `${r.base_model} ${r.model_tag}`)).toEqual([
+      'ensemble llama3-8b',
+      'ensemble llama3-8b',
+      'tensorrt_llm tensorrt_llm',
+      'tensorrt_llm tensorrt_llm',
+    ])
   })
 })
 
@@ -76,7 +146,7 @@ describe('readiness', () => {
     expect(run.r.all).toContain('was not ready at http://127.0.0.1:')
     // the simulator answers 503 while "loading" (or nothing yet, when it starts slowly on a loaded machine)
     expect(run.r.all).toMatch(/\/health within 6 s \(last answer: (HTTP 503 \{"error":"Model is loading"|.*ECONNREFUSED)/)
-    expect(run.r.all).toContain('command: ' + SHIMS + '/text-generation-launcher --model-id Qwen/Qwen2.5-0.5B-Instruct --hostname 127.0.0.1')
+    expect(run.r.all).toContain(`command: ${SHIMS}/text-generation-launcher --model-id Qwen/Qwen2.5-0.5B-Instruct --hostname 127.0.0.1`)
     expect(run.r.all).toContain('Raise WAIT_API_SECS')
     const started = launches(run.shim())
     expect(started).toHaveLength(1)
@@ -99,6 +169,10 @@ describe('stacks not installed', () => {
       'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
       'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
     ])
-    expect(readdirSync(run.resultsDir).filter((d) => !d.startsWith('.')).every((d) => !readdirSync(`${run.resultsDir}/${d}`).includes('bench.csv'))).toBe(true)
+    expect(
+      readdirSync(run.resultsDir)
+        .filter((d) => !d.startsWith('.'))
+        .every((d) => !readdirSync(`${run.resultsDir}/${d}`).includes('bench.csv')),
+    ).toBe(true)
   })
 })

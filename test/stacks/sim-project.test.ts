@@ -9,13 +9,26 @@ describe('the sim bench project', () => {
   it('runs openai (completions, chat), ollama (generate, chat), llamacpp, tgi and triton and writes a row each', async () => {
     const port = String(await freePort())
     // the capacity and workload specs run searches and traces: they have their own runs (see the workloads note)
-    const run = startBench(['--project', 'sim', '-t', '^(?!.*(capacity|workloads on sim))'], { BENCH_WARMUP: '1', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', PORT_A: port, BENCH_ALLOW_CLIENT_BOUND: '1' })
+    const run = startBench(['--project', 'sim', '-t', '^(?!.*(capacity|workloads on sim))'], {
+      BENCH_WARMUP: '1',
+      BENCH_REQUESTS: '2',
+      BENCH_NUM_PREDICT: '8',
+      PORT_A: port,
+      BENCH_ALLOW_CLIENT_BOUND: '1',
+    })
     const r = await run.child
     expectFlowPassed(r)
     const rows = csvRows(onlyRunDir(run.resultsDir))
     expect(rows).toHaveLength(7)
     for (const row of rows) {
-      expect(row).toMatchObject({ endpoint: `127.0.0.1:${port}`, unit: 'proc', base_model: 'sim-model', model_tag: 'sim-model', variant_label: 'base-as-is', num_predict: '8' })
+      expect(row).toMatchObject({
+        endpoint: `127.0.0.1:${port}`,
+        unit: 'proc',
+        base_model: 'sim-model',
+        model_tag: 'sim-model',
+        variant_label: 'base-as-is',
+        num_predict: '8',
+      })
       expect(Number(row.tokens_per_sec)).toBeGreaterThan(0)
     }
     for (const p of ['openai', 'ollama', 'llamacpp', 'tgi', 'triton']) expect(r.all).toContain(`sim-model on sim (${p})`)

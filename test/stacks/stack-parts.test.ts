@@ -36,7 +36,9 @@ describe('GPU slots of a gpu: each spec', () => {
 
 describe('skip lines', () => {
   it('name the missing binary and both variables', () => {
-    expect(missingBinary('no-such-binary-xyz', 'VLLM_BIN', 'VLLM_URL')).toBe('no `no-such-binary-xyz` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL')
+    expect(missingBinary('no-such-binary-xyz', 'VLLM_BIN', 'VLLM_URL')).toBe(
+      'no `no-such-binary-xyz` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
+    )
     expect(missingBinary('/opt/none/ollama', 'OLLAMA_BIN', 'OLLAMA_URL', 'nothing answering at 127.0.0.1:11434')).toBe(
       '`/opt/none/ollama` (OLLAMA_BIN) is not an executable file and nothing answering at 127.0.0.1:11434; set OLLAMA_BIN or OLLAMA_URL',
     )
@@ -61,7 +63,11 @@ describe('server metrics', () => {
       'vllm:time_to_first_token_seconds_count{model_name="n"} 1.0',
       'vllm:e2e_request_latency_seconds_sum{model_name="m"} 9',
     ].join('\n')
-    expect(parseHistogramTotals(text, 'vllm:time_to_first_token_seconds')).toEqual({ source: 'vllm:time_to_first_token_seconds', ttftSumSeconds: 0.75, ttftCount: 5 })
+    expect(parseHistogramTotals(text, 'vllm:time_to_first_token_seconds')).toEqual({
+      source: 'vllm:time_to_first_token_seconds',
+      ttftSumSeconds: 0.75,
+      ttftCount: 5,
+    })
     expect(parseHistogramTotals('up 1', 'vllm:time_to_first_token_seconds')).toBeUndefined()
   })
 })

@@ -12,7 +12,13 @@ export const SHIMS = join(ROOT, 'test', 'shims')
  * Few, short requests: these runs check the flow, not the numbers — so a loaded test machine's event-loop delay
  * (the client-bound health check) must not fail them.
  */
-export const QUICK = { BENCH_ALLOW_CLIENT_BOUND: '1', BENCH_WARMUP: '0', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8', FUZE_SHIM_SIM_ARGS: '--itl-ms 2 --ttft-ms 50 --block-count 34' }
+export const QUICK = {
+  BENCH_ALLOW_CLIENT_BOUND: '1',
+  BENCH_WARMUP: '0',
+  BENCH_REQUESTS: '2',
+  BENCH_NUM_PREDICT: '8',
+  FUZE_SHIM_SIM_ARGS: '--itl-ms 2 --ttft-ms 50 --block-count 34',
+}
 
 export interface ShimEntry {
   stack: string
@@ -42,7 +48,10 @@ export async function ports(): Promise<{ PORT_A: string; PORT_B: string }> {
  */
 export function expectFlowPassed(r: { exitCode?: number; all?: string }): void {
   const fails = (r.all ?? '').split('\n').filter((l) => l.startsWith('FAIL '))
-  expect(fails.filter((l) => !l.includes('client-bound: results not trustworthy')), r.all).toEqual([])
+  expect(
+    fails.filter((l) => !l.includes('client-bound: results not trustworthy')),
+    r.all,
+  ).toEqual([])
   if (fails.length === 0) expect(r.exitCode, r.all).toBe(0)
   else expect(r.exitCode, r.all).toBe(1)
 }
@@ -66,7 +75,11 @@ export async function runWithShims(args: string[], env: Record<string, string>) 
 
 export function readShimLog(file: string): ShimEntry[] {
   if (!existsSync(file)) return []
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ShimEntry)
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as ShimEntry)
 }
 
 export type Row = Record<string, string>

@@ -60,8 +60,16 @@ describe('telemetry of a two-GPU run (shims)', () => {
     expect(t.reconciliation).toEqual({ counter: 'vllm:generation_tokens_total', serverDelta: 128, clientSeen: 128, match: true })
     expect(s.warnings.filter((w) => w.includes('server counter'))).toEqual([])
     if (!('url' in t.server)) throw new Error(`no server metrics: ${t.server.none}`)
-    expect(t.server.roles).toEqual({ running: 'vllm:num_requests_running', waiting: 'vllm:num_requests_waiting', generatedTokens: 'vllm:generation_tokens_total', promptTokens: 'vllm:prompt_tokens_total' })
-    const scrapes = readFileSync(join(dir, t.server.file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { values: Record<string, number> })
+    expect(t.server.roles).toEqual({
+      running: 'vllm:num_requests_running',
+      waiting: 'vllm:num_requests_waiting',
+      generatedTokens: 'vllm:generation_tokens_total',
+      promptTokens: 'vllm:prompt_tokens_total',
+    })
+    const scrapes = readFileSync(join(dir, t.server.file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { values: Record<string, number> })
     expect(scrapes.length).toBeGreaterThanOrEqual(2)
     expect(Object.keys(scrapes[0].values)).toContain('vllm:num_requests_running{model_name="Qwen/Qwen2.5-0.5B-Instruct"}')
     // one nvidia-smi child for the case, both GPUs, gone with the case; its raw readings kept

@@ -31,7 +31,10 @@ describe('telemetry of a real llama.cpp run', () => {
       const t = telemetryOf(c.summary)!
       if (!('url' in t.server)) throw new Error(`${c.fullName}: no server metrics: ${t.server.none}`)
       expect(t.server.samples, c.fullName).toBeGreaterThanOrEqual(2)
-      const scrapes = readFileSync(join(dir, t.server.file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { values: Record<string, number> })
+      const scrapes = readFileSync(join(dir, t.server.file), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { values: Record<string, number> })
       expect(scrapes).toHaveLength(t.server.samples)
       for (const s of scrapes) expect(Object.keys(s.values)).toContain('llamacpp:tokens_predicted_total')
       // 3 measured requests × 16 tokens each
@@ -42,7 +45,10 @@ describe('telemetry of a real llama.cpp run', () => {
       expect(t.notes.join(' ')).toContain('energy: n/a')
       expect(c.summary.usdPer1MOutputTokens).toBeCloseTo(((0.9 * c.summary.wallMs) / 3_600_000 / 48) * 1e6, 6)
     }
-    const [head, ...rows] = readFileSync(join(dir, 'summary.csv'), 'utf8').trim().split('\n').map((l) => l.split(','))
+    const [head, ...rows] = readFileSync(join(dir, 'summary.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','))
     for (const row of rows) expect(row[head.indexOf('j_per_output_token')]).toBe('n/a')
     expect(CHROMIUM, NO_CHROMIUM).not.toBe('')
     const page = await openReport(join(dir, 'report.html'), join(dir, 'report.png'))

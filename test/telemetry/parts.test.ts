@@ -56,7 +56,11 @@ describe('energy arithmetic', () => {
   })
 
   it('reads a counter at the window edges by linear interpolation', () => {
-    const rs = [{ t: 0, v: 10 }, { t: 1000, v: 20 }, { t: 2000, v: 40 }]
+    const rs = [
+      { t: 0, v: 10 },
+      { t: 1000, v: 20 },
+      { t: 2000, v: 40 },
+    ]
     expect(counterAt(rs, 500)).toBe(15)
     expect(counterAt(rs, -5)).toBe(10)
     expect(counterAt(rs, 9999)).toBe(40)

@@ -89,7 +89,15 @@ describe('server metrics sampler (the simulator’s vLLM /metrics)', () => {
     const client = createClient('openai-completions', sim.url)
     let tokens = 0
     for (let i = 0; i < 3; i++) {
-      const obs = await client.generate({ prompt: `hello ${i}`, maxTokens: 12, temperature: 0, ignoreEos: true, model: 'sim-model', timeoutMs: 10_000, requestId: `t${i}` })
+      const obs = await client.generate({
+        prompt: `hello ${i}`,
+        maxTokens: 12,
+        temperature: 0,
+        ignoreEos: true,
+        model: 'sim-model',
+        timeoutMs: 10_000,
+        requestId: `t${i}`,
+      })
       expect(obs.outcome).toBe('ok')
       tokens += obs.server.outputTokens ?? 0
     }
@@ -103,7 +111,10 @@ describe('server metrics sampler (the simulator’s vLLM /metrics)', () => {
     const scrapes = lines(file).map((l) => JSON.parse(l) as { epochMs: number; values: Record<string, number> })
     expect(scrapes).toHaveLength(r.samples)
     expect(Object.keys(scrapes[0].values)).toContain('vllm:e2e_request_latency_seconds_bucket{model_name="sim-model",le="+Inf"}')
-    expect(scrapes.at(-1)!.values['vllm:generation_tokens_total{model_name="sim-model"}'] - scrapes[0].values['vllm:generation_tokens_total{model_name="sim-model"}']).toBe(36)
+    expect(
+      scrapes.at(-1)!.values['vllm:generation_tokens_total{model_name="sim-model"}'] -
+        scrapes[0].values['vllm:generation_tokens_total{model_name="sim-model"}'],
+    ).toBe(36)
   })
 
   it('reports failed scrapes with the first error, and keeps nothing it did not see', async () => {
