@@ -36,9 +36,11 @@ function knownModel(ctx: SimContext, name: string): string {
 function finalFields(info: GenInfo): Record<string, unknown> {
   const base: Record<string, unknown> = { done: true, done_reason: info.finishReason }
   if (info.missingUsage) return base
+  // rounded parts never add up to more than the rounded total (Ollama's total covers load, prompt and eval)
+  const total = Math.max(ns(info.totalMs), ns(info.promptMs) + ns(info.decodeMs))
   return {
     ...base,
-    total_duration: ns(info.totalMs),
+    total_duration: total,
     load_duration: ns(info.loadMs),
     prompt_eval_count: info.promptTokens,
     prompt_eval_duration: ns(info.promptMs),
