@@ -1,6 +1,7 @@
 // GitHub Actions output: `::error` workflow commands (annotations) and a GITHUB_STEP_SUMMARY section.
 import { appendFileSync } from 'node:fs'
 import type { GateResult } from './gate-types.ts'
+import { fileOfKey } from './case-key.ts'
 import { gateFailures } from './gate-report.ts'
 import { ReportWriteError } from './safe-write.ts'
 
@@ -9,7 +10,11 @@ const escData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').repl
 const escProp = (s: string) => escData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
 export function annotations(g: GateResult): string[] {
-  return gateFailures(g).map((f) => `::error title=${escProp('fuze-bench gate')}::${escData(f.message)}`)
+  // file= puts the annotation on the spec that produced the case (GitHub shows it in the diff and the file view)
+  return gateFailures(g).map((f) => {
+    const file = fileOfKey(f.message)
+    return `::error ${file ? `file=${escProp(file)},` : ''}title=${escProp('fuze-bench gate')}::${escData(f.message)}`
+  })
 }
 
 export function isGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -56,7 +56,7 @@ describe('finalizeRun', () => {
     }
     expect(out.filter((l) => l.startsWith('::error'))).toEqual([
       expect.stringMatching(
-        /^::error title=fuze-bench gate::benches\/vllm\/.* all 10 measured requests failed \(connect_error×10\); first error: connect ECONNREFUSED 127\.0\.0\.1:11435$/,
+        /^::error file=benches\/vllm\/Qwen-Qwen2\.5-0\.5B\.bench\.ts,title=fuze-bench gate::benches\/vllm\/.* all 10 measured requests failed \(connect_error×10\); first error: connect ECONNREFUSED 127\.0\.0\.1:11435$/,
       ),
     ])
     const md = readFileSync(summary, 'utf8')
