@@ -8,8 +8,8 @@ import { basename, join } from 'node:path'
 import { asFailure, failure } from '../helpers/failure.ts'
 import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
 import { summarizeCase } from '../helpers/metrics/case.ts'
-import { TrialAcc, type LoadAcc } from '../helpers/metrics/load-summary.ts'
-import { QuantileAcc } from '../helpers/metrics/sketch.ts'
+import { UnionLoad } from '../helpers/load/union-load.ts'
+import type { LoadAcc } from '../helpers/metrics/load-summary.ts'
 import type { CaseSummary, SloSpec } from '../helpers/types.ts'
 import { loadRun, type RunCase, type RunData, type RunRequest, type RunSummaryJson } from './run-data.ts'
 
@@ -113,31 +113,25 @@ function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): 
   const concurrency = sum((x) => x.concurrency)
   const targetRate = sum((x) => x.targetRate)
   const requestBudget = sum((x) => x.requestBudget)
-  // the union was at full load while every shard was: the intersection of their steady-state windows (one trial;
-  // a pooled multi-trial window says nothing about each trial, so merged multi-trial cases get none)
-  const windows = parts.map((p) => p.c.summary.load?.steadyState ?? null)
-  const window =
-    l.trials === 1 && windows.every((w) => w !== null)
-      ? { startMs: Math.max(...windows.map((w, i) => w!.startMs + parts[i].shift)), endMs: Math.min(...windows.map((w, i) => w!.endMs + parts[i].shift)) }
-      : null
+  // one trial: the shards' steady windows on the merged timeline (union-load.ts intersects them); a pooled
+  // multi-trial window says nothing about each trial, so merged multi-trial cases get none
+  const union = new UnionLoad(
+    parts.map((p) => {
+      const w = p.c.summary.load?.steadyState ?? null
+      return {
+        windows: [l.trials === 1 && w ? { startMs: w.startMs + p.shift, endMs: w.endMs + p.shift } : null],
+        maxInFlight: [p.c.summary.load?.maxInFlight ?? 0],
+        ...(p.c.summary.load?.abortReason !== undefined ? { aborted: p.c.summary.load.abortReason } : {}),
+      }
+    }),
+    l.rampUpS * 1000,
+    slo,
+  )
   const measured = records.filter((r) => r.phase === 'run')
-  const dispatchLagMs = new QuantileAcc()
-  const trialIds = [...new Set(measured.map((r) => r.trial ?? 1))].sort((a, b) => a - b)
-  const trials = trialIds.map((t) => {
-    const acc = new TrialAcc(t, l.rampUpS * 1000, slo)
-    acc.window = window && window.endMs > window.startMs ? window : null
-    acc.maxInFlight = all.reduce((a, x) => a + x.maxInFlight, 0)
-    const recs = measured.filter((r) => (r.trial ?? 1) === t).sort((a, b) => a.tStartMs - b.tStartMs)
-    for (const r of recs) {
-      // the output length asked for is not in requests.jsonl: each shard already judged it (its warnings are kept)
-      acc.add(r, { startMs: acc.window?.startMs, endMs: acc.window?.endMs ?? Infinity }, r.promptTokensServer ?? 0, r.outputTokensServer)
-      // the union's releases are the requests' send times; each was due queueMs before it went
-      acc.release(r.tStartMs - r.queueMs, r.tStartMs)
-      dispatchLagMs.add(r.queueMs)
-    }
-    if (parts.some((p) => p.c.summary.load?.aborted)) acc.aborted = parts.map((p) => p.c.summary.load?.abortReason).find((x) => x !== undefined)
-    return acc
-  })
+  // the output length asked for is not in requests.jsonl: each shard already judged it (its warnings are kept)
+  for (const r of measured) union.add(r)
+  const trials = union.trials()
+  const dispatchLagMs = union.dispatchLagMs
   return {
     level: {
       mode: l.mode,
