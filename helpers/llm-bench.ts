@@ -9,6 +9,7 @@ import type { CaseIdent } from './case-hooks.ts'
 import type { CaseOptions } from './case-run.ts'
 import { CaseRun } from './case-runner.ts'
 import { planLevels, type LoadOptions } from './load/plan.ts'
+import { runProcsCase, spreadable } from './load/client-procs.ts'
 import { runCapacityCase } from './load/run-capacity.ts'
 import { runLoadCase } from './load/run-load.ts'
 import { shardLevel } from './load/shard.ts'
@@ -51,9 +52,15 @@ export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions 
     const empty = requests === 0 ? `shard ${shardLabel(shard)} has no request of this case` : undefined
     return sequentialBench(name, server, { ...opts, requests }, empty)
   }
+  const procs = knobs.BENCH_CLIENT_PROCS
   for (const level of levels) {
     const mine = shard ? shardLevel(level, shard) : { level }
-    loadBench(name + level.suffix, server, (ident) => runLoadCase(server, opts, mine.level, ident), mine.empty)
+    // BENCH_CLIENT_PROCS: the case (or this shard's part of it) measured by several client processes (client-procs.ts)
+    const runIt =
+      procs > 1 && spreadable(mine.level)
+        ? (ident: CaseIdent) => runProcsCase(server, opts, mine.level, ident, procs)
+        : (ident: CaseIdent) => runLoadCase(server, opts, mine.level, ident)
+    loadBench(name + level.suffix, server, runIt, mine.empty)
   }
 }
 
