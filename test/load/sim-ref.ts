@@ -7,46 +7,25 @@ import type { ServerRef } from '../../fixtures/server.ts'
 import { sim as simStack } from '../../fixtures/stacks/sim.ts'
 import { createClient, type ProtocolClient, type ProtocolName } from '../../helpers/protocols/index.ts'
 import type { RowContext } from '../../helpers/types.ts'
-import { execa } from 'execa'
-import { READY_PREFIX, type SimConfig } from '../../sim/index.ts'
+import { type SimProcess, type SimSettings, simFlags, startSimProcess as spawnSim } from '../../benches/harness/sim-process.ts'
+import type { SimTruth } from '../../sim/types.ts'
 
 export interface SimRef {
   url: string
   server: ServerRef
+  /** The simulator's ground truth for one request (GET /_sim/truth/<x-request-id>). */
+  truth(requestId: string): Promise<SimTruth | undefined>
   /** GET /_sim/stats of the simulator process. */
   stats(): Promise<{ requests: number; active: number; maxActive: number }>
   close(): Promise<void>
 }
 
-type SimSettings = Partial<Omit<SimConfig, 'faults' | 'models'>>
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-
 /**
  * The simulator as its own process, as users run it: its pacing then does not share this test's event loop, so
  * the latencies the harness measures are the model's, not contention between the two.
  */
-export async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}) {
-  const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'sim', 'cli.ts'), '--port', '0']
-  // boolean settings are bare flags (--precompute)
-  for (const [k, v] of Object.entries(config)) if (v !== false) args.push(`--${kebab(k)}`, ...(v === true ? [] : [String(v)]))
-  for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))
-  const child = execa(process.execPath, args, { reject: false, stdin: 'ignore' })
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString()
-      const m = buf.split('\n').find((l) => l.startsWith(READY_PREFIX))
-      if (m) resolve(m.slice(READY_PREFIX.length).trim())
-    })
-    void child.then((r) => reject(new Error(`simulator exited (${r.exitCode}) before it was ready: ${r.stderr}`)))
-  })
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM')
-      await child
-    },
-  }
+export function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}): Promise<SimProcess> {
+  return spawnSim(simFlags(config, faults))
 }
 
 /** Requests of these tests write requests.jsonl into a throwaway run folder. */
@@ -103,6 +82,7 @@ export async function simRef(
   return {
     url: sim.url,
     server,
+    truth: (requestId) => sim.truth(requestId),
     stats: async () => (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { requests: number; active: number; maxActive: number },
     async close() {
       for (const c of clients.values()) await c.close()
