@@ -7,13 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, bench, describe } from 'vitest'
+import { afterAll, beforeAll, describe } from 'vitest'
 import { getKnobs } from '../../env/index.ts'
 import { runProcsCase } from '../../helpers/load/client-procs.ts'
 import { planLevels } from '../../helpers/load/plan.ts'
-import { runLoadCase } from '../../helpers/load/run-load.ts'
-import type { CaseMeta } from '../../helpers/types.ts'
 import { simRef, type SimRef } from '../../test/load/sim-ref.ts'
+import { fmtInt, harnessBench, median, productPathCase, ZERO_DELAY } from './kit.ts'
 
 const TOKENS = Number(process.env.CLIENT_PROCS_TOKENS ?? 256)
 const REQUESTS = Number(process.env.CLIENT_PROCS_REQUESTS ?? 2048)
@@ -22,12 +21,11 @@ const STREAMS = Number(process.env.CLIENT_PROCS_STREAMS ?? 64)
 let sim: SimRef
 let dir = ''
 const rows = new Map<number, { tokS: number[]; cpuUsPerTok: number[]; loopP99: number[] }>()
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fuze-client-procs-'))
   process.env.FUZE_RUN_DIR = dir
-  sim = await simRef({ precompute: true, ttftMs: 0, perPromptTokenMs: 0, itlMs: 0, itlJitterMs: 0, maxSeqs: 1024, maxQueue: 4096 })
+  sim = await simRef(ZERO_DELAY)
 }, 60_000)
 
 afterAll(async () => {
@@ -37,7 +35,7 @@ afterAll(async () => {
   console.log('client processes   output tok/s (median)   client CPU µs / token   loop p99 ms (busiest process)')
   for (const [procs, r] of rows)
     console.log(
-      `${String(procs).padStart(16)}   ${Math.round(median(r.tokS)).toLocaleString('en-US').padStart(21)}   ${median(r.cpuUsPerTok).toFixed(2).padStart(21)}   ${median(r.loopP99).toFixed(2).padStart(10)}`,
+      `${String(procs).padStart(16)}   ${fmtInt(median(r.tokS)).padStart(21)}   ${median(r.cpuUsPerTok).toFixed(2).padStart(21)}   ${median(r.loopP99).toFixed(2).padStart(10)}`,
     )
 })
 
@@ -46,24 +44,25 @@ describe('harness client processes', () => {
   for (const procs of [1, 2]) {
     const row = { tokS: [] as number[], cpuUsPerTok: [] as number[], loopP99: [] as number[] }
     rows.set(procs, row)
-    let phase = 'run'
-    bench(
+    harnessBench(
       `BENCH_CLIENT_PROCS=${procs}, ${STREAMS} streams`,
       async () => {
-        const opts = { concurrency: STREAMS, requests: REQUESTS, warmup: 0, numPredict: TOKENS }
-        const level = planLevels(opts, getKnobs())![0]
         const ident = { caseName: `cp-${seq}`, fullName: `client procs ${seq++}`, file: 'client-procs.bench.ts' }
-        const meta: CaseMeta = procs === 1 ? await runLoadCase(sim.server, opts, level, ident) : await runProcsCase(sim.server, opts, level, ident, procs)
+        const shape = { streams: STREAMS, requests: REQUESTS, tokens: TOKENS }
+        const opts = { concurrency: STREAMS, requests: REQUESTS, warmup: 0, numPredict: TOKENS }
+        const meta =
+          procs === 1 ? await productPathCase(sim.server, shape, ident) : await runProcsCase(sim.server, opts, planLevels(opts, getKnobs())![0], ident, procs)
         const s = meta.summary
         if (s.counts.ok !== REQUESTS || s.outputTokensClientTotal !== REQUESTS * TOKENS)
           throw new Error(`client procs ${procs}: ${s.counts.ok}/${REQUESTS} ok, ${s.outputTokensClientTotal} tokens (expected ${REQUESTS * TOKENS})`)
-        if (phase !== 'run') return
+        return s
+      },
+      (s) => {
         const client = s.sections?.client as { cpuUsPerToken: number }
         row.tokS.push((s.outputTokensClientTotal * 1000) / s.wallMs)
         row.cpuUsPerTok.push(client.cpuUsPerToken)
         row.loopP99.push(s.clientHealth?.loopDelayP99Ms ?? Number.NaN)
       },
-      { iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0, setup: (_t, mode) => void (phase = mode) },
     )
   }
 })
