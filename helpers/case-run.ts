@@ -99,7 +99,7 @@ export async function sendOne(
   const labels = more.labels !== undefined ? JSON.stringify(more.labels).slice(1, -1) : ''
   const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
   const w = requestsWriter()
-  w.write(`${head + recordJson(rec).slice(1)}\n`)
+  w.write(`${recordJson(rec, head)}\n`)
   // an unwritable results folder is reported by the reporter; measuring goes on
   if (w.error && !warned && knobs.VERBOSE) {
     warned = true

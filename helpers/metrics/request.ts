@@ -130,13 +130,14 @@ const LISTS = '"itlMs":[],"chunkGapsMs":[]'
 /**
  * The record as one JSON object, the same value JSON.stringify(rec) gives, with its per-token lists written by
  * msListJson (and once when itlMs is chunkGapsMs): the per-request cost of requests.jsonl, on the hot path.
+ * `head` replaces the opening brace (more fields first: `{"file":…,`).
  */
-export function recordJson(rec: RequestRecord): string {
+export function recordJson(rec: RequestRecord, head = '{'): string {
   const json = JSON.stringify({ ...rec, itlMs: NO_LIST, chunkGapsMs: NO_LIST })
   const at = json.indexOf(LISTS)
   // a record not shaped by toRecord (lists elsewhere in the key order): the plain way
-  if (at < 0) return JSON.stringify(rec)
+  if (at < 0) return head + JSON.stringify(rec).slice(1)
   const itl = msListJson(rec.itlMs)
   const gaps = rec.chunkGapsMs === rec.itlMs ? itl : msListJson(rec.chunkGapsMs)
-  return `${json.slice(0, at)}"itlMs":${itl},"chunkGapsMs":${gaps}${json.slice(at + LISTS.length)}`
+  return `${head}${json.slice(1, at)}"itlMs":${itl},"chunkGapsMs":${gaps}${json.slice(at + LISTS.length)}`
 }
