@@ -26,9 +26,21 @@ export const median = (xs: readonly number[]) =>
 
 export const fmtInt = (x: number) => Math.round(x).toLocaleString('en-US')
 
-/** One llmBench load case at `streams` closed-loop streams (warmup 0): the whole product path. */
-export function productPathCase(server: ServerRef, o: { streams: number; requests: number; tokens: number }, ident: CaseIdent): Promise<CaseMeta> {
-  const opts = { concurrency: o.streams, requests: o.requests, warmup: 0, numPredict: o.tokens }
+/**
+ * One llmBench load case (warmup 0): the whole product path, at `streams` closed-loop streams, or with `rate`
+ * requests/s arriving at constant intervals (open loop, at most `streams` in flight).
+ */
+export function productPathCase(
+  server: ServerRef,
+  o: { streams: number; requests: number; tokens: number; rate?: number },
+  ident: CaseIdent,
+): Promise<CaseMeta> {
+  const opts = {
+    ...(o.rate !== undefined ? { rate: o.rate, arrival: 'constant' as const, maxConcurrency: o.streams } : { concurrency: o.streams }),
+    requests: o.requests,
+    warmup: 0,
+    numPredict: o.tokens,
+  }
   // one stream is not a load case for planLevels (llmBench runs it sequentially): the same closed loop, by hand
   const level = planLevels(opts, getKnobs())?.[0] ?? {
     suffix: '',

@@ -5,8 +5,9 @@
 // delay, at 1 / 64 / 256 streams, beside the bare client (no product around it) and the naive undici loop at 64
 // streams (naive-client.ts), so a loaded machine still gives comparable ratios within one run.
 // Target: ≥ 1,000,000 tokens/s at 64 streams (median of 3) on the 2-core dev machine.
-// PRODUCT_PATH_TOKENS / PRODUCT_PATH_REQUESTS / PRODUCT_PATH_STREAMS override the shape (defaults 512 tokens,
-// 1024 requests per iteration, 1,64,256 streams).
+// An open-loop row at half that load (constant arrivals, PRODUCT_PATH_HALF_LOAD tokens/s) shows the event-loop delay
+// of an unsaturated client (target p99 ≤ 5 ms). PRODUCT_PATH_TOKENS / PRODUCT_PATH_REQUESTS / PRODUCT_PATH_STREAMS
+// override the shape (defaults 512 tokens, 1024 requests per iteration, 1,64,256 streams).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -34,6 +35,8 @@ declare module 'vitest' {
 const TOKENS = Number(process.env.PRODUCT_PATH_TOKENS ?? 512)
 const REQUESTS = Number(process.env.PRODUCT_PATH_REQUESTS ?? 1024)
 const STREAMS = (process.env.PRODUCT_PATH_STREAMS ?? '1,64,256').split(',').map(Number)
+/** Output tokens/s of the open-loop row: half the 1 M target by default (PRODUCT_PATH_HALF_LOAD). */
+const HALF_LOAD = Number(process.env.PRODUCT_PATH_HALF_LOAD ?? 500_000)
 
 let sim: SimRef
 let dir = ''
@@ -129,6 +132,19 @@ describe('harness product path', () => {
       return { tokens: s.outputTokensClientTotal, ms: s.wallMs, loop: { p50Ms: s.clientHealth!.loopDelayP50Ms, p99Ms: s.clientHealth!.loopDelayP99Ms } }
     })
   }
+  // half the target load, open loop: what the event loop looks like when the client is not saturated (target p99 ≤ 5 ms)
+  record(`llmBench open loop at ${fmtInt(HALF_LOAD)} tok/s`, 64, async () => {
+    const rate = HALF_LOAD / TOKENS
+    const meta = await productPathCase(
+      sim.server,
+      { streams: 64, requests: REQUESTS * 2, tokens: TOKENS, rate },
+      { caseName: `pp-${seq}`, fullName: `product path ${seq++}`, file: 'product-path.bench.ts' },
+    )
+    const s = meta.summary
+    if (s.counts.ok !== REQUESTS * 2)
+      throw new Error(`product path, open loop: ${s.counts.ok}/${REQUESTS * 2} ok: ${s.failures.map((f) => f.message).join('; ')}`)
+    return { tokens: s.outputTokensClientTotal, ms: s.wallMs, loop: { p50Ms: s.clientHealth!.loopDelayP50Ms, p99Ms: s.clientHealth!.loopDelayP99Ms } }
+  })
   // the same client with nothing of the product around it (ingest.bench.ts's row): what the product path costs
   record('bare client (openai-completions)', 64, () =>
     drive(64, REQUESTS, REQUESTS * TOKENS, async (requestId) => {

@@ -6,17 +6,13 @@
 // (a key missing, an unexpected value, a brace missing at either end) goes to JSON.parse, which is the
 // authority; the fast path only ever says "plain token event with/without output".
 //
-// Why the cache: Buffer#indexOf has no end bound, so a search for a key an event lacks runs on into the
-// following events. Remembering the next occurrence per buffer keeps the total scan linear per read.
-
-const NOT_FOUND = Number.MAX_SAFE_INTEGER
+// Searches are bounded by the event. Buffer#indexOf has no end bound, and an unbounded search for a key the read
+// lacks ran on to the end of the read — a whole precomputed body, ~100 KB of quote-dense JSON — once per key and
+// read: 13% of the client's time in the product-path profile. Bounded, a lookup costs the event's length.
 
 export class Finder {
   readonly pattern: Buffer
   readonly length: number
-  private buf: Buffer | null = null
-  private from = 0
-  private next = NOT_FOUND
 
   constructor(pattern: string) {
     this.pattern = Buffer.from(pattern, 'latin1')
@@ -43,15 +39,10 @@ export class Finder {
     return true
   }
 
-  /** Index of the pattern inside [start, end) of buf, or -1. */
+  /** Index of the pattern inside [start, end) of buf, or -1: a search bounded by the event. */
   in(buf: Buffer, start: number, end: number): number {
-    if (buf !== this.buf || start < this.from || this.next < start) {
-      this.buf = buf
-      this.from = start
-      const i = buf.indexOf(this.pattern, start)
-      this.next = i < 0 ? NOT_FOUND : i
-    }
-    return this.next + this.length <= end ? this.next : -1
+    const i = buf.subarray(start, end).indexOf(this.pattern)
+    return i < 0 ? -1 : start + i
   }
 }
 
@@ -120,18 +111,26 @@ export function stringEnd(buf: Buffer, from: number, end: number): number {
  * for the rare keys is needed. A server that varies other fields per event just never matches.
  */
 export class Template {
-  private prefix: Buffer | null = null
-  private suffix: Buffer | null = null
+  private prefix: Pattern | null = null
+  private suffix: Pattern | null = null
+  private viewOf: Buffer | null = null
+  private view: DataView | null = null
 
   /** Length of the output value when the event matches the template, else -1. */
   match(buf: Buffer, s: number, e: number): number {
     const pre = this.prefix
     const suf = this.suffix
     if (pre === null || suf === null) return -1
-    const pl = pre.length
-    const vEnd = e - suf.length
+    const pl = pre.bytes.length
+    const vEnd = e - suf.bytes.length
     if (vEnd < s + pl) return -1
-    if (buf.compare(pre, 0, pl, s, s + pl) !== 0 || buf.compare(suf, 0, suf.length, vEnd, e) !== 0) return -1
+    // one DataView per read: comparing 4 bytes at a time is ~3× faster than Buffer#compare for ~130-byte prefixes
+    if (buf !== this.viewOf) {
+      this.viewOf = buf
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length)
+    }
+    const view = this.view!
+    if (!pre.at(view, buf, s) || !suf.at(view, buf, vEnd)) return -1
     // The value must be one string exactly filling the gap: its closing quote is the suffix's first byte.
     return stringEnd(buf, s + pl, vEnd + 1) === vEnd ? vEnd - s - pl : -1
   }
@@ -139,7 +138,28 @@ export class Template {
   learn(buf: Buffer, s: number, valueStart: number, e: number): void {
     const vEnd = stringEnd(buf, valueStart, e)
     if (vEnd < 0) return
-    this.prefix = Buffer.from(buf.subarray(s, valueStart))
-    this.suffix = Buffer.from(buf.subarray(vEnd, e))
+    this.prefix = new Pattern(buf.subarray(s, valueStart))
+    this.suffix = new Pattern(buf.subarray(vEnd, e))
+  }
+}
+
+/** A byte string compared 4 bytes at a time (little-endian words), then byte by byte for the rest. */
+class Pattern {
+  readonly bytes: Buffer
+  private readonly words: Uint32Array
+
+  constructor(bytes: Buffer) {
+    this.bytes = Buffer.from(bytes)
+    this.words = new Uint32Array(this.bytes.length >> 2)
+    for (let k = 0; k < this.words.length; k++) this.words[k] = this.bytes.readUInt32LE(k * 4)
+  }
+
+  /** Whether `buf` holds exactly these bytes at `p` (`view` is a DataView over `buf`; p + length ≤ buf.length). */
+  at(view: DataView, buf: Buffer, p: number): boolean {
+    const w = this.words
+    for (let k = 0; k < w.length; k++) if (view.getUint32(p + k * 4, true) !== w[k]) return false
+    const b = this.bytes
+    for (let k = w.length * 4; k < b.length; k++) if (buf[p + k] !== b[k]) return false
+    return true
   }
 }
