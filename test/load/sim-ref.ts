@@ -1,14 +1,14 @@
-// A ServerRef over an in-process simulator, so load cases run through the real client, sockets and summariser
-// without the vitest bench fixture (which only runs in bench mode).
+// A ServerRef over the simulator (its own process, started by benches/harness/sim-process.ts), so load cases run
+// through the real client, sockets and summariser without the vitest bench fixture (which only runs in bench mode).
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type SimProcess, startSimProcess as startSim } from '../../benches/harness/sim-process.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import { sim as simStack } from '../../fixtures/stacks/sim.ts'
 import { createClient, type ProtocolClient, type ProtocolName } from '../../helpers/protocols/index.ts'
 import type { RowContext } from '../../helpers/types.ts'
-import { execa } from 'execa'
-import { READY_PREFIX, type SimConfig } from '../../sim/index.ts'
+import type { SimConfig } from '../../sim/index.ts'
 
 export interface SimRef {
   url: string
@@ -21,31 +21,40 @@ export interface SimRef {
 type SimSettings = Partial<Omit<SimConfig, 'faults' | 'models'>>
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
+/** sim/cli.ts flags for these settings and faults; boolean settings are bare flags (--precompute). */
+export function simFlags(config: SimSettings, faults: Record<string, number | boolean> = {}): string[] {
+  const args: string[] = []
+  for (const [k, v] of Object.entries(config)) if (v !== false) args.push(`--${kebab(k)}`, ...(v === true ? [] : [String(v)]))
+  for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))
+  return args
+}
+
 /**
  * The simulator as its own process, as users run it: its pacing then does not share this test's event loop, so
  * the latencies the harness measures are the model's, not contention between the two.
  */
-export async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}) {
-  const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'sim', 'cli.ts'), '--port', '0']
-  // boolean settings are bare flags (--precompute)
-  for (const [k, v] of Object.entries(config)) if (v !== false) args.push(`--${kebab(k)}`, ...(v === true ? [] : [String(v)]))
-  for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))
-  const child = execa(process.execPath, args, { reject: false, stdin: 'ignore' })
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString()
-      const m = buf.split('\n').find((l) => l.startsWith(READY_PREFIX))
-      if (m) resolve(m.slice(READY_PREFIX.length).trim())
-    })
-    void child.then((r) => reject(new Error(`simulator exited (${r.exitCode}) before it was ready: ${r.stderr}`)))
-  })
+export async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}): Promise<SimProcess> {
+  return startSim(simFlags(config, faults))
+}
+
+/** The row context of a simulated case (what bench.csv would say about the simulator and its model). */
+export function simRowContext(o: Partial<RowContext> = {}): RowContext {
   return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM')
-      await child
-    },
+    endpoint: '127.0.0.1:0',
+    unit: 'external',
+    suffix: 'X',
+    baseModel: 'sim-model',
+    variantLabel: 'base-as-is',
+    modelTag: 'sim-model',
+    numGpu: 'default',
+    numCtx: 4096,
+    batch: 32,
+    numPredict: 16,
+    gpuLabel: 'cpu',
+    gpuName: 'cpu',
+    gpuUuid: '',
+    gpuMemMib: '',
+    ...o,
   }
 }
 
@@ -63,22 +72,7 @@ export async function simRef(
 ): Promise<SimRef> {
   const sim = await startSimProcess({ protocol: protocol.startsWith('openai') ? 'openai' : 'llamacpp', ...config }, faults)
   const clients = new Map<ProtocolName, ProtocolClient>()
-  const row: RowContext = {
-    endpoint: new URL(sim.url).host,
-    unit: 'external',
-    suffix: 'X',
-    baseModel: 'sim-model',
-    variantLabel: 'base-as-is',
-    modelTag: 'sim-model',
-    numGpu: 'default',
-    numCtx: 4096,
-    batch: 32,
-    numPredict: 16,
-    gpuLabel: 'cpu',
-    gpuName: 'cpu',
-    gpuUuid: '',
-    gpuMemMib: '',
-  }
+  const row = simRowContext({ endpoint: new URL(sim.url).host })
   const server: ServerRef = {
     stack: simStack,
     model: 'sim-model',
