@@ -109,6 +109,13 @@ export const KNOB_DEFS = [
     "Common instant the first measured phase of every shard starts at (epoch ms or ISO time); also the run id's time.",
   ),
   knob(
+    'BENCH_CLIENT_PROCS',
+    '1',
+    int(1, 64),
+    'load',
+    'Client processes each load case is spread over on this host (shards of one case, merged into one result); raise it when a case is client-bound.',
+  ),
+  knob(
     'BENCH_CAPACITY',
     '0',
     bool(),

@@ -7,7 +7,7 @@ import type { CaseIdent } from './case-hooks.ts'
 import { sendsIgnoreEos } from './load/forcing.ts'
 import { CaseAccumulator } from './metrics/accumulator.ts'
 import { summarizeCase } from './metrics/case.ts'
-import { toRecord } from './metrics/request.ts'
+import { recordJson, toRecord } from './metrics/request.ts'
 import type { ProtocolName } from './protocols/index.ts'
 import { prompts } from './prompts.ts'
 import { jsonlWriter, type JsonlWriter } from './records-writer.ts'
@@ -95,11 +95,11 @@ export async function sendOne(
   const obs = await client.generate(req)
   const rec = toRecord(obs, { id, caseName: ident.caseName, phase, caseT0, tDue })
   more.onText?.(obs.text ?? '')
-  // the same bytes as JSON.stringify({ file, case, trial?, ...labels, ...rec }), without building that object per request
+  // the same value as JSON.stringify({ file, case, trial?, ...labels, ...rec }), without building that object per request
   const labels = more.labels !== undefined ? JSON.stringify(more.labels).slice(1, -1) : ''
   const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
   const w = requestsWriter()
-  w.write(`${head + JSON.stringify(rec).slice(1)}\n`)
+  w.write(`${head + recordJson(rec).slice(1)}\n`)
   // an unwritable results folder is reported by the reporter; measuring goes on
   if (w.error && !warned && knobs.VERBOSE) {
     warned = true

@@ -16,6 +16,7 @@
 // Bounded state: a record is folded into the case's CaseAccumulator (metrics/accumulator.ts) and written to
 // requests.jsonl (buffered, records-writer.ts) as it arrives, then dropped — memory per case does not depend on
 // the request count. Whoever needs the records later streams requests.jsonl.
+import { availableParallelism } from 'node:os'
 import { onInterrupt } from '../fixtures/process.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import { runCaseEnd, runCaseStart, type CaseContext, type CaseIdent, type CaseKind } from './case-hooks.ts'
@@ -51,7 +52,7 @@ export interface LoopStats {
  * scheduled phases, its dispatch lag) against the latencies it measured. A client-bound case fails the run unless
  * BENCH_ALLOW_CLIENT_BOUND=1 (the gate reads the failure).
  */
-export function judgeClient(s: CaseSummary, loop: LoopStats): void {
+export function judgeClient(s: CaseSummary, loop: LoopStats, procs = 1): void {
   const dispatchLagP99Ms = s.load?.dispatchLagMs.p99 ?? 0
   s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms }
   const verdict = clientBoundVerdict({
@@ -61,12 +62,20 @@ export function judgeClient(s: CaseSummary, loop: LoopStats): void {
     ttftP50Ms: s.ttftMs.p50,
     itlP50Ms: s.itlMs.p50,
     e2eP50Ms: s.e2eMs.p50,
+    procs,
+    cores: availableParallelism(),
   })
   if (s.load) {
     s.load.eventLoopDelay = loop
     s.load.clientBound = verdict.clientBound
   }
   if (verdict.clientBound) s.failures.push(failure('client_bound', verdict.reason ?? 'client-bound: results not trustworthy'))
+}
+
+export interface ConcludeMore {
+  load?: LoadAcc
+  warnings?: string[]
+  clients?: { loop: LoopStats; procs: number }
 }
 
 let active: CaseRun | undefined
@@ -93,6 +102,8 @@ export class CaseRun {
   private ctx: CaseContext | undefined
   private done = false
   private readonly knobs = getKnobs()
+  /** Runs first when the worker is torn down mid-case (synchronously): where records measured elsewhere are taken in. */
+  beforeInterruptFlush: (() => void) | undefined
   /** performance.now() of the phase now running (warmup, then measured): request timelines are relative to it. */
   t0 = performance.now()
 
@@ -146,12 +157,20 @@ export class CaseRun {
     return this.t0
   }
 
-  /** Summary + verdict of what was measured, synchronously (no end hooks); closes the case. */
-  conclude(more: { load?: LoadAcc; warnings?: string[] } = {}): CaseMeta {
-    const loop = this.monitor.stop()
+  /** A section of the case's summary (`summary.sections[name]`), beside what the case hooks attach. */
+  attach(name: string, value: unknown): void {
+    this.sections[name] = value
+  }
+
+  /**
+   * Summary + verdict of what was measured, synchronously (no end hooks); closes the case. `clients`: the case was
+   * measured by other processes (BENCH_CLIENT_PROCS), so their worst event loop is judged, not this idle one.
+   */
+  conclude(more: ConcludeMore = {}): CaseMeta {
+    const own = this.monitor.stop()
     const meta = caseMeta(this.server, this.opts, this.ident, this.acc, false, more.load)
     const s = meta.summary
-    judgeClient(s, loop)
+    judgeClient(s, more.clients?.loop ?? own, more.clients?.procs)
     s.warnings.push(...this.warnings, ...(more.warnings ?? []))
     if (Object.keys(this.sections).length > 0) s.sections = this.sections
     this.close()
@@ -159,7 +178,7 @@ export class CaseRun {
   }
 
   /** Summary, verdict and onCaseEnd hooks (awaited); closes the case. */
-  async finish(more: { load?: LoadAcc; warnings?: string[] } = {}): Promise<CaseMeta> {
+  async finish(more: ConcludeMore = {}): Promise<CaseMeta> {
     const meta = this.conclude(more)
     // every request of the case is on disk before the reporters hear of it
     await requestsWriter().flush()
@@ -188,6 +207,8 @@ export class CaseRun {
   /** Synchronous, for a worker being torn down: row + summary entry marked incomplete. */
   flushInterrupted(): void {
     if (this.done) return
+    // a case measured elsewhere (client processes) first folds in what was measured there
+    this.beforeInterruptFlush?.()
     flushAllSync()
     const meta = caseMeta(this.server, this.opts, this.ident, this.acc, true)
     flushInterruptedCase(meta, this.acc.anyMeasured, this.ident.fullName, this.acc.all)

@@ -9,6 +9,7 @@ import type { CaseIdent } from './case-hooks.ts'
 import type { CaseOptions } from './case-run.ts'
 import { CaseRun } from './case-runner.ts'
 import { planLevels, type LoadOptions } from './load/plan.ts'
+import { runProcsCase, spreadable } from './load/client-procs.ts'
 import { runCapacityCase } from './load/run-capacity.ts'
 import { runLoadCase } from './load/run-load.ts'
 import { shardLevel } from './load/shard.ts'
@@ -40,7 +41,9 @@ export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions 
   if (opts.capacity !== undefined || knobs.BENCH_CAPACITY) {
     // BENCH_CAPACITY=1 turns the case as written (prompt, lengths, SLOs) into a search over request rates
     const log = (s: string) => console.log(`[${server.stack.name} ${server.model}] ${name}: ${s}`)
-    return loadBench(name, server, (ident) => runCapacityCase(server, opts, ident, log))
+    return loadBench(name, server, (ident) =>
+      runCapacityCase(server, opts, ident, log).then((meta) => (knobs.BENCH_CLIENT_PROCS > 1 ? oneProcess(meta, 'a capacity search') : meta)),
+    )
   }
   const shard = knobs.BENCH_SHARD
   const levels = planLevels(opts, knobs)
@@ -51,10 +54,25 @@ export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions 
     const empty = requests === 0 ? `shard ${shardLabel(shard)} has no request of this case` : undefined
     return sequentialBench(name, server, { ...opts, requests }, empty)
   }
+  const procs = knobs.BENCH_CLIENT_PROCS
   for (const level of levels) {
     const mine = shard ? shardLevel(level, shard) : { level }
-    loadBench(name + level.suffix, server, (ident) => runLoadCase(server, opts, mine.level, ident), mine.empty)
+    // BENCH_CLIENT_PROCS: the case (or this shard's part of it) measured by several client processes (client-procs.ts)
+    const runIt =
+      procs > 1 && spreadable(mine.level)
+        ? (ident: CaseIdent) => runProcsCase(server, opts, mine.level, ident, procs)
+        : procs > 1
+          ? (ident: CaseIdent) =>
+              runLoadCase(server, opts, mine.level, ident).then((meta) => oneProcess(meta, mine.level.trace ? 'a trace replay' : 'a multi-turn case'))
+          : (ident: CaseIdent) => runLoadCase(server, opts, mine.level, ident)
+    loadBench(name + level.suffix, server, runIt, mine.empty)
   }
+}
+
+/** A case BENCH_CLIENT_PROCS does not spread (one schedule that cannot be split) says so. */
+function oneProcess(meta: CaseMeta, what: string): CaseMeta {
+  meta.summary.warnings.push(`BENCH_CLIENT_PROCS=${getKnobs().BENCH_CLIENT_PROCS} does not apply to ${what}: it ran in one client process`)
+  return meta
 }
 
 /** Fill in the file and describe path once vitest has registered the task. */

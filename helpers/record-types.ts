@@ -47,9 +47,9 @@ export interface RequestRecord {
   ttfotMs: number | null
   e2eMs: number | null
   tpotMs: number | null
-  /** Per-token inter-token latencies (multi-token chunk gaps spread over their tokens). */
+  /** Per-token inter-token latencies (multi-token chunk gaps spread over their tokens), ms to the µs. */
   itlMs: number[]
-  /** Raw gaps between output-bearing chunks. */
+  /** Raw gaps between output-bearing chunks, ms to the µs (the same array as itlMs when every chunk carried one token). */
   chunkGapsMs: number[]
   outputTokensServer: number | null
   outputTokensClient: number

@@ -78,8 +78,34 @@ function asBaseline(input: CompareInput): LoadedBaseline {
 
 export interface CompareCell {
   value: number | null
-  /** Change against the reference (first input) in percent; null for the reference itself or without both values. */
+  /** Change against the reference (first input) in percent; null for the reference itself, without both values, or n/a. */
   changePct: number | null
+  /** Why there is no change % although both values exist: the reference is ≈ 0, so any % of it says nothing. */
+  changeNa?: string
+}
+
+/** A reference this many times smaller than the value it is compared with counts as ≈ 0 (a change past +9900 %). */
+const NEAR_ZERO_RATIO = 100
+
+/** The reference is ≈ 0 against `value`: 0 as shown, or more than 100× smaller (the % of it says nothing). */
+function nearZero(value: number, base: number, shown: string): boolean {
+  return Number(shown) === 0 || Math.abs(value) > NEAR_ZERO_RATIO * Math.abs(base)
+}
+
+/**
+ * The change of `value` against the reference `base` in %, or n/a with the reason when the reference is ≈ 0: it shows
+ * as 0 at the table's precision, or the value is more than 100× it (a 0.01 ms TTFT against 40 ms would read
+ * "+399900%", which says nothing a reader can use).
+ */
+export function changeAgainst(value: number, base: number, digits: number, unit: string): Pick<CompareCell, 'changePct' | 'changeNa'> {
+  const shown = num(base, digits, unit)
+  if (nearZero(value, base, shown)) return { changePct: null, changeNa: `reference ${shown}${unit === 'ms' ? ' ms' : ''} ≈ 0` }
+  return { changePct: (value / base - 1) * 100 }
+}
+
+/** A gate row's change as the verdict column says it: n/a where the reference is ≈ 0, as in the cells. */
+function rowChange(r: GateResult['rows'][number]): string {
+  return r.now !== null && r.baseline !== null && nearZero(r.now, r.baseline, String(r.baseline)) ? 'n/a (reference ≈ 0)' : fmtChange(r.changePct)
 }
 
 export interface CompareCase {
@@ -147,9 +173,9 @@ function verdictOf(g: GateResult | null, key: string, inReference: boolean): str
   if (fail) return `FAIL: ${fail.message}`
   if (!inReference) return 'new case'
   const worse = g.regressions.filter((r) => r.caseKey === key)
-  if (worse.length) return `regressed: ${worse.map((r) => `${r.label} ${fmtChange(r.changePct)}`).join(', ')}`
+  if (worse.length) return `regressed: ${worse.map((r) => `${r.label} ${rowChange(r)}`).join(', ')}`
   const better = g.improvements.filter((r) => r.caseKey === key)
-  if (better.length) return `improved: ${better.map((r) => `${r.label} ${fmtChange(r.changePct)}`).join(', ')}`
+  if (better.length) return `improved: ${better.map((r) => `${r.label} ${rowChange(r)}`).join(', ')}`
   const open = g.rows.filter((r) => r.caseKey === key && r.verdict === 'inconclusive')
   return open.length ? 'inconclusive' : 'unchanged'
 }
@@ -173,10 +199,11 @@ export function compareInputs(inputs: CompareInput[], env: NodeJS.ProcessEnv = p
       model: first.model,
       rows: per.map((c, i) => {
         if (!c) return null
-        const cells = c.values.map((value, j) => {
+        const cells = c.values.map((value, j): CompareCell => {
           const base = refValues?.[j] ?? null
-          const changePct = i > 0 && value !== null && base !== null && base !== 0 ? (value / base - 1) * 100 : null
-          return { value, changePct }
+          if (i === 0 || value === null || base === null) return { value, changePct: null }
+          const col = COMPARE_COLUMNS[j]
+          return { value, ...changeAgainst(value, base, col.metric.digits, col.metric.unit) }
         })
         return { cells, ok: c.ok, requests: c.requests, verdict: i === 0 ? 'reference' : verdictOf(gates[i], key, per[0] !== undefined) }
       }),
@@ -209,7 +236,8 @@ export function renderCompareConsole(cmp: Comparison): string {
       if (!r) return [tag, ...cmp.columns.map(() => '—'), '—', 'not in this input']
       const cells = r.cells.map((cell, j) => {
         const col = cmp.columns[j]
-        return `${num(cell.value, col.digits, col.unit)}${cell.changePct === null ? '' : ` (${fmtChange(cell.changePct)})`}`
+        const change = cell.changeNa !== undefined ? ` (n/a: ${cell.changeNa})` : cell.changePct === null ? '' : ` (${fmtChange(cell.changePct)})`
+        return `${num(cell.value, col.digits, col.unit)}${change}`
       })
       return [tag, ...cells, `${r.ok}/${r.requests}`, r.verdict]
     })

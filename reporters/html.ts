@@ -8,7 +8,7 @@ import type { GateResult } from './gate.ts'
 import { shortKey } from './case-key.ts'
 import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
 import { htmlPage, thinCdf } from './html-page.ts'
-import { caseLabels, type LoadCurve, loadCurves, sweepTick } from './report-series.ts'
+import { type CapacityCurve, capacityCurves, caseLabels, type LoadCurve, loadCurves, sweepTick } from './report-series.ts'
 import { caseRequests, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 import { reportTelemetry, type ReportTelemetry } from './telemetry-report.ts'
@@ -83,6 +83,8 @@ export interface ReportData {
   sweeps: ReportSweep[]
   /** Throughput–latency curves over load levels (report-series.ts). */
   loadCurves: LoadCurve[]
+  /** Capacity searches: every probe of each capacity case (report-series.ts). */
+  capacity: CapacityCurve[]
 }
 
 const MAX_TIMELINE = 400
@@ -179,6 +181,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
     cases,
     sweeps,
     loadCurves: loadCurves(runCases, labels),
+    capacity: capacityCurves(runCases, labels),
   }
 }
 

@@ -7,10 +7,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { asFailure, failure } from '../helpers/failure.ts'
 import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
-import { summarizeCase } from '../helpers/metrics/case.ts'
-import { TrialAcc, type LoadAcc } from '../helpers/metrics/load-summary.ts'
-import { QuantileAcc } from '../helpers/metrics/sketch.ts'
+import { CaseAccumulator } from '../helpers/metrics/accumulator.ts'
+import { UnionLoad } from '../helpers/load/union-load.ts'
+import type { LoadAcc } from '../helpers/metrics/load-summary.ts'
 import type { CaseSummary, SloSpec } from '../helpers/types.ts'
+import { forEachLine } from './jsonl-lines.ts'
 import { loadRun, type RunCase, type RunData, type RunRequest, type RunSummaryJson } from './run-data.ts'
 
 export class MergeRefused extends Error {}
@@ -103,41 +104,35 @@ interface CasePart {
   shift: number
 }
 
-function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): LoadAcc | undefined {
+/** The merged case's load account, from the parts' summaries: undefined unless every part is a load case. */
+function unionOf(parts: CasePart[], slo: SloSpec): UnionLoad | undefined {
   const loads = parts.map((p) => p.c.summary.load)
   if (loads.some((l) => l === undefined)) return undefined
-  const all = loads as NonNullable<CaseSummary['load']>[]
+  const l = loads[0]!
+  // one trial: the shards' steady windows on the merged timeline (union-load.ts intersects them); a pooled
+  // multi-trial window says nothing about each trial, so merged multi-trial cases get none
+  return new UnionLoad(
+    parts.map((p) => {
+      const w = p.c.summary.load?.steadyState ?? null
+      return {
+        windows: [l.trials === 1 && w ? { startMs: w.startMs + p.shift, endMs: w.endMs + p.shift } : null],
+        maxInFlight: [p.c.summary.load?.maxInFlight ?? 0],
+        ...(p.c.summary.load?.abortReason !== undefined ? { aborted: p.c.summary.load.abortReason } : {}),
+      }
+    }),
+    l.rampUpS * 1000,
+    slo,
+  )
+}
+
+function loadInputOf(parts: CasePart[], union: UnionLoad, prompts: { input: number[]; output: number[] }): LoadAcc {
+  const all = parts.map((p) => p.c.summary.load!)
   const [l] = all
   const sum = (pick: (x: NonNullable<CaseSummary['load']>) => number | undefined) =>
     all.every((x) => pick(x) !== undefined) ? all.reduce((a, x) => a + pick(x)!, 0) : undefined
   const concurrency = sum((x) => x.concurrency)
   const targetRate = sum((x) => x.targetRate)
   const requestBudget = sum((x) => x.requestBudget)
-  // the union was at full load while every shard was: the intersection of their steady-state windows (one trial;
-  // a pooled multi-trial window says nothing about each trial, so merged multi-trial cases get none)
-  const windows = parts.map((p) => p.c.summary.load?.steadyState ?? null)
-  const window =
-    l.trials === 1 && windows.every((w) => w !== null)
-      ? { startMs: Math.max(...windows.map((w, i) => w!.startMs + parts[i].shift)), endMs: Math.min(...windows.map((w, i) => w!.endMs + parts[i].shift)) }
-      : null
-  const measured = records.filter((r) => r.phase === 'run')
-  const dispatchLagMs = new QuantileAcc()
-  const trialIds = [...new Set(measured.map((r) => r.trial ?? 1))].sort((a, b) => a - b)
-  const trials = trialIds.map((t) => {
-    const acc = new TrialAcc(t, l.rampUpS * 1000, slo)
-    acc.window = window && window.endMs > window.startMs ? window : null
-    acc.maxInFlight = all.reduce((a, x) => a + x.maxInFlight, 0)
-    const recs = measured.filter((r) => (r.trial ?? 1) === t).sort((a, b) => a.tStartMs - b.tStartMs)
-    for (const r of recs) {
-      // the output length asked for is not in requests.jsonl: each shard already judged it (its warnings are kept)
-      acc.add(r, { startMs: acc.window?.startMs, endMs: acc.window?.endMs ?? Infinity }, r.promptTokensServer ?? 0, r.outputTokensServer)
-      // the union's releases are the requests' send times; each was due queueMs before it went
-      acc.release(r.tStartMs - r.queueMs, r.tStartMs)
-      dispatchLagMs.add(r.queueMs)
-    }
-    if (parts.some((p) => p.c.summary.load?.aborted)) acc.aborted = parts.map((p) => p.c.summary.load?.abortReason).find((x) => x !== undefined)
-    return acc
-  })
   return {
     level: {
       mode: l.mode,
@@ -149,32 +144,56 @@ function loadInputOf(parts: CasePart[], records: ShardRequest[], slo: SloSpec): 
       ...(requestBudget !== undefined ? { requestBudget } : {}),
       ...(l.preset !== undefined ? { preset: l.preset } : {}),
     },
-    trials,
-    dispatchLagMs,
+    trials: union.trials(),
+    dispatchLagMs: union.dispatchLagMs,
     prompts: {
       source: l.prompts.source,
       lengthSource: l.prompts.lengthSource,
-      inputTokens: measured.map((r) => r.promptTokensServer).filter((n): n is number => n !== null),
-      outputTokensRequested: measured.map((r) => r.outputTokens),
+      inputTokens: prompts.input,
+      outputTokensRequested: prompts.output,
       outputForced: l.prompts.outputForced,
       forcedBy: l.prompts.forcedBy,
     },
   }
 }
 
-function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardRequest[] } {
-  const records = parts.flatMap((p) =>
-    p.reqs.map((r) => ({ ...r, tStartMs: r.phase === 'run' ? r.tStartMs + p.shift : r.tStartMs, shard: shardLabel(p.s.shard) })),
-  )
+/** Prompt lengths kept per merged case for the prompt-set distribution (a workload's prompt set is smaller). */
+const PROMPT_SAMPLE = 10_000
+
+/** One merged case while the shards' requests stream past: everything it folds is bounded. */
+interface CaseMerge {
+  parts: CasePart[]
+  acc: CaseAccumulator
+  union: UnionLoad | undefined
+  prompts: { input: number[]; output: number[] }
+}
+
+function startCase(parts: CasePart[]): CaseMerge {
+  const slo = parts[0].c.summary.goodput?.slo ?? {}
+  return { parts, acc: new CaseAccumulator(slo), union: unionOf(parts, slo), prompts: { input: [], output: [] } }
+}
+
+/** A shard's request line into its merged case; returns the line for the merged requests.jsonl. */
+function foldLine(m: CaseMerge, part: CasePart, r: ShardRequest): string {
+  const rec: ShardRequest = { ...r, tStartMs: r.phase === 'run' ? r.tStartMs + part.shift : r.tStartMs, shard: shardLabel(part.s.shard) }
+  m.acc.add(rec)
+  m.union?.add(rec)
+  if (rec.phase === 'run' && m.prompts.input.length < PROMPT_SAMPLE) {
+    if (rec.promptTokensServer !== null) m.prompts.input.push(rec.promptTokensServer)
+    m.prompts.output.push(rec.outputTokens)
+  }
+  return JSON.stringify(rec)
+}
+
+function mergeCase(m: CaseMerge): RunCase {
+  const { parts } = m
   const first = parts[0].c
   const s0 = first.summary
-  const slo = s0.goodput?.slo
-  const load = loadInputOf(parts, records, slo ?? {})
-  const summary = summarizeCase({ caseName: s0.caseName, fullName: s0.fullName, file: s0.file, stack: s0.stack, model: s0.model }, records, {
-    incomplete: parts.some((p) => p.c.summary.incomplete),
-    ...(load ? { load } : {}),
-    ...(slo ? { slo } : {}),
-  })
+  const load = m.union ? loadInputOf(parts, m.union, m.prompts) : undefined
+  const summary = m.acc.summary(
+    { caseName: s0.caseName, fullName: s0.fullName, file: s0.file, stack: s0.stack, model: s0.model },
+    { incomplete: parts.some((p) => p.c.summary.incomplete), ...(load ? { load } : {}) },
+  )
   const health = parts.map((p) => p.c.summary.clientHealth).filter((h) => h !== undefined)
   if (health.length > 0)
     summary.clientHealth = {
@@ -219,28 +238,59 @@ function mergeCase(parts: CasePart[]): { summaryCase: RunCase; records: ShardReq
     .map((p) => p.c.finishedAt)
     .sort()
     .at(-1)!
-  return { summaryCase: { ...first, summary, finishedAt }, records }
+  return { ...first, summary, finishedAt }
 }
 
-/** The merged run (not yet written): `dir` is where it is to go. */
-export function mergeShards(shards: ShardRun[], dir: string): { run: RunData; env: Record<string, string> } {
+/**
+ * The merged run: `dir` is where it is to go. Every shard's requests.jsonl is streamed once — each line folded into
+ * its merged case (counts, percentiles exact up to the accumulator's limit, then within the sketch's stated error;
+ * the union's steady window and release rate) and handed to `writeLine` for the merged requests.jsonl — so memory
+ * does not grow with the number of requests. `run.requests` is left empty: the merged file is the record.
+ */
+export function mergeShards(
+  shards: ShardRun[],
+  dir: string,
+  writeLine: (line: string) => void = () => undefined,
+): { run: RunData; env: Record<string, string> } {
   checkShards(shards)
   const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index)
   const first = ordered[0]
-  const cases: RunCase[] = []
-  const requests: RunRequest[] = []
+  const merges: CaseMerge[] = []
+  // where a line goes: its case by file and full name (older lines: by case name), then its shard's part
+  const byKey = new Map<string, CaseMerge>()
+  const byFull = new Map<string, CaseMerge>()
+  const byName = new Map<string, CaseMerge>()
   for (const c of first.run.summary!.cases) {
     const parts = ordered.map((s) => {
       const sc = s.run.summary!.cases.find((x) => caseKey(x) === caseKey(c))!
       return { s, c: sc, reqs: requestsOf(s, sc), shift: 0 }
     })
+    // the shards' clocks agree (one host, or NTP): each timeline goes where its wall-clock origin says
     const origins = parts.map((p) => originOf(p.reqs))
     const t0 = Math.min(...origins)
     parts.forEach((p, i) => (p.shift = origins[i] - t0))
-    const merged = mergeCase(parts)
-    cases.push(merged.summaryCase)
-    requests.push(...merged.records)
+    const m = startCase(parts)
+    merges.push(m)
+    byKey.set(`${c.file}\0${c.fullName}`, m)
+    if (!byFull.has(c.fullName)) byFull.set(c.fullName, m)
+    if (!byName.has(c.summary.caseName)) byName.set(c.summary.caseName, m)
   }
+  for (const s of ordered) {
+    const path = join(s.run.dir, 'requests.jsonl')
+    if (!existsSync(path)) continue
+    forEachLine(path, (line) => {
+      let r: ShardRequest
+      try {
+        r = JSON.parse(line) as ShardRequest
+      } catch {
+        return // an interrupted shard's cut-off last line (loadRun warned about it)
+      }
+      const m = r.case === undefined ? byName.get(r.caseName) : r.file ? byKey.get(`${r.file}\0${r.case}`) : byFull.get(r.case)
+      const part = m?.parts.find((p) => p.s === s)
+      if (m && part) writeLine(foldLine(m, part, r))
+    })
+  }
+  const cases = merges.map(mergeCase)
   const sums = ordered.map((s) => s.run.summary!)
   const hosts = [...new Set(sums.map((s) => s.host))]
   const summary: RunSummaryJson = {
@@ -264,7 +314,7 @@ export function mergeShards(shards: ShardRun[], dir: string): { run: RunData; en
       runId: summary.runId,
       summary,
       benchRows: [],
-      requests,
+      requests: [],
       warnings: ordered.flatMap((s) => s.run.warnings.map((w) => `${basename(s.run.dir)}: ${w}`)),
     },
     env: { ...env, FUZE_MERGED_FROM: ordered.map((s) => basename(s.run.dir)).join(' ') },

@@ -63,6 +63,66 @@ export function loadCurves(cases: readonly RunCase[], labels: readonly string[])
   return [...curves.values()].map((c) => ({ ...c, points: c.points.sort((a, b) => a.order - b.order) }))
 }
 
+export interface CapacityPoint {
+  index: number
+  /** The probe's target rate and what the server took (req/s; achieved null when nothing finished). */
+  rate: number
+  achievedRate: number | null
+  outputTokPerSec: number
+  e2eP50: number | null
+  e2eP95: number | null
+  ttftP50: number | null
+  goodFraction: number
+  pass: boolean
+  reasons: string[]
+}
+
+/** A capacity case's search: every probe as a throughput–latency point, and what it found. */
+export interface CapacityCurve {
+  label: string
+  maxRequestRate: number | null
+  failedAt: number | null
+  /** Output tok/s at maxRequestRate. */
+  outputTokPerSec: number | null
+  /** The E2E objective the probes were judged by (ms), drawn as a line when set. */
+  sloE2eMs: number | null
+  stoppedBy: string
+  durationS: number
+  /** In probe order (the search's own order: bracketing, then bisecting). */
+  probes: CapacityPoint[]
+}
+
+/** One curve per capacity case (summary.capacity), labelled like the case everywhere else. */
+export function capacityCurves(cases: readonly RunCase[], labels: readonly string[]): CapacityCurve[] {
+  const out: CapacityCurve[] = []
+  cases.forEach((c, i) => {
+    const cap = c.summary.capacity
+    if (!cap) return
+    out.push({
+      label: labels[i],
+      maxRequestRate: cap.maxRequestRate,
+      failedAt: cap.failedAt,
+      outputTokPerSec: cap.outputTokPerSec,
+      sloE2eMs: cap.slo.e2eMs ?? null,
+      stoppedBy: cap.stoppedBy,
+      durationS: cap.durationS,
+      probes: cap.probes.map((p) => ({
+        index: p.index,
+        rate: p.rate,
+        achievedRate: p.achievedRate,
+        outputTokPerSec: p.outputTokPerSec,
+        e2eP50: p.e2eP50Ms,
+        e2eP95: p.e2eP95Ms,
+        ttftP50: p.ttftP50Ms,
+        goodFraction: p.goodFraction,
+        pass: p.pass,
+        reasons: p.reasons,
+      })),
+    })
+  })
+  return out
+}
+
 /** Where a sweep value sits on the categorical axis: default, then −1 (auto), then layer counts ascending. */
 export function sweepTick(numGpu: string): { tick: string; order: number } {
   if (numGpu === 'default' || numGpu === '') return { tick: 'default', order: -3 }

@@ -3,11 +3,12 @@
 // Targets: p99 |error| ≤ 1 ms at 64 streams, ≤ 3 ms at 256. Each case also runs the self-calibration
 // (event-loop delay, dispatch lag) and prints its verdict.
 import { quantileSorted } from 'simple-statistics'
-import { afterAll, beforeAll, bench, describe, type TaskMeta, TestRunner } from 'vitest'
+import { afterAll, beforeAll, describe } from 'vitest'
 import { clientBoundVerdict, EventLoopMonitor } from '../../helpers/metrics/client-health.ts'
-import { createClient, type ProtocolClient } from '../../helpers/protocols/index.ts'
+import type { ProtocolClient } from '../../helpers/protocols/index.ts'
 import type { StreamObservation } from '../../helpers/types.ts'
-import { startSimProcess, type SimProcess } from './sim-process.ts'
+import { simRef, type SimRef } from '../../test/load/sim-ref.ts'
+import { harnessBench } from './kit.ts'
 
 interface ErrStats {
   n: number
@@ -47,22 +48,18 @@ const TTFT_MS = 50
 const ITL_MS = 10
 const TOKENS = 40
 const STREAMS = [1, 64, 256]
-const OPTS = { iterations: 3, time: 0, warmupIterations: 1, warmupTime: 0 }
-
-let sim: SimProcess
+let sim: SimRef
 let client: ProtocolClient
 const results: FidelityResult[] = []
 let seq = 0
 
 beforeAll(async () => {
-  const flags = ['--protocol', 'openai', '--ttft-ms', String(TTFT_MS), '--itl-ms', String(ITL_MS), '--per-prompt-token-ms', '0']
-  sim = await startSimProcess([...flags, '--itl-jitter-ms', '0', '--max-seqs', '1024', '--max-queue', '4096'])
-  client = createClient('openai-completions', sim.url)
+  sim = await simRef({ ttftMs: TTFT_MS, itlMs: ITL_MS, perPromptTokenMs: 0, itlJitterMs: 0, maxSeqs: 1024, maxQueue: 4096 })
+  client = sim.server.client('openai-completions')
 }, 60_000)
 
 afterAll(async () => {
-  await client?.close()
-  await sim?.stop()
+  await sim?.close()
   const f = (x: number) => x.toFixed(3).padStart(8)
   console.log(`\ntiming fidelity, error = measured − true (ms); simulator TTFT ${TTFT_MS} ms, ITL ${ITL_MS} ms, ${TOKENS} tokens/request`)
   console.log(
@@ -141,15 +138,15 @@ describe('harness timing fidelity', () => {
     const acc = newAcc()
     const monitor = new EventLoopMonitor()
     let loopP99 = 0
-    let phase = 'run'
-    let meta: TaskMeta | undefined
-    bench(
+    harnessBench(
       `openai-completions, ${streams} streams`,
-      async () => {
+      async (phase) => {
         if (phase === 'warmup') return round(streams, newAcc())
         monitor.start()
         await round(streams, acc)
         loopP99 = Math.max(loopP99, monitor.stop().p99Ms)
+      },
+      (_, meta) => {
         const lagP99 = p(acc.lag, 0.99)
         const v = clientBoundVerdict({ loopDelayP99Ms: loopP99, dispatchLagP99Ms: lagP99, ttftP50Ms: p(acc.ttftMeasured, 0.5), itlP50Ms: ITL_MS })
         const result: FidelityResult = {
@@ -169,9 +166,6 @@ describe('harness timing fidelity', () => {
         else results.push(result)
         if (meta) meta.harnessFidelity = result
       },
-      { ...OPTS, setup: (_t, mode) => void (phase = mode) },
     )
-    const task = TestRunner.getCurrentSuite().tasks.at(-1)
-    meta = task && 'meta' in task ? task.meta : undefined
   }
 })

@@ -1,11 +1,11 @@
 // `fuze-bench merge`: the run folders of one run's shards (BENCH_SHARD=1/n … n/n) → one run folder, with every
 // percentile recomputed from the union of their requests; then the usual end of a run (summary.csv, aggregate,
 // gate, report.html) on the merged folder.
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseCommandArgs, UsageError, withUsage } from '../lib/args.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
-import { MergeRefused, mergeShards, readShard } from '../../reporters/merge.ts'
+import { checkShards, MergeRefused, mergeShards, readShard, type ShardRun } from '../../reporters/merge.ts'
 import { OUTPUTS, type OutputContext } from '../../reporters/outputs.ts'
 
 export const help = `Merge the run folders of one sharded run (BENCH_SHARD=1/n … n/n) into one run folder.
@@ -26,20 +26,38 @@ export async function run(args: string[]): Promise<number> {
       console.error(`fuze-bench merge: ${out} exists and is not empty; pick a new --out folder (nothing was written).`)
       return 2
     }
-    let merged: ReturnType<typeof mergeShards>
+    let shards: ShardRun[]
     try {
-      merged = mergeShards(
-        positionals.map((p) => readShard(resolve(p))),
-        out,
-      )
+      shards = positionals.map((p) => readShard(resolve(p)))
+      // refused before anything is written
+      checkShards(shards)
     } catch (err) {
       if (!(err instanceof MergeRefused)) throw err
       console.error(`fuze-bench merge: refused: ${err.message}`)
       return 2
     }
     mkdirSync(join(out, 'logs'), { recursive: true })
+    // the merged requests.jsonl is written as the shards' requests stream through the merge, in 1 MB blocks
+    const fd = openSync(join(out, 'requests.jsonl'), 'w')
+    let block: string[] = []
+    let bytes = 0
+    const put = () => {
+      writeSync(fd, block.join(''))
+      block = []
+      bytes = 0
+    }
+    let merged: ReturnType<typeof mergeShards>
+    try {
+      merged = mergeShards(shards, out, (line) => {
+        block.push(line, '\n')
+        if ((bytes += line.length + 1) >= 1 << 20) put()
+      })
+      put()
+    } finally {
+      closeSync(fd)
+    }
     const ctx: OutputContext = { run: merged.run, gate: null, settings: { resultsDir: dirname(out), env: {} }, print: console.log, sections: [] }
-    for (const o of OUTPUTS) if (o.when === 'live' && o.enabled(ctx.settings, ctx)) await o.write(ctx)
+    for (const o of OUTPUTS) if (o.when === 'live' && o.label(ctx.settings) !== 'requests.jsonl' && o.enabled(ctx.settings, ctx)) await o.write(ctx)
     writeFileSync(join(out, 'env.json'), `${JSON.stringify(merged.env, null, 2)}\n`)
     const cases = merged.run.summary!.cases
     console.log(

@@ -7,6 +7,7 @@ import type { CapacityOptions } from './capacity.ts'
 import type { ConversationOptions } from './conversation.ts'
 import { presetOf, type PresetName } from './presets.ts'
 import type { LoadBounds, LoadShape } from './scheduler.ts'
+import type { Shard } from './shard-spec.ts'
 import type { SharedPrefixSpec } from './shared-prefix.ts'
 import type { LengthSpec } from './synthetic.ts'
 import type { TraceOptions } from './trace.ts'
@@ -63,6 +64,8 @@ export interface LoadLevel {
   /** A trace replay (the open shape's due times come from it) or a multi-turn case (closed shape = users). */
   trace?: TraceOptions
   conversation?: ConversationOptions
+  /** This process sends one shard of the level (BENCH_SHARD, BENCH_CLIENT_PROCS): it takes every n-th workload item. */
+  shard?: Shard
 }
 
 const list = (v: number | number[] | undefined): number[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v : [v])

@@ -8,6 +8,7 @@ import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../case-hooks.ts'
 import type { CaseOptions } from '../case-run.ts'
 import { CaseRun } from '../case-runner.ts'
+import { clientSection } from '../metrics/client-health.ts'
 import { rateCheck } from '../metrics/load.ts'
 import { TrialAcc, type LoadAcc, type WindowNow } from '../metrics/load-summary.ts'
 import { QuantileAcc } from '../metrics/sketch.ts'
@@ -31,6 +32,13 @@ const MAX_DISTINCT = 512
 /** Prompts to prepare so that, as far as possible, every request has its own (prefix caches then never help). */
 function distinctFor(level: LoadLevel): number {
   const { shape, bounds } = level
+  // a shard prepares the whole case's prompt set and sends its share of it
+  const sh = level.shard
+  if (sh !== undefined && sh.count > 1) {
+    const n = sh.count
+    const whole = shape.mode === 'open' ? { ...shape, rate: shape.rate * n } : { ...shape, concurrency: shape.concurrency * n }
+    return distinctFor({ ...level, shape: whole, bounds: bounds.count !== undefined ? { ...bounds, count: bounds.count * n } : bounds, shard: undefined })
+  }
   if (bounds.count !== undefined) return Math.min(bounds.count * level.trials, MAX_DISTINCT)
   const seconds = (bounds.durationMs ?? 0) / 1000
   const perTrial = shape.mode === 'open' ? Math.ceil(shape.rate * seconds * 1.2) + 8 : shape.concurrency * 16
@@ -64,7 +72,23 @@ export interface PreparedLoad {
   report(): WorkloadReport
 }
 
-export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
+/** How a load level reads in the summary (`summary.load` mode, concurrency, rate, ramp, duration, budget, preset). */
+export function levelOf(lv: LoadLevel): LoadAcc['level'] {
+  const shape = lv.shape
+  return {
+    mode: shape.mode,
+    ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
+    ...(shape.mode === 'open'
+      ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
+      : {}),
+    rampUpS: shape.rampUpS ?? 0,
+    ...(lv.bounds.durationMs !== undefined ? { durationS: lv.bounds.durationMs / 1000 } : {}),
+    ...(lv.bounds.count !== undefined && lv.bounds.count < Number.MAX_SAFE_INTEGER ? { requestBudget: lv.bounds.count } : {}),
+    ...(lv.preset !== undefined ? { preset: lv.preset } : {}),
+  }
+}
+
+export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
   const knobs = getKnobs()
   const server = run.server
   const client = server.client(opts.protocol)
@@ -98,6 +122,8 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
     tokenizer,
   )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
+  const sh = level.shard
+  const itemOf = sh === undefined || sh.count === 1 ? (i: number) => i : (i: number) => i * sh.count + sh.index - 1
   const prefixCache = new PrefixCacheAcc()
   const sendLag = new QuantileAcc()
   let within5 = 0
@@ -109,7 +135,7 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
     workload,
     forcing,
     async send(phase, slot, trial, extraLabels) {
-      const index = phase === 'warmup' ? slot.index : runIndex++
+      const index = phase === 'warmup' ? slot.index : itemOf(runIndex++)
       const item = workItem(workload, index)
       // synthetic and ShareGPT prompts are distinct already, so measured requests send them exactly as counted;
       // warmups, reused items and fixed prompts get the usual unique tag so a prefix cache cannot skip a prefill
@@ -127,19 +153,8 @@ export async function prepareLoad(run: CaseRun, opts: LoadCaseOptions, level: Lo
       return { rec, item }
     },
     loadAcc(lv, trials, dispatchLagMs) {
-      const shape = lv.shape
       return {
-        level: {
-          mode: shape.mode,
-          ...(shape.mode === 'closed' ? { concurrency: shape.concurrency } : {}),
-          ...(shape.mode === 'open'
-            ? { targetRate: shape.rate, arrival: shape.arrival, ...(shape.maxConcurrency !== undefined ? { concurrency: shape.maxConcurrency } : {}) }
-            : {}),
-          rampUpS: shape.rampUpS ?? 0,
-          ...(lv.bounds.durationMs !== undefined ? { durationS: lv.bounds.durationMs / 1000 } : {}),
-          ...(lv.bounds.count !== undefined && lv.bounds.count < Number.MAX_SAFE_INTEGER ? { requestBudget: lv.bounds.count } : {}),
-          ...(lv.preset !== undefined ? { preset: lv.preset } : {}),
-        },
+        level: levelOf(lv),
         trials,
         dispatchLagMs,
         prompts: {
@@ -217,6 +232,7 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
   const prep = await prepareLoad(run, opts, level)
   level = prep.level
   let caseT0 = 0
+  let outputTokens = 0
   const slo = run.slo
 
   const sender =
@@ -226,6 +242,7 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
       run.add(rec)
       prep.note(rec)
       if (acc) {
+        if (rec.outcome === 'ok') outputTokens += rec.outputTokens
         // where the steady window stands as this request ends (scheduler.ts): folded now, the record is not kept
         const w = slot.window()
         const win: WindowNow = { startMs: w.start === undefined ? undefined : w.start - caseT0, endMs: w.end - caseT0 }
@@ -243,6 +260,7 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
   const trials: TrialAcc[] = []
   const dispatchLagMs = new QuantileAcc()
   caseT0 = await run.measure()
+  const cpu0 = process.cpuUsage()
   for (let trial = 1; trial <= level.trials; trial++) {
     const acc = new TrialAcc(trial, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, slo)
     trials.push(acc)
@@ -259,6 +277,8 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
     acc.aborted = res.aborted
     if (res.aborted !== undefined) break
   }
+  const cpu = process.cpuUsage(cpu0)
+  run.attach('client', clientSection(cpu.user + cpu.system, outputTokens))
   const meta = await run.finish({ load: prep.loadAcc(level, trials, dispatchLagMs), warnings: prep.warnings() })
   meta.summary.workload = prep.report()
   return meta

@@ -6,6 +6,7 @@
 import type { RequestRecord } from '../types.ts'
 import { arrivalOffsets, type ArrivalProcess } from './arrivals.ts'
 import { waitUntil } from './clock.ts'
+import { GapCollector } from './gc-gaps.ts'
 
 export type LoadShape =
   | { mode: 'closed'; concurrency: number; rampUpS?: number }
@@ -192,7 +193,7 @@ function dueOffsets(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBou
   return arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
 }
 
-async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds, p: Phase): Promise<ScheduleResult> {
+async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds, p: Phase, gaps: GapCollector): Promise<ScheduleResult> {
   const offsets = dueOffsets(shape, bounds)
   const cap = shape.maxConcurrency ?? Infinity
   // the arrival process runs at full rate from the end of the ramp (or the first arrival) to the last release
@@ -217,6 +218,8 @@ async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: Loa
     })
     pending.add(run)
     lastRelease = performance.now()
+    // collect garbage now, while nothing is due, rather than let the young space fill up at a due time (gc-gaps.ts)
+    if (i + 1 < offsets.length) await gaps.inGap(p.t0 + offsets[i + 1], p.ac.signal)
   }
   p.steadyEnd = lastRelease
   await Promise.all(pending)
@@ -232,6 +235,9 @@ export async function runSchedule(
   observer?: ScheduleObserver,
 ): Promise<ScheduleResult> {
   checkShape(shape, bounds)
-  const p = new Phase(send, check, observer)
-  return shape.mode === 'closed' ? closedLoop(shape, bounds, p) : openLoop(shape, bounds, p)
+  if (shape.mode === 'closed') return closedLoop(shape, bounds, new Phase(send, check, observer))
+  // an open loop's requests are due at fixed times: start it with nothing left to collect, before its clock starts
+  const gaps = new GapCollector()
+  gaps.beforePhase()
+  return openLoop(shape, bounds, new Phase(send, check, observer), gaps)
 }

@@ -6,10 +6,14 @@
 import { getKnobs } from '../../env/index.ts'
 import { onCaseEnd, onCaseStart, type CaseContext } from '../case-hooks.ts'
 import type { LoadLevel } from './plan.ts'
-import { shardLabel, shareOf, type Shard } from './shard-spec.ts'
+import { parseShard, shardLabel, shareOf, type Shard } from './shard-spec.ts'
 
 /** What this shard sends of a load level; `empty` says why it has nothing to send (fewer streams than shards). */
 export function shardLevel(level: LoadLevel, s: Shard): { level: LoadLevel; empty?: string } {
+  // a shard of a shard (BENCH_CLIENT_PROCS inside a BENCH_SHARD process) is one shard of the whole: it takes every
+  // (n₁·n₂)-th workload item and draws its own arrivals
+  const outer = level.shard ?? { index: 1, count: 1 }
+  const whole = { index: (s.index - 1) * outer.count + outer.index, count: outer.count * s.count }
   const bounds = { ...level.bounds, ...(level.bounds.count !== undefined ? { count: shareOf(level.bounds.count, s) } : {}) }
   const shape =
     level.shape.mode === 'open'
@@ -17,11 +21,12 @@ export function shardLevel(level: LoadLevel, s: Shard): { level: LoadLevel; empt
           ...level.shape,
           rate: level.shape.rate / s.count,
           // each shard draws its own arrivals: the same seed everywhere would send n copies of one schedule
-          seed: (level.shape.seed ?? 1) + (s.index - 1) * 7919,
+          seed: (level.shape.seed ?? 1) + (whole.index - outer.index) * 7919,
           ...(level.shape.maxConcurrency !== undefined ? { maxConcurrency: Math.max(1, shareOf(level.shape.maxConcurrency, s)) } : {}),
         }
       : { ...level.shape, concurrency: shareOf(level.shape.concurrency, s) }
-  const out = { ...level, shape, bounds }
+  // the shards take turns through one workload (item j, j+n, …): together they send the one-process case's prompts
+  const out = { ...level, shape, bounds, shard: parseShard(`${whole.index}/${whole.count}`)! }
   const label = shardLabel(s)
   if (shape.mode === 'closed' && shape.concurrency === 0)
     return {

@@ -39,6 +39,9 @@ export interface ClientHealthInput {
   itlP50Ms: number | null
   /** End-to-end latency p50: the scale the tail of the client's lateness is judged against (default TTFT p50). */
   e2eP50Ms?: number | null
+  /** Client processes this case ran in (BENCH_CLIENT_PROCS) and the cores of this host: the advice names the next step. */
+  procs?: number
+  cores?: number
 }
 
 /** Absolute floor: below this a client is never called the bottleneck (timer and scheduler noise). */
@@ -56,6 +59,14 @@ export const CLIENT_BOUND_FRACTION = 0.1
  *   small next to a request's lifetime does not change what the server was asked to do (queue time is reported apart).
  * Otherwise the run is client-bound.
  */
+/** What to do about a client-bound case: more client processes while this host has idle cores, else less load or more hosts. */
+function moreClients(procs: number, cores: number | undefined): string {
+  // one core stays with the server (or the OS) when it runs here too
+  if (cores !== undefined && procs + 1 < cores)
+    return `Spread the load over more client processes (BENCH_CLIENT_PROCS=${procs + 1}; this host has ${cores} cores), lower BENCH_CONCURRENCY, or run the client on a less loaded machine`
+  return 'Lower BENCH_CONCURRENCY, split the client over hosts (BENCH_SHARD), or run it on a less loaded machine'
+}
+
 export function clientBoundVerdict(x: ClientHealthInput): { clientBound: boolean; reason?: string } {
   const bound = (ms: number | null) => Math.max(CLIENT_BOUND_FLOOR_MS, ms !== null ? CLIENT_BOUND_FRACTION * ms : 0)
   const fine = x.itlP50Ms ?? x.ttftP50Ms
@@ -72,6 +83,17 @@ export function clientBoundVerdict(x: ClientHealthInput): { clientBound: boolean
   if (reasons.length === 0) return { clientBound: false }
   return {
     clientBound: true,
-    reason: `client-bound: results not trustworthy — ${reasons.join('; ')}. Lower BENCH_CONCURRENCY, or run the client on a less loaded machine (BENCH_ALLOW_CLIENT_BOUND=1 accepts it).`,
+    reason: `client-bound: results not trustworthy — ${reasons.join('; ')}. ${moreClients(x.procs ?? 1, x.cores)} (BENCH_ALLOW_CLIENT_BOUND=1 accepts it).`,
+  }
+}
+
+/** `summary.sections.client`: the client's CPU over the measured phase, per output token (every load case has it). */
+export function clientSection(cpuUs: number, outputTokens: number, processes?: unknown[]) {
+  return {
+    procs: processes?.length ?? 1,
+    cpuS: cpuUs / 1e6,
+    outputTokens,
+    cpuUsPerToken: outputTokens > 0 ? cpuUs / outputTokens : null,
+    ...(processes ? { processes } : {}),
   }
 }

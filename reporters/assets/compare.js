@@ -6,8 +6,8 @@
     fmt = K.fmt,
     PALETTE = K.PALETTE
   var data = JSON.parse(document.getElementById('fuze-data').textContent)
-  var app = document.getElementById('app')
   var tagOf = (i) => `${data.inputs[i].tag} ${data.inputs[i].id}`
+  var caseName = (ci) => `${data.cases[ci].model} · ${data.cases[ci].name}`
 
   function header(root) {
     root.appendChild(
@@ -37,22 +37,17 @@
   function tokpsChart(grid) {
     var c = K.card(grid, 'Decode tok/s per case and input', 'median over measured requests; one bar per input', true)
     if (!data.cases.length) return K.empty(c, 'no cases in these inputs')
-    K.make('tokps', K.chartBox(c, 'tokps'), {
-      type: 'bar',
-      data: {
-        labels: data.cases.map((k) => `${k.model} · ${k.name}`),
-        datasets: data.inputs.map((_x, i) => ({
-          label: tagOf(i),
-          backgroundColor: PALETTE[i % PALETTE.length],
-          borderRadius: 3,
-          data: data.cases.map((k) => (k.rows[i] ? k.rows[i].cells[0].value : null)),
-        })),
-      },
-      options: {
-        plugins: { legend: { position: 'top', align: 'end' } },
-        scales: { x: { ticks: { autoSkip: false, maxRotation: 50 } }, y: { beginAtZero: true, title: { display: true, text: 'tok/s' } } },
-      },
-    })
+    K.barChart(
+      c,
+      'tokps',
+      data.cases.map((_k, ci) => caseName(ci)),
+      data.inputs.map((_x, i) => ({
+        label: tagOf(i),
+        backgroundColor: PALETTE[i % PALETTE.length],
+        data: data.cases.map((k) => (k.rows[i] ? k.rows[i].cells[0].value : null)),
+      })),
+      'tok/s',
+    )
   }
 
   // overlaid ECDFs of one case at a time, one line per input that has per-request records
@@ -60,12 +55,12 @@
     var c = K.card(grid, 'Distributions of one case, overlaid', 'empirical CDF per input; baselines keep no per-request samples, so only runs are drawn', true)
     var withDist = data.cases.map((_, ci) => ci).filter((ci) => data.dists[ci].some((d) => d !== null))
     if (!withDist.length) return K.empty(c, 'no per-request records in these inputs (requests.jsonl)')
-    var select = el(
-      'select',
-      { id: 'compare-case' },
-      withDist.map((ci) => el('option', { value: String(ci), text: `${data.cases[ci].model} · ${data.cases[ci].name}` })),
-    )
-    c.appendChild(select)
+    K.picker(c, 'compare-case', withDist.map(caseName), (i) => {
+      metrics.forEach((m, j) => {
+        charts[j].data.datasets = K.cdfDatasets(seriesOf(withDist[i], m[0]))
+        K.titled(charts[j], caseName(withDist[i]))
+      })
+    })
     var grid2 = el('div', { class: 'grid' })
     c.appendChild(grid2)
     var metrics = [
@@ -77,17 +72,13 @@
       var box = el('div', {})
       grid2.appendChild(box)
       box.appendChild(el('h3', { text: m[1] }))
-      return K.cdfChart(box, `dist-${m[0]}`, seriesOf(withDist[0], m[0]), m[1])
+      var chart = K.cdfChart(box, `dist-${m[0]}`, seriesOf(withDist[0], m[0]), m[1])
+      K.titled(chart, caseName(withDist[0]))
+      return chart
     })
     function seriesOf(ci, field) {
       return data.dists[ci].map((d, i) => (d ? { label: tagOf(i), values: d[field], color: PALETTE[i % PALETTE.length] } : null)).filter(Boolean)
     }
-    select.addEventListener('change', () => {
-      metrics.forEach((m, j) => {
-        charts[j].data.datasets = K.cdfDatasets(seriesOf(Number(select.value), m[0]))
-        charts[j].update()
-      })
-    })
   }
 
   function caseTables(grid) {
@@ -97,6 +88,7 @@
         data.columns.map((col) => col.header),
         ['ok/n', 'gate'],
       )
+      var naReasons = {}
       var rows = k.rows.map((r, i) => {
         if (!r)
           return [tagOf(i)].concat(
@@ -106,6 +98,10 @@
         var cells = r.cells.map((cell, j) => {
           var col = data.columns[j]
           var text = fmt(cell.value, col.unit === 'ms' ? undefined : Math.min(col.digits, 1))
+          if (cell.changeNa) {
+            naReasons[cell.changeNa] = col.header
+            return el('span', {}, [document.createTextNode(`${text} `), el('span', { class: 'pill', title: cell.changeNa, text: 'n/a' })])
+          }
           if (cell.changePct === null) return text
           var better = col.higherBetter ? cell.changePct > 0 : cell.changePct < 0
           return el('span', {}, [
@@ -119,15 +115,17 @@
         return [tagOf(i)].concat(cells, [`${r.ok}/${r.requests}`, r.verdict])
       })
       c.appendChild(K.table(head, rows, data.columns.map((_, j) => j + 1).concat([data.columns.length + 1])))
+      var na = Object.keys(naReasons)
+      if (na.length)
+        c.appendChild(
+          el('div', {
+            class: 'notes',
+            text: `change n/a: ${na.map((why) => `${naReasons[why]}: ${why}`).join(' · ')}; a percentage of a reference ≈ 0 says nothing`,
+          }),
+        )
     })
   }
 
   var SECTIONS = [tokpsChart, distributions, caseTables]
-  header(app)
-  var grid = el('div', { class: 'grid' })
-  app.appendChild(grid)
-  SECTIONS.forEach((s) => {
-    s(grid)
-  })
-  K.done()
+  K.page(header, SECTIONS)
 })()

@@ -1,7 +1,8 @@
 // Shared page helpers of report.html and compare.html (inlined before the page script; plain browser
 // JavaScript, Chart.js is the global `Chart`). window.FuzeKit: DOM builders, number formats, chart
 // registration, ECDF datasets with a log/linear axis switch, and the test hook window.__fuzeReport
-// ({ ready, charts: points per chart, labels: dataset labels per chart, scales: x-axis type per chart }).
+// ({ ready, charts: points per chart, labels: dataset labels per chart, scales: x-axis type per chart, titles: chart
+// titles, '' for none }).
 ;(() => {
   var PALETTE = ['#2563eb', '#ea580c', '#16a34a', '#9333ea', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d', '#0d9488', '#7c3aed', '#b45309']
   var charts = {}
@@ -125,18 +126,106 @@
     return chart
   }
 
+  /**
+   * A bar chart with one bar per label per dataset (tok/s per case, per case and input): legend top right, every
+   * label shown (tilted), a y axis from 0 titled `yTitle`. `tooltip`: extra Chart.js tooltip callbacks.
+   */
+  function barChart(parent, id, labels, datasets, yTitle, tooltip) {
+    return make(id, chartBox(parent, id), {
+      type: 'bar',
+      data: { labels: labels, datasets: datasets.map((d) => Object.assign({ borderRadius: 3, skipNull: true }, d)) },
+      options: {
+        plugins: { legend: { position: 'top', align: 'end' }, tooltip: tooltip ? { callbacks: tooltip } : {} },
+        scales: {
+          x: { grid: { display: false }, ticks: { autoSkip: false, maxRotation: 50 } },
+          y: { beginAtZero: true, title: { display: true, text: yTitle } },
+        },
+      },
+    })
+  }
+  /**
+   * An x–y line chart on two linear axes from 0 (throughput–latency curves, capacity probes): datasets of
+   * { x, y, … } points, legend below, `label(ctx)` the tooltip line of a point.
+   */
+  function xyChart(parent, id, datasets, xTitle, yTitle, label) {
+    return make(id, chartBox(parent, id), {
+      type: 'line',
+      data: { datasets: datasets },
+      options: {
+        parsing: false,
+        plugins: {
+          legend: { position: 'bottom', labels: { boxWidth: 10, font: { size: 11 } } },
+          tooltip: { callbacks: { label: label } },
+        },
+        scales: {
+          x: { type: 'linear', beginAtZero: true, title: { display: true, text: xTitle } },
+          y: { beginAtZero: true, title: { display: true, text: yTitle } },
+        },
+      },
+    })
+  }
+  /** A <select> of `names` (values 0…n−1) appended to `parent`; `onPick(i)` on every change. */
+  function picker(parent, id, names, onPick) {
+    var select = el(
+      'select',
+      { id: id },
+      names.map((n, i) => el('option', { value: String(i), text: n })),
+    )
+    parent.appendChild(select)
+    select.addEventListener('change', () => {
+      onPick(Number(select.value))
+    })
+    return select
+  }
+  /**
+   * One footnote for notes of several cases ({ label, text }): a text every case shares is said once ("all cases"),
+   * one that some share once with their labels, so a reason that holds for the whole run is not repeated per case.
+   */
+  function caseNotes(parent, notes, caseCount) {
+    var order = []
+    var who = {}
+    notes.forEach((n) => {
+      if (!who[n.text]) {
+        who[n.text] = []
+        order.push(n.text)
+      }
+      if (who[n.text].indexOf(n.label) < 0) who[n.text].push(n.label)
+    })
+    if (!order.length) return
+    var text = order.map((t) => (caseCount > 1 && who[t].length === caseCount ? `all cases: ${t}` : `${who[t].join(', ')}: ${t}`)).join(' · ')
+    parent.appendChild(el('div', { class: 'notes', text: text }))
+  }
+  /** Names what a chart shows (the case of a chart that shows one case at a time) in its title, and redraws it. */
+  function titled(chart, text) {
+    chart.options.plugins.title = { display: true, text: text, font: { size: 12, weight: 'bold' } }
+    chart.update()
+  }
+  /** Builds a page: `header(app)`, then every section into one grid, then the test hook. */
+  function page(header, sections) {
+    var app = document.getElementById('app')
+    header(app)
+    var grid = el('div', { class: 'grid' })
+    app.appendChild(grid)
+    sections.forEach((section) => {
+      section(grid)
+    })
+    done()
+  }
+
   /** Sets window.__fuzeReport for tests and screenshots: points, dataset labels and x-axis type per chart. */
   function done() {
     var counts = {},
       labels = {},
-      scales = {}
+      scales = {},
+      titles = {}
     Object.keys(charts).forEach((id) => {
       var ch = charts[id]
       counts[id] = ch.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null).length, 0)
       labels[id] = ch.data.datasets.map((d) => d.label)
       scales[id] = ch.options.scales?.x ? ch.options.scales.x.type || 'category' : ''
+      titles[id] = ch.options.plugins?.title?.display ? ch.options.plugins.title.text : ''
     })
-    window.__fuzeReport = { ready: true, charts: counts, labels: labels, scales: scales }
+    window.__fuzeReport = { ready: true, charts: counts, labels: labels, scales: scales, titles: titles }
   }
 
   window.FuzeKit = {
@@ -151,6 +240,12 @@
     make: make,
     cdfDatasets: cdfDatasets,
     cdfChart: cdfChart,
+    barChart: barChart,
+    xyChart: xyChart,
+    picker: picker,
+    titled: titled,
+    caseNotes: caseNotes,
+    page: page,
     done: done,
   }
 })()

@@ -12,7 +12,6 @@
     make = K.make,
     PALETTE = K.PALETTE
   var data = JSON.parse(document.getElementById('fuze-data').textContent)
-  var app = document.getElementById('app')
   var COLORS = { 'base-as-is': '#94a3b8', optimized: '#2563eb', published: '#16a34a', error: '#dc2626' }
   // cases grouped by model, base-as-is first, then candidates by offload
   var byModel = data.cases
@@ -98,36 +97,19 @@
     )
     if (!byModel.length) return empty(c1, 'no measured cases in this run')
     var kinds = ['base-as-is', 'optimized', 'published'].filter((k) => byModel.some((c) => c.variant === k))
-    make('tokps', chartBox(c1, 'tokps'), {
-      type: 'bar',
-      data: {
-        labels: byModel.map((c) => c.label),
-        datasets: kinds.map((k) => ({
-          label: k,
-          backgroundColor: COLORS[k],
-          borderRadius: 3,
-          skipNull: true,
-          data: byModel.map((c) => (c.variant === k ? c.tokps : null)),
-        })),
-      },
-      options: {
-        plugins: {
-          legend: { position: 'top', align: 'end' },
-          tooltip: {
-            callbacks: {
-              afterLabel: (ctx) => {
-                var c = byModel[ctx.dataIndex]
-                return `${c.stack} · ${c.modelTag} · ok ${c.counts.ok}/${c.counts.requests}`
-              },
-            },
-          },
-        },
-        scales: {
-          x: { grid: { display: false }, ticks: { autoSkip: false, maxRotation: 50 } },
-          y: { beginAtZero: true, title: { display: true, text: 'tok/s' } },
+    K.barChart(
+      c1,
+      'tokps',
+      byModel.map((c) => c.label),
+      kinds.map((k) => ({ label: k, backgroundColor: COLORS[k], data: byModel.map((c) => (c.variant === k ? c.tokps : null)) })),
+      'tok/s',
+      {
+        afterLabel: (ctx) => {
+          var c = byModel[ctx.dataIndex]
+          return `${c.stack} · ${c.modelTag} · ok ${c.counts.ok}/${c.counts.requests}`
         },
       },
-    })
+    )
   }
 
   // distributions: empirical CDF per case, log/linear x axis
@@ -192,25 +174,14 @@
         })
       })
     })
-    make(id, chartBox(c, id), {
-      type: 'line',
-      data: { datasets: sets },
-      options: {
-        parsing: false,
-        plugins: {
-          legend: { position: 'bottom', labels: { boxWidth: 10, font: { size: 11 } } },
-          tooltip: {
-            callbacks: {
-              label: (ctx) => `${ctx.dataset.label} [${ctx.raw.level}]: ${fmt(ctx.raw.x, 1)} tok/s → ${fmt(ctx.raw.y, 1)} ${unit}`,
-            },
-          },
-        },
-        scales: {
-          x: { type: 'linear', beginAtZero: true, title: { display: true, text: 'output tok/s (all streams)' } },
-          y: { beginAtZero: true, title: { display: true, text: unit } },
-        },
-      },
-    })
+    K.xyChart(
+      c,
+      id,
+      sets,
+      'output tok/s (all streams)',
+      unit,
+      (ctx) => `${ctx.dataset.label} [${ctx.raw.level}]: ${fmt(ctx.raw.x, 1)} tok/s → ${fmt(ctx.raw.y, 1)} ${unit}`,
+    )
     // level names beside the points: what the curve is about
     c.appendChild(
       el('div', {
@@ -224,6 +195,100 @@
   }
   function tpotLoadChart(grid) {
     loadCurveChart(grid, 'loadTpot', 'Throughput vs TPOT across load levels', 'tpotP50', 'tpotP99', 'TPOT ms')
+  }
+
+  // capacity search: every probe as a throughput–latency point, passed ones green, failed ones red crosses, and the
+  // rate the search found as a vertical line (one chart per capacity case, titled with the case)
+  function capacityCharts(grid) {
+    data.capacity.forEach((cv, ci) => {
+      var c = card(
+        grid,
+        `Capacity search: ${cv.label}`,
+        'one point per probe (open-loop Poisson load at one rate): x = the rate the server took, y = E2E latency; green = passed, red = failed (rate missed, SLO, or a queue still filling)',
+        true,
+      )
+      var x = (p) => (p.achievedRate === null ? p.rate : p.achievedRate)
+      var byX = cv.probes.slice().sort((a, b) => x(a) - x(b))
+      var pt = (field) => (p) => ({ x: x(p), y: p[field], probe: p })
+      var withP50 = byX.filter((p) => p.e2eP50 !== null)
+      var top = Math.max.apply(null, [cv.sloE2eMs || 0].concat(byX.map((p) => p.e2eP95 || p.e2eP50 || 0)))
+      var right = Math.max.apply(null, [cv.maxRequestRate || 0].concat(byX.map(x)))
+      var sets = [
+        { label: `${cv.label} · E2E p50`, borderColor: '#64748b', backgroundColor: '#64748b', borderWidth: 2, pointRadius: 0, data: withP50.map(pt('e2eP50')) },
+        {
+          label: `${cv.label} · E2E p95`,
+          borderColor: '#94a3b8',
+          backgroundColor: '#94a3b8',
+          borderDash: [6, 4],
+          borderWidth: 1.5,
+          pointRadius: 2,
+          data: byX.filter((p) => p.e2eP95 !== null).map(pt('e2eP95')),
+        },
+        {
+          label: `${cv.label} · probes that passed`,
+          showLine: false,
+          pointStyle: 'circle',
+          pointRadius: 6,
+          borderColor: '#16a34a',
+          backgroundColor: '#16a34a',
+          data: withP50.filter((p) => p.pass).map(pt('e2eP50')),
+        },
+        {
+          label: `${cv.label} · probes that failed`,
+          showLine: false,
+          pointStyle: 'crossRot',
+          pointRadius: 8,
+          borderWidth: 3,
+          borderColor: COLORS.error,
+          backgroundColor: COLORS.error,
+          data: withP50.filter((p) => !p.pass).map(pt('e2eP50')),
+        },
+      ]
+      if (cv.maxRequestRate !== null)
+        sets.push({
+          label: `${cv.label} · maxRequestRate ${fmt(cv.maxRequestRate, 2)}/s`,
+          borderColor: '#15803d',
+          backgroundColor: '#15803d',
+          borderDash: [3, 3],
+          borderWidth: 2,
+          pointRadius: 0,
+          data: [
+            { x: cv.maxRequestRate, y: 0 },
+            { x: cv.maxRequestRate, y: top * 1.05 },
+          ],
+        })
+      if (cv.sloE2eMs !== null)
+        sets.push({
+          label: `SLO: E2E ≤ ${fmt(cv.sloE2eMs, 0)} ms`,
+          borderColor: '#ca8a04',
+          backgroundColor: '#ca8a04',
+          borderDash: [8, 4],
+          borderWidth: 1.5,
+          pointRadius: 0,
+          data: [
+            { x: 0, y: cv.sloE2eMs },
+            { x: right * 1.05, y: cv.sloE2eMs },
+          ],
+        })
+      K.xyChart(c, `capacity-${ci}`, sets, 'achieved request rate (req/s)', 'E2E ms', (ctx) => {
+        var p = ctx.raw.probe
+        if (!p) return ctx.dataset.label
+        return `probe ${p.index + 1}: target ${fmt(p.rate, 2)}/s, achieved ${fmt(p.achievedRate, 2)}/s, ${fmt(p.outputTokPerSec, 1)} output tok/s, E2E p50 ${fmt(p.e2eP50, 0)} ms: ${p.pass ? 'pass' : `fail (${p.reasons.join('; ')})`}`
+      })
+      var found =
+        cv.maxRequestRate === null
+          ? 'no probe passed'
+          : `maxRequestRate ${fmt(cv.maxRequestRate, 2)} req/s (${fmt(cv.outputTokPerSec, 1)} output tok/s)` +
+            (cv.failedAt !== null ? `; lowest failing rate ${fmt(cv.failedAt, 2)}/s` : '')
+      c.appendChild(
+        el('div', {
+          class: 'notes capacity-found',
+          text: `${found}; stopped by ${cv.stoppedBy} after ${fmt(cv.durationS, 0)} s. Probes in search order: ${cv.probes
+            .map((p) => `${fmt(p.rate, 2)}/s ${p.pass ? 'pass' : `fail (${p.reasons.join('; ')})`}`)
+            .join(' · ')}`,
+        }),
+      )
+    })
   }
 
   // sweep: a categorical axis — 'default' (base-as-is), '-1 (auto)', then layer counts in order
@@ -340,7 +405,7 @@
         : series.length
           ? `source: ${t.metricsSource}${t.samples !== null ? ` · ${t.samples} scrapes` : ''}`
           : `no server metrics: ${t.metricsSource}`
-      chart.update()
+      K.titled(chart, `server metrics of ${k.label}`)
     }
   }
 
@@ -349,12 +414,12 @@
     var c5 = card(grid, 'Per-request timeline', 'bar = one measured request: light part waiting for the first token, dark part streaming; red = failed', true)
     var timed = data.cases.filter((k) => k.timeline.length > 0)
     if (timed.length) {
-      var select = el(
-        'select',
-        { id: 'timeline-case' },
-        timed.map((k, i) => el('option', { value: String(i), text: `${k.label} — ${k.counts.ok}/${k.counts.requests} ok` })),
+      K.picker(
+        c5,
+        'timeline-case',
+        timed.map((k) => `${k.label} — ${k.counts.ok}/${k.counts.requests} ok`),
+        (i) => show(i),
       )
-      c5.appendChild(select)
       var showTelemetry = () => {}
       var tl = make('timeline', chartBox(c5, 'timeline', true), {
         type: 'bar',
@@ -401,13 +466,10 @@
           { label: 'streaming', backgroundColor: '#1d4ed8', grouped: false, data: stream },
           { label: 'failed', backgroundColor: COLORS.error, grouped: false, data: failed },
         ].filter((d) => d.data.length > 0)
-        tl.update()
+        K.titled(tl, k.label)
         showTelemetry(k, tl.scales.x.min, tl.scales.x.max)
       }
       showTelemetry = telemetryTimeline(c5, timed)
-      select.addEventListener('change', () => {
-        show(Number(select.value))
-      })
       show(0)
       return
     }
@@ -437,13 +499,11 @@
         (i) => (byModel[i].counts.ok === 0 ? 'failed' : ''),
       ),
     )
-    var notes = []
-    data.cases.forEach((k) => {
-      k.failures.concat(k.warnings).forEach((w) => {
-        notes.push(`${k.label}: ${w}`)
-      })
-    })
-    if (notes.length) c6.appendChild(el('div', { class: 'notes', text: notes.join(' · ') }))
+    K.caseNotes(
+      c6,
+      data.cases.flatMap((k) => k.failures.concat(k.warnings).map((w) => ({ label: k.label, text: w }))),
+      data.cases.length,
+    )
   }
 
   // energy and cost per case (telemetry): n/a where it could not be measured, never 0
@@ -499,22 +559,17 @@
         [5, 6, 7, 8, 9, 10, 11, 12],
       ),
     )
-    var tnotes = []
-    withTelemetry.forEach((k) => {
-      k.telemetry.notes.forEach((n) => {
-        tnotes.push(`${k.label}: ${n}`)
-      })
-    })
-    if (tnotes.length) c7.appendChild(el('div', { class: 'notes', text: tnotes.join(' · ') }))
+    // a reason that holds for every case (no RAPL on this host, no BENCH_COST_PER_HOUR) is said once
+    K.caseNotes(
+      c7,
+      withTelemetry.flatMap((k) => k.telemetry.notes.map((n) => ({ label: k.label, text: n }))),
+      withTelemetry.length,
+    )
   }
 
-  var SECTIONS = [tokpsChart, ttftChart, e2eChart, itlChart, ttftLoadChart, tpotLoadChart, sweepChart, timelineChart, casesTable, energyTable]
-  header(app)
-  verdictSection(app)
-  var grid = el('div', { class: 'grid' })
-  app.appendChild(grid)
-  SECTIONS.forEach((section) => {
-    section(grid)
-  })
-  K.done()
+  var SECTIONS = [tokpsChart, ttftChart, e2eChart, itlChart, ttftLoadChart, tpotLoadChart, capacityCharts, sweepChart, timelineChart, casesTable, energyTable]
+  K.page((root) => {
+    header(root)
+    verdictSection(root)
+  }, SECTIONS)
 })()

@@ -25,6 +25,7 @@ const CASES: Record<string, Case> = {
   BENCH_START_AT: { good: '2026-12-01T20:30:00Z', expect: Date.UTC(2026, 11, 1, 20, 30), bad: '20:30' },
   BENCH_CAPACITY: { good: 'true', expect: true, bad: 'sometimes' },
   BENCH_CAPACITY_PROBE_S: { good: '5', expect: 5, bad: '0' },
+  BENCH_CLIENT_PROCS: { good: '4', expect: 4, bad: '0' },
   BENCH_CAPACITY_BUDGET_S: { good: '170', expect: 170, bad: '-1' },
   TIMEOUT_GEN: { good: '90', expect: 90, bad: 'never' },
   TIMEOUT_TAGS: { good: '2.5', expect: 2.5, bad: '0' },

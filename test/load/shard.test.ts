@@ -63,3 +63,13 @@ it('the effective env (env.json, the reporters) writes the shard back as i/n', (
   expect(env.BENCH_SHARD).toBe('2/4')
   expect(env.BENCH_START_AT).toBe('1764620000000')
 })
+
+it('a shard of a shard (BENCH_CLIENT_PROCS inside BENCH_SHARD) is one shard of the whole: disjoint items, own arrivals', () => {
+  const whole = [1, 2].flatMap((i) => [1, 2, 3].map((j) => shardLevel(shardLevel(open, { index: i, count: 2 }).level, { index: j, count: 3 }).level))
+  expect(whole.map((l) => `${l.shard?.index}/${l.shard?.count}`)).toEqual(['1/6', '3/6', '5/6', '2/6', '4/6', '6/6'])
+  // each takes workload items index-1, index-1+6, …: together every item once
+  const items = whole.flatMap((l) => Array.from({ length: 4 }, (_, k) => k * l.shard!.count + l.shard!.index - 1))
+  expect(new Set(items).size).toBe(24)
+  expect(new Set(whole.map((l) => (l.shape.mode === 'open' ? l.shape.seed : 0))).size).toBe(6)
+  expect(whole.reduce((a, l) => a + (l.bounds.count ?? 0), 0)).toBe(41)
+})

@@ -3,38 +3,29 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type SimProcess, startSimProcess as startSim } from '../../benches/harness/sim-process.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import { sim as simStack } from '../../fixtures/stacks/sim.ts'
 import { createClient, type ProtocolClient, type ProtocolName } from '../../helpers/protocols/index.ts'
 import type { RowContext } from '../../helpers/types.ts'
-import type { SimConfig } from '../../sim/index.ts'
+import { type SimProcess, type SimSettings, simFlags, startSimProcess as spawnSim } from '../../benches/harness/sim-process.ts'
+import type { SimTruth } from '../../sim/types.ts'
 
 export interface SimRef {
   url: string
   server: ServerRef
+  /** The simulator's ground truth for one request (GET /_sim/truth/<x-request-id>). */
+  truth(requestId: string): Promise<SimTruth | undefined>
   /** GET /_sim/stats of the simulator process. */
   stats(): Promise<{ requests: number; active: number; maxActive: number }>
   close(): Promise<void>
-}
-
-type SimSettings = Partial<Omit<SimConfig, 'faults' | 'models'>>
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
-
-/** sim/cli.ts flags for these settings and faults; boolean settings are bare flags (--precompute). */
-export function simFlags(config: SimSettings, faults: Record<string, number | boolean> = {}): string[] {
-  const args: string[] = []
-  for (const [k, v] of Object.entries(config)) if (v !== false) args.push(`--${kebab(k)}`, ...(v === true ? [] : [String(v)]))
-  for (const [k, v] of Object.entries(faults)) args.push(`--fault-${kebab(k)}`, ...(v === true ? [] : [String(v)]))
-  return args
 }
 
 /**
  * The simulator as its own process, as users run it: its pacing then does not share this test's event loop, so
  * the latencies the harness measures are the model's, not contention between the two.
  */
-export async function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}): Promise<SimProcess> {
-  return startSim(simFlags(config, faults))
+export function startSimProcess(config: SimSettings, faults: Record<string, number | boolean> = {}): Promise<SimProcess> {
+  return spawnSim(simFlags(config, faults))
 }
 
 /** The row context of a simulated case (what bench.csv would say about the simulator and its model). */
@@ -97,6 +88,7 @@ export async function simRef(
   return {
     url: sim.url,
     server,
+    truth: (requestId) => sim.truth(requestId),
     stats: async () => (await (await fetch(`${sim.url}/_sim/stats`)).json()) as { requests: number; active: number; maxActive: number },
     async close() {
       for (const c of clients.values()) await c.close()

@@ -32,9 +32,17 @@ describe('clientBoundVerdict', () => {
     const v = clientBoundVerdict({ loopDelayP50Ms: 2.5, loopDelayP99Ms: 2.5, dispatchLagP99Ms: 0.2, ttftP50Ms: 50, itlP50Ms: 20 })
     expect(v.clientBound).toBe(true)
     expect(v.reason).toBe(
-      'client-bound: results not trustworthy — event-loop delay p50 2.50 ms > 2.00 ms (10% of ITL p50). Lower BENCH_CONCURRENCY, or run the client on a less loaded machine (BENCH_ALLOW_CLIENT_BOUND=1 accepts it).',
+      'client-bound: results not trustworthy — event-loop delay p50 2.50 ms > 2.00 ms (10% of ITL p50). Lower BENCH_CONCURRENCY, split the client over hosts (BENCH_SHARD), or run it on a less loaded machine (BENCH_ALLOW_CLIENT_BOUND=1 accepts it).',
     )
     expect(clientBoundVerdict({ loopDelayP50Ms: 0.9, loopDelayP99Ms: 0.9, dispatchLagP99Ms: 0, ttftP50Ms: 5, itlP50Ms: 2 }).clientBound).toBe(false)
+  })
+
+  it('a client-bound case on a host with idle cores is told to use more client processes; one without is told to split or lower the load', () => {
+    const busy = { loopDelayP50Ms: 2.5, loopDelayP99Ms: 2.5, dispatchLagP99Ms: 0.2, ttftP50Ms: 50, itlP50Ms: 20 }
+    expect(clientBoundVerdict({ ...busy, procs: 1, cores: 16 }).reason).toContain(
+      '. Spread the load over more client processes (BENCH_CLIENT_PROCS=2; this host has 16 cores), lower BENCH_CONCURRENCY, or run the client on a less loaded machine (BENCH_ALLOW_CLIENT_BOUND=1 accepts it).',
+    )
+    expect(clientBoundVerdict({ ...busy, procs: 3, cores: 4 }).reason).toContain('. Lower BENCH_CONCURRENCY, split the client over hosts (BENCH_SHARD)')
   })
 
   it('a loop-delay tail is judged against E2E (else TTFT), not ITL: rare 4 ms hiccups do not condemn a 20 ms-ITL run', () => {

@@ -17,11 +17,16 @@ export interface PageCheck {
   labels: Record<string, string[]>
   /** x-axis type per chart ('linear', 'logarithmic', 'category'). */
   scales: Record<string, string>
+  /** Title drawn in each chart ('' for none): the case a one-case-at-a-time chart shows. */
+  chartTitles: Record<string, string>
   /** The TTFT chart's x-axis type after clicking its "log scale" box ('' without that chart). */
   toggled: string
   consoleErrors: string[]
   nonFileRequests: string[]
   verdict: string
+  /** Card titles (h3) and footnotes (.notes), in page order. */
+  titles: string[]
+  notes: string[]
 }
 
 export async function openReport(htmlPath: string, screenshot: string, width = 1280): Promise<PageCheck> {
@@ -54,9 +59,11 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
     })
     await page.goto(pathToFileURL(htmlPath).href)
     await page.waitForFunction(() => (window as unknown as { __fuzeReport?: { ready: boolean } }).__fuzeReport?.ready === true, null, { timeout: 20_000 })
-    type Hook = { charts: Record<string, number>; labels: Record<string, string[]>; scales: Record<string, string> }
-    const { charts, labels, scales } = await page.evaluate(() => (window as unknown as { __fuzeReport: Hook }).__fuzeReport)
+    type Hook = { charts: Record<string, number>; labels: Record<string, string[]>; scales: Record<string, string>; titles: Record<string, string> }
+    const { charts, labels, scales, titles: chartTitles } = await page.evaluate(() => (window as unknown as { __fuzeReport: Hook }).__fuzeReport)
     const verdict = (await page.textContent('#verdict h2').catch(() => null)) ?? ''
+    const titles = await page.locator('section.card > h3').allTextContents()
+    const notes = await page.locator('.notes').allTextContents()
     await page.screenshot({ path: screenshot, fullPage: true })
     let toggled = ''
     if ((await page.locator('#ttft-log').count()) > 0) {
@@ -67,7 +74,7 @@ export async function openReport(htmlPath: string, screenshot: string, width = 1
             .type,
       )
     }
-    return { charts, labels, scales, toggled, consoleErrors, nonFileRequests, verdict }
+    return { charts, labels, scales, chartTitles, toggled, consoleErrors, nonFileRequests, verdict, titles, notes }
   } finally {
     await browser.close()
     rmSync(profile, { recursive: true, force: true })

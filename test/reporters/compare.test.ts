@@ -1,6 +1,6 @@
 // `fuze-bench compare` as a user runs it: two run folders (and a baseline file), the console table per case,
 // the gate's verdict, and compare.html opened in headless Chromium.
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -47,7 +47,10 @@ describe('fuze-bench compare', () => {
     expect(page.labels.tokps).toEqual(['A 20250101_000000-a', 'B 20250102_000000-b', 'C baseline main (run 20250101_000000-a)'])
     expect(page.charts.tokps).toBe(3 * 14)
     // distributions: the two runs have per-request records, the baseline file has none
-    for (const id of ['dist-ttft', 'dist-itl', 'dist-e2e']) expect(page.labels[id]).toEqual(['A 20250101_000000-a', 'B 20250102_000000-b'])
+    for (const id of ['dist-ttft', 'dist-itl', 'dist-e2e']) {
+      expect(page.labels[id]).toEqual(['A 20250101_000000-a', 'B 20250102_000000-b'])
+      expect(page.chartTitles[id]).toBe(`${cases[0].model} · ${cases[0].fullName.replace(/^\S+\.bench\.ts > /, '')}`)
+    }
   })
 
   it('says what to pass when an input is not a run, a summary.json or a baseline', async () => {
@@ -61,5 +64,26 @@ describe('fuze-bench compare', () => {
     const one = await fuzeBench(['compare', a])
     expect(one.code).toBe(2)
     expect(one.out).toContain('fuze-bench compare needs at least two inputs')
+  })
+
+  it('reads n/a with the reason, not a huge percentage, where the reference is ≈ 0', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-compare-'))
+    const results = join(root, 'results')
+    const a = makeRun(results, '20250101_000000-a', [{ stack: 'sim', model: 'sim-model', name: 'decode', tokps: 100, ttftMs: 40 }])
+    const b = makeRun(results, '20250102_000000-b', [{ stack: 'sim', model: 'sim-model', name: 'decode', tokps: 100, ttftMs: 40 }], { seed: 3 })
+    // A's TTFT p50 is a hundredth of a millisecond (a server answering from a cache): B's 40 ms would read "+399900%"
+    const sa = JSON.parse(readFileSync(join(a, 'summary.json'), 'utf8'))
+    sa.cases[0].summary.ttftMs.p50 = 0.01
+    writeFileSync(join(a, 'summary.json'), JSON.stringify(sa))
+    const out = join(root, 'cmp.html')
+    const r = await fuzeBench(['compare', a, b, '--out', out])
+    expect(r.code, r.out).toBe(0)
+    const bRow = r.out.split('\n').find((l) => l.startsWith('B ') && !l.startsWith('B ='))
+    expect(bRow).toMatch(/^B\s+[\d.]+ \([+-]\d\.\d%\)\s+[\d.]+ \(n\/a: reference 0\.01 ms ≈ 0\)\s+[\d.]+ \([+-]\d+\.\d%\)/)
+    expect(bRow).toMatch(/regressed: TTFT p50 ms n\/a \(reference ≈ 0\)/)
+    expect(r.out).not.toMatch(/\+\d{4,}\.\d%/)
+    const page = await openReport(out, join(root, 'cmp.png'))
+    expect(page.consoleErrors).toEqual([])
+    expect(page.notes).toContain('change n/a: TTFT p50: reference 0.01 ms ≈ 0; a percentage of a reference ≈ 0 says nothing')
   })
 })

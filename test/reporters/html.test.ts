@@ -48,6 +48,8 @@ describe('report.html in headless Chromium', () => {
     // TTFT spans 30…90 ms here (< 20×): linear by default
     expect(page.scales.ttft).toBe('linear')
     expect(page.charts.timeline).toBe(3 + 7 * 2) // 3 failed bars + (wait, stream) for 7 ok requests
+    // the one-case-at-a-time timeline names the case it shows (the first in the picker: the flaky one)
+    expect(page.chartTitles.timeline).toBe('gemma3-4b-i-f16 · decode 32 tokens')
     expect(statSync(png).size).toBeGreaterThan(50_000)
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG')
   })
@@ -110,5 +112,120 @@ describe('report.html in headless Chromium', () => {
     expect(page.scales.ttft).toBe('logarithmic') // 20 ms … 2 s
     expect(page.scales.e2e).toBe('linear') // E2E is dominated by decoding here: < 20× spread
     expect(page.toggled).toBe('linear') // clicking "log scale" switches it back
+  })
+
+  it('draws every probe of a capacity search (passed green, failed red) with the rate it found, titled with the case', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-html-'))
+    const results = join(root, 'results')
+    const dir = makeRun(results, 'capacity', [{ stack: 'sim', model: 'sim-model', name: 'capacity search', tokps: 100, ttftMs: 50 }])
+    // the search as run-capacity.ts writes it: bracketing 2, 4, 8, 16 req/s, then bisecting between 8 and 16
+    const probe = (index: number, rate: number, e2e: number, reasons: string[]) => ({
+      index,
+      rate,
+      achievedRate: rate * 0.99,
+      requests: Math.round(rate * 10),
+      ok: Math.round(rate * 10),
+      goodFraction: reasons.length ? 0.5 : 1,
+      requestThroughput: rate * 0.99,
+      outputTokPerSec: rate * 32,
+      ttftP50Ms: 50,
+      e2eP50Ms: e2e,
+      e2eP95Ms: e2e * 1.3,
+      e2eFirstThirdP50Ms: e2e,
+      e2eLastThirdP50Ms: e2e,
+      inFlightMean: (rate * e2e) / 1000,
+      littleRatio: 1,
+      pass: reasons.length === 0,
+      reasons,
+      durationS: 10,
+    })
+    const slow = ['goodput 50.0% of requests met the SLO (need 95%)']
+    const probes = [
+      probe(0, 2, 360, []),
+      probe(1, 4, 370, []),
+      probe(2, 8, 420, []),
+      probe(3, 16, 4000, slow),
+      probe(4, 11.31, 1900, slow),
+      probe(5, 9.51, 600, []),
+      probe(6, 10.37, 900, []),
+      probe(7, 10.83, 1700, slow),
+    ]
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+    summary.cases[0].summary.capacity = {
+      maxRequestRate: 10.37,
+      failedAt: 10.83,
+      outputTokPerSec: 331.8,
+      inFlight: 9.3,
+      e2eP50Ms: 900,
+      resolutionPct: 5,
+      slo: { e2eMs: 1500 },
+      minGoodFraction: 0.95,
+      probeS: 10,
+      budgetS: 180,
+      durationS: 96,
+      stoppedBy: 'resolution',
+      probes,
+    }
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary))
+    await finalizeRun({ runDir: dir, resultsDir: results, print: () => {} })
+    const page = await openReport(join(dir, 'report.html'), join(dir, 'report.png'))
+    expect(page.consoleErrors).toEqual([])
+    expect(page.titles).toContain('Capacity search: sim-model · capacity search')
+    expect(page.labels['capacity-0']).toEqual([
+      'sim-model · capacity search · E2E p50',
+      'sim-model · capacity search · E2E p95',
+      'sim-model · capacity search · probes that passed',
+      'sim-model · capacity search · probes that failed',
+      'sim-model · capacity search · maxRequestRate 10.37/s',
+      'SLO: E2E ≤ 1500 ms',
+    ])
+    // p50 and p95 through all 8 probes, 5 passed + 3 failed markers, two 2-point guide lines
+    expect(page.charts['capacity-0']).toBe(8 + 8 + 5 + 3 + 2 + 2)
+    const found = page.notes.find((n) => n.startsWith('maxRequestRate'))
+    expect(found).toBe(
+      'maxRequestRate 10.37 req/s (331.8 output tok/s); lowest failing rate 10.83/s; stopped by resolution after 96 s. Probes in search order: ' +
+        '2.00/s pass · 4.00/s pass · 8.00/s pass · 16.00/s fail (goodput 50.0% of requests met the SLO (need 95%)) · ' +
+        '11.31/s fail (goodput 50.0% of requests met the SLO (need 95%)) · 9.51/s pass · 10.37/s pass · ' +
+        '10.83/s fail (goodput 50.0% of requests met the SLO (need 95%))',
+    )
+  })
+
+  it('says an n/a reason every case shares once under the energy table, and a reason of one case with its label', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-html-'))
+    const results = join(root, 'results')
+    const dir = makeRun(results, 'energy', [
+      { stack: 'sim', model: 'sim-model', name: 'decode [c=1]', tokps: 100 },
+      { stack: 'sim', model: 'sim-model', name: 'decode [c=2]', tokps: 90 },
+      { stack: 'sim', model: 'sim-model', name: 'decode [c=4]', tokps: 80 },
+    ])
+    const noEnergy = 'energy: n/a (no GPU, and no readable RAPL package counter under /sys/class/powercap)'
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'))
+    summary.cases.forEach((c: { summary: Record<string, unknown> }, i: number) => {
+      c.summary.sections = {
+        telemetry: {
+          t0EpochMs: 0,
+          window: { startMs: 0, endMs: 1000 },
+          intervalMs: 500,
+          server: { none: 'the sim exposes no metrics here' },
+          powerSource: null,
+          meanW: null,
+          peakW: null,
+          energyJ: null,
+          jPerOutputToken: null,
+          gpuUtilMeanPct: null,
+          gpuMemPeakMib: null,
+          cpuSeconds: i === 2 ? null : 1.5,
+          costPerHour: null,
+          usdPer1MOutputTokens: null,
+          notes: i === 2 ? [noEnergy, 'CPU time: /proc/123/stat was not readable'] : [noEnergy],
+        },
+      }
+    })
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary))
+    await finalizeRun({ runDir: dir, resultsDir: results, print: () => {} })
+    const page = await openReport(join(dir, 'report.html'), join(dir, 'report.png'))
+    expect(page.consoleErrors).toEqual([])
+    expect(page.titles).toContain('Energy, power and cost')
+    expect(page.notes).toContain(`all cases: ${noEnergy} · sim-model · decode [c=4]: CPU time: /proc/123/stat was not readable`)
   })
 })

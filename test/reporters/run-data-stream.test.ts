@@ -20,6 +20,9 @@ describe('loadRun on a large requests.jsonl', () => {
       if (i % 5000 === 0) lines.push(line('small', i))
     }
     lines.splice(7, 0, '{"truncated')
+    // cut short after a head that reads fine (the byte scan must not count it), and a line of an older shape (no file/case head)
+    lines.splice(9, 0, '{"file":"f.bench.ts","case":"big","id":"cut","caseName":"big","phase":"run","outcome":"o')
+    lines.splice(11, 0, JSON.stringify({ id: 'old-0', caseName: 'old', phase: 'run', outcome: 'ok', tStartMs: 1 }))
     writeFileSync(join(dir, 'requests.jsonl'), `${lines.join('\n')}\n`)
     const run = loadRun(dir)
     const small = run.requests.filter((r) => r.caseName === 'small')
@@ -34,5 +37,8 @@ describe('loadRun on a large requests.jsonl', () => {
       `big: ${big} measured requests; the gate's tests and the report's charts use a uniform sample of ${MAX_REQUESTS_PER_CASE}`,
     )
     expect(run.warnings.join('\n')).toMatch(/requests\.jsonl: line 8 is not valid JSON/)
+    expect(run.warnings.join('\n')).toMatch(/requests\.jsonl: line 10 is not valid JSON/)
+    expect(run.warnings.join('\n')).toContain(`big: ${big} measured requests`)
+    expect(run.requests.filter((r) => r.caseName === 'old').map((r) => r.id)).toEqual(['old-0'])
   })
 })
