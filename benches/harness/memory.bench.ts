@@ -55,8 +55,12 @@ describe('harness memory', () => {
       // a checkpoint records the peak so far once the running case has passed it
       const rss = new RssSampler(100, () => {
         const done = activeCase()?.acc.measured ?? 0
-        while (next < CHECKPOINTS.length && done >= CHECKPOINTS[next])
-          rows.push({ requests: CHECKPOINTS[next++], peakRssMb: rss.peakMb, atS: (performance.now() - t0) / 1000 })
+        while (next < CHECKPOINTS.length && done >= CHECKPOINTS[next]) {
+          const row = { requests: CHECKPOINTS[next++], peakRssMb: rss.peakMb, atS: (performance.now() - t0) / 1000 }
+          rows.push(row)
+          // as it happens too: a run stopped early still tells what it measured
+          console.log(`memory: ${row.requests.toLocaleString('en-US')} requests finished, peak RSS ${row.peakRssMb.toFixed(0)} MB, ${row.atS.toFixed(0)} s`)
+        }
       }).start()
       try {
         const meta = await productPathCase(

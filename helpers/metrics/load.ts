@@ -59,6 +59,12 @@ export class WindowAcc {
     // token arrival times as tokenTimes() gives them, counted without building the array
     const n = Math.max(1, r.outputTokens)
     let t = r.tStartMs + r.ttftMs
+    // token times only grow: with the window still open (its end unknown) every token from the first on is inside
+    if (endMs === Infinity && t >= startMs) {
+      this.outTokens += n
+      this.inTokens += promptTokens
+      return
+    }
     const inside = (x: number) => x >= startMs && x <= endMs
     if (inside(t)) {
       this.outTokens++
