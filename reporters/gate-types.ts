@@ -73,7 +73,8 @@ export interface GateRow {
   /** (now − baseline) / baseline in percent. */
   changePct: number | null
   thresholdPct: number
-  test: 'run-level t'
+  /** The evidence that carried the row: its metric's run-level test (the mean change over the run's cases), or its own case's change beyond it. */
+  test: 'run-level t' | 'case vs run t'
   /** Baseline replicates (runs × trials) behind `baseline`. */
   baselineRuns: number
   /** One-sided p-value of the change in its direction, and after Holm's adjustment over the run's tests. */

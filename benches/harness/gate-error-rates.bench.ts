@@ -11,10 +11,11 @@ import { summarizeCase } from '../../helpers/metrics/case.ts'
 import { toRecord } from '../../helpers/metrics/request.ts'
 import { createClient } from '../../helpers/protocols/index.ts'
 import { mulberry32 } from '../../helpers/rng.ts'
-import type { RequestRecord, RowContext, StreamObservation } from '../../helpers/types.ts'
+import type { RequestRecord, StreamObservation } from '../../helpers/types.ts'
 import { baselineFromRuns } from '../../reporters/baseline.ts'
 import { runGate } from '../../reporters/gate.ts'
 import type { RunCase, RunData } from '../../reporters/run-data.ts'
+import { simRowContext } from '../../test/load/sim-ref.ts'
 import { startSimProcess, type SimProcess } from './sim-process.ts'
 
 interface GateErrorRow {
@@ -130,22 +131,7 @@ function stretch(o: StreamObservation, fTtft: number, fDecode: number): StreamOb
   }
 }
 
-const ROW: RowContext = {
-  endpoint: '127.0.0.1:0',
-  unit: 'proc',
-  suffix: 'A',
-  baseModel: 'sim-model',
-  variantLabel: 'base-as-is',
-  modelTag: 'sim-model',
-  numGpu: 'default',
-  numCtx: 4096,
-  batch: 32,
-  numPredict: 24,
-  gpuLabel: 'cpu',
-  gpuName: 'cpu',
-  gpuUuid: '',
-  gpuMemMib: '',
-}
+const ROW = simRowContext({ unit: 'proc', suffix: 'A', numPredict: 24 })
 
 /** One simulated run of the suite: a run-level speed factor, per-request jitter, and the true change if any. */
 function simulateRun(runId: string, rnd: () => number, spread: number, changed: boolean): RunData {

@@ -169,7 +169,19 @@ function takeInSync(run: CaseRun, workers: Worker[], shiftOf: (w: Worker) => num
         // a line cut off by the stop: the rest is kept
       }
     }
-    rmSync(path, { force: true })
+  }
+  removeWorkDirs(workers)
+}
+
+/** The workers' folders under the run folder's .procs/ (and .procs itself once no other case uses it). */
+function removeWorkDirs(workers: Worker[]): void {
+  if (workers.length === 0) return
+  const root = dirname(workers[0].dir)
+  rmSync(root, { recursive: true, force: true })
+  try {
+    rmdirSync(dirname(root))
+  } catch {
+    // another case's workers are still there
   }
 }
 
@@ -273,12 +285,7 @@ async function spread(run: CaseRun, opts: CaseOptions & LoadOptions, level: Load
     throw e
   } finally {
     run.beforeInterruptFlush = undefined
-    rmSync(root, { recursive: true, force: true })
-    try {
-      rmdirSync(dirname(root))
-    } catch {
-      // another case's workers are still there
-    }
+    removeWorkDirs(workers)
   }
 }
 

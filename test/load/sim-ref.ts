@@ -1,5 +1,5 @@
-// A ServerRef over an in-process simulator, so load cases run through the real client, sockets and summariser
-// without the vitest bench fixture (which only runs in bench mode).
+// A ServerRef over the simulator (its own process, started by benches/harness/sim-process.ts), so load cases run
+// through the real client, sockets and summariser without the vitest bench fixture (which only runs in bench mode).
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,6 +28,27 @@ export function startSimProcess(config: SimSettings, faults: Record<string, numb
   return spawnSim(simFlags(config, faults))
 }
 
+/** The row context of a simulated case (what bench.csv would say about the simulator and its model). */
+export function simRowContext(o: Partial<RowContext> = {}): RowContext {
+  return {
+    endpoint: '127.0.0.1:0',
+    unit: 'external',
+    suffix: 'X',
+    baseModel: 'sim-model',
+    variantLabel: 'base-as-is',
+    modelTag: 'sim-model',
+    numGpu: 'default',
+    numCtx: 4096,
+    batch: 32,
+    numPredict: 16,
+    gpuLabel: 'cpu',
+    gpuName: 'cpu',
+    gpuUuid: '',
+    gpuMemMib: '',
+    ...o,
+  }
+}
+
 /** Requests of these tests write requests.jsonl into a throwaway run folder. */
 export function useTempRunDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'fuze-load-'))
@@ -42,22 +63,7 @@ export async function simRef(
 ): Promise<SimRef> {
   const sim = await startSimProcess({ protocol: protocol.startsWith('openai') ? 'openai' : 'llamacpp', ...config }, faults)
   const clients = new Map<ProtocolName, ProtocolClient>()
-  const row: RowContext = {
-    endpoint: new URL(sim.url).host,
-    unit: 'external',
-    suffix: 'X',
-    baseModel: 'sim-model',
-    variantLabel: 'base-as-is',
-    modelTag: 'sim-model',
-    numGpu: 'default',
-    numCtx: 4096,
-    batch: 32,
-    numPredict: 16,
-    gpuLabel: 'cpu',
-    gpuName: 'cpu',
-    gpuUuid: '',
-    gpuMemMib: '',
-  }
+  const row = simRowContext({ endpoint: new URL(sim.url).host })
   const server: ServerRef = {
     stack: simStack,
     model: 'sim-model',

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { baselineFromRun, baselineFromRuns, readBaseline, readBaselineSource } from '../../reporters/baseline.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
-import { METRICS, runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
-import type { Baseline } from '../../reporters/gate-types.ts'
+import { holmWeight, METRICS, RUN_LEVEL_ALPHA_SHARE, runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
+import type { Baseline, GateRow } from '../../reporters/gate-types.ts'
 import { loadRun } from '../../reporters/run-data.ts'
 import { fuzeBench } from './cli.ts'
 import { type FakeCase, fullNameOf, makeRun } from './make-run.ts'
@@ -193,14 +193,24 @@ describe('runGate decisions', () => {
     expect(runGate(now, { baseline: noisy }).regressions.filter((r) => r.metric === 'tokps')).toEqual([])
   })
 
-  it('Holm: every adjusted p-value is at least its raw p and the family is the whole run', () => {
+  it('Holm: adjusted p-values are at least the raw ones; the run-level family is one weighted test per metric, with 90% of α', () => {
     const tight = base3('holm', [1, 1.01, 0.99])
     const g = runGate(loadRun(makeRun(results, 'holm-now', scaled(0.75), { seed: 31 })), { baseline: tight })
     const tested = g.rows.filter((r) => r.pValue !== undefined)
     expect(tested).toHaveLength(2 * METRICS.length)
     for (const r of tested) expect(r.pAdjusted!).toBeGreaterThanOrEqual(r.pValue!)
-    const smallest = tested.reduce((a, b) => (a.pValue! <= b.pValue! ? a : b))
-    expect(smallest.pAdjusted).toBeCloseTo(Math.min(1, smallest.pValue! * tested.length), 12)
+    // every case slowed alike: the run-level tests carry the evidence, one per metric, shared by its cases
+    const runLevel = tested.filter((r) => r.test === 'run-level t')
+    expect(runLevel.length).toBeGreaterThanOrEqual(METRICS.length)
+    const t = thresholdsFromEnv({})
+    const w = (r: GateRow) => holmWeight(METRICS.find((d) => d.id === r.metric)!, t)
+    const total = METRICS.reduce((a, d) => a + holmWeight(d, t), 0)
+    // Holm's first step: the smallest p / w, judged on p · (total weight) / w, over the family's share of α
+    const first = runLevel.reduce((a, b) => (a.pValue! / w(a) <= b.pValue! / w(b) ? a : b))
+    expect(first.pAdjusted).toBeCloseTo(Math.min(1, (first.pValue! * total) / w(first) / RUN_LEVEL_ALPHA_SHARE), 12)
+    for (const r of runLevel.filter((x) => x.metric === first.metric)) expect(r.pAdjusted).toBe(first.pAdjusted)
+    // a p99 of 10 requests (4× the noise, a 25–30% threshold) weighs less than a median
+    expect(holmWeight(METRICS.find((d) => d.id === 'ttft_p99')!, t)).toBeLessThan(holmWeight(METRICS.find((d) => d.id === 'ttft_p50')!, t))
   })
 
   it('time metrics: a change under the noise floor (1 ms, or the client loop-delay p99) never regresses', () => {

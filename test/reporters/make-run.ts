@@ -6,7 +6,7 @@ import { summarizeCase } from '../../helpers/metrics/case.ts'
 import type { RequestRecord, RowContext } from '../../helpers/types.ts'
 import { toCsv } from '../../reporters/csv-text.ts'
 import { CSV16_COLUMNS } from '../../reporters/fuze-csv.ts'
-import { mulberry32 } from '../../reporters/gate-stats.ts'
+import { mulberry32 } from '../../helpers/rng.ts'
 import type { RunCase, RunSummaryJson } from '../../reporters/run-data.ts'
 
 export interface FakeCase {

@@ -95,7 +95,15 @@ describe('BENCH_CLIENT_PROCS: one case, several client processes, merged', () =>
     process.kill(-run.child.pid!, 'SIGTERM')
     await run.child
     expect(await waitGone(`client-proc.ts ${dir}`)).toEqual([])
+    // vitest's main process may exit before its worker has written the interrupted case: wait for it (bounded)
+    const summaryPath = join(dir, 'summary.json')
+    await waitFor(
+      () => existsSync(summaryPath) && JSON.parse(readFileSync(summaryPath, 'utf8')).cases?.length === 1 && existsSync(join(dir, 'requests.jsonl')),
+      'the interrupted case in summary.json',
+      20_000,
+    )
     const kept = lines(dir).filter((x) => x.phase === 'run')
+    expect(readdirSync(dir).filter((f) => f.startsWith('.'))).toEqual([])
     expect(kept.length).toBeGreaterThan(2)
     expect(new Set(kept.map((x) => x.proc))).toEqual(new Set([1, 2]))
     // the interrupted case is reported with what the processes measured
