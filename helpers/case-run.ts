@@ -57,6 +57,8 @@ export interface SendExtras {
   trial?: number
   /** The knobs, read once per case by its runner (reading them per request showed in the product-path profile). */
   knobs?: Knobs
+  /** The requests.jsonl writer, found once per case by its runner (runDir() reads the environment per call). */
+  writer?: JsonlWriter
   /** More fields for the requests.jsonl line (conversation and turn, capacity probe, prefix group). */
   labels?: Record<string, string | number>
   /** Receives the generated text (asks the client to keep it): multi-turn cases resend it. */
@@ -98,7 +100,7 @@ export async function sendOne(
   // the same value as JSON.stringify({ file, case, trial?, ...labels, ...rec }), without building that object per request
   const labels = more.labels !== undefined ? JSON.stringify(more.labels).slice(1, -1) : ''
   const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
-  const w = requestsWriter()
+  const w = more.writer ?? requestsWriter()
   w.write(`${recordJson(rec, head)}\n`)
   // an unwritable results folder is reported by the reporter; measuring goes on
   if (w.error && !warned && knobs.VERBOSE) {

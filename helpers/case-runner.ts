@@ -102,6 +102,7 @@ export class CaseRun {
   private ctx: CaseContext | undefined
   private done = false
   private readonly knobs = getKnobs()
+  private readonly writer = requestsWriter()
   /** Runs first when the worker is torn down mid-case (synchronously): where records measured elsewhere are taken in. */
   beforeInterruptFlush: (() => void) | undefined
   /** performance.now() of the phase now running (warmup, then measured): request timelines are relative to it. */
@@ -126,6 +127,7 @@ export class CaseRun {
   /** One request of this case, in `phase`, timed against the current phase origin. Never throws for a failed request. */
   send(phase: 'warmup' | 'run', tDue?: number, more: SendExtras = {}, opts: CaseOptions = this.opts): Promise<RequestRecord> {
     more.knobs ??= this.knobs
+    more.writer ??= this.writer
     return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
   }
 
