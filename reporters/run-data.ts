@@ -154,7 +154,7 @@ function readRequests(path: string, warnings: string[]): RunRequest[] {
     if (!keep) return
     c.need--
     const r = m.whole ?? parse(buf, start, end)
-    if (r) out.push(r)
+    if (r) out.push(shareLists(r))
   })
   for (const [key, n] of total)
     if (n > MAX_REQUESTS_PER_CASE)
@@ -162,6 +162,14 @@ function readRequests(path: string, warnings: string[]): RunRequest[] {
         `${key.split('\0')[1]}: ${n} measured requests; the gate's tests and the report's charts use a uniform sample of ${MAX_REQUESTS_PER_CASE} (the summary's figures cover all of them; requests.jsonl has every one)`,
       )
   return out
+}
+
+/** One token per chunk makes itlMs and chunkGapsMs equal (toRecord writes one list twice): keep one array of them. */
+function shareLists(r: RunRequest): RunRequest {
+  const a = r.itlMs
+  const b = r.chunkGapsMs
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => v === b[i])) r.chunkGapsMs = a
+  return r
 }
 
 /** Measured requests of one case (warmups never count). */
