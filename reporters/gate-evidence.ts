@@ -15,7 +15,7 @@
 //   shrunk toward a prior σ₀ (BENCH_GATE_RUN_NOISE_PCT) worth PRIOR_DF degrees of freedom — a
 //   scaled-inverse-χ² prior, so with a 1-run baseline the gate still has a noise figure (the prior)
 //   with heavy Student-t tails that keep it conservative, and with more runs the data take over.
-//   D ~ t_ν · σ·√(1 + 1/n), ν = PRIOR_DF + n − 1. The current run's own sampling error of D (bootstrap over
+//   D ~ t_ν · σ·√(1 + 1/n), ν = PRIOR_DF + n − 1 (ONE_RUN_PRIOR_DF for a 1-run baseline). The current run's own sampling error of D (bootstrap over
 //   its requests, averaged over the cases) is a floor under σ.
 // - the case test, of one case's change beyond the run's, e_c = d_c − D: drift cancels, so its noise is
 //   ε alone, pooled over the cases ((n − 1)(C − 1) df: here pooling across cases is honest), shrunk toward
@@ -31,6 +31,16 @@ import { mulberry32 } from '../helpers/rng.ts'
 
 /** Weight of the prior noise figure, in degrees of freedom (≈ runs' worth of evidence about σ). */
 export const PRIOR_DF = 4
+
+/**
+ * The prior's weight when the baseline is one run: nothing about the drift has been measured, and a shared or busy
+ * machine moves a whole unchanged run by 30–80% (four unchanged llama.cpp runs against one on the 2-core dev
+ * machine, another process busy beside them) — far beyond any assumed σ₀. Worth two runs of evidence, the
+ * run-level test's t₂ tails let a whole-run shift count from about 2× (σ₀ 4%), so a 3× drop still fails while a
+ * busy machine's 30–80% does not; the case test (one case against the rest of its run, where drift cancels) is
+ * unchanged. Save 3+ runs and the measured spread takes over.
+ */
+export const ONE_RUN_PRIOR_DF = 2
 
 /** Regularized incomplete beta I_x(a, b) by its continued fraction (modified Lentz). */
 function incompleteBeta(x: number, a: number, b: number): number {
@@ -177,7 +187,7 @@ export function metricEvidence(cases: readonly CaseSeries[], priorSigma: number,
     }),
   )
   const n = keys.length
-  const runNoise = noiseEstimate(caseNoise([...drift.values()]), priorSigma)
+  const runNoise = noiseEstimate(caseNoise([...drift.values()]), priorSigma, n === 1 ? ONE_RUN_PRIOR_DF : PRIOR_DF)
   const d = cases.map((c, i) => c.now - centre[i])
   const D = mean(d)
   // the current run's own sampling error of D (its cases' bootstrap errors, averaged) is a floor: it binds when this

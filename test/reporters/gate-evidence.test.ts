@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { caseNoise, caseNoiseEstimate, holm, metricEvidence, noiseEstimate, studentTUpper } from '../../reporters/gate-evidence.ts'
+import { caseNoise, caseNoiseEstimate, holm, metricEvidence, noiseEstimate, ONE_RUN_PRIOR_DF, studentTUpper } from '../../reporters/gate-evidence.ts'
 
 describe('run-level evidence (gate-evidence.ts)', () => {
   it("Student's t upper tail matches the tables", () => {
@@ -88,7 +88,8 @@ describe('metricEvidence: the run-level test and the case tests of one metric', 
   it('tok/s: higher is better, so a drop is the worse side; a single case has no case test', () => {
     const ev = metricEvidence([{ replicates: reps(Math.log(50)), now: Math.log(40), withinSe: 0 }], lag, true)
     expect(ev.cases).toEqual([null])
-    expect(ev.run.df).toBe(4)
-    expect(ev.run.pWorse).toBeCloseTo(studentTUpper(-Math.log(0.8) / (lag * Math.SQRT2), 4), 12)
+    // a 1-run baseline: the assumed noise is worth ONE_RUN_PRIOR_DF runs of evidence
+    expect(ev.run.df).toBe(ONE_RUN_PRIOR_DF)
+    expect(ev.run.pWorse).toBeCloseTo(studentTUpper(-Math.log(0.8) / (lag * Math.SQRT2), ONE_RUN_PRIOR_DF), 12)
   })
 })

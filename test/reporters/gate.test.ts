@@ -85,7 +85,7 @@ describe('regression gate through `fuze-bench analyze` (exit codes a CI job sees
     expect(r.out).toContain('== Gate: FAIL')
     expect(r.out).toMatch(/Regressions:\ncase\s+metric\s+baseline\s+now\s+change\s+threshold\s+evidence\n/)
     expect(r.out).toMatch(
-      /gemma3:4b-it-fp16 on llama\.cpp > decode 32 tokens\s+tok\/s \(median\)\s+\d+\.\d+\s+\d+\.\d+\s+-66\.7%\s+10%\s+adj\. p=\d\.\de-\d \(p=\d\.\de-\d; noise ±4\.0%\/run, 1-run baseline\)/,
+      /gemma3:4b-it-fp16 on llama\.cpp > decode 32 tokens\s+tok\/s \(median\)\s+\d+\.\d+\s+\d+\.\d+\s+-66\.7%\s+10%\s+adj\. p=[\d.e-]+ \(p=[\d.e-]+; noise ±4\.0%\/run, 1-run baseline\)/,
     )
     expect(r.out).toMatch(/optimized num_gpu=32\s+tok\/s \(median\)\s+.*-66\.7%/)
     const gate = JSON.parse(readFileSync(join(third, 'gate.json'), 'utf8'))

@@ -96,7 +96,11 @@ describe('case lifecycle hooks', () => {
         ['load', 4],
       ])
       expect(sweepMeta.summary.sections).toEqual({ probe: { kind: 'sweep-variant', server: s.url } })
-      expect(loadMeta.summary.sections).toEqual({ probe: { kind: 'load', server: s.url } })
+      // a load case also reports its client's CPU per output token (summary.sections.client)
+      expect(loadMeta.summary.sections).toEqual({
+        probe: { kind: 'load', server: s.url },
+        client: { procs: 1, cpuS: expect.any(Number), outputTokens: expect.any(Number), cpuUsPerToken: expect.any(Number) },
+      })
       expect(loadMeta.summary.warnings).toContain('case end hook brokenHook failed: sampler gone')
     } finally {
       offStart()
