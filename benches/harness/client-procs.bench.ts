@@ -1,36 +1,16 @@
-// One client process vs BENCH_CLIENT_PROCS=2 on the real load path (runLoadCase vs runProcsCase: the coordinator,
-// the forked client processes, the merge), against a zero-delay simulator in its own process: output tokens per
-// second of the case (its whole measured wall time) and the client's CPU time per output token (user + system of
-// every process that measured, from summary.sections.client). On a 2-core machine the simulator needs a core too,
-// so two client processes compete with it: the table says what this host gains, not what a 16-core box would.
-// CLIENT_PROCS_TOKENS / CLIENT_PROCS_REQUESTS / CLIENT_PROCS_STREAMS override the shape (256 tokens, 2048, 64).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe } from 'vitest'
+import { describe } from 'vitest'
 import { getKnobs } from '../../env/index.ts'
 import { runProcsCase } from '../../helpers/load/client-procs.ts'
 import { planLevels } from '../../helpers/load/plan.ts'
-import { simRef, type SimRef } from '../../test/load/sim-ref.ts'
-import { fmtInt, harnessBench, median, productPathCase, ZERO_DELAY } from './kit.ts'
+import { fmtInt, harnessBench, median, productPathCase, zeroDelaySim } from './kit.ts'
 
 const TOKENS = Number(process.env.CLIENT_PROCS_TOKENS ?? 256)
 const REQUESTS = Number(process.env.CLIENT_PROCS_REQUESTS ?? 2048)
 const STREAMS = Number(process.env.CLIENT_PROCS_STREAMS ?? 64)
 
-let sim: SimRef
-let dir = ''
 const rows = new Map<number, { tokS: number[]; cpuUsPerTok: number[]; loopP99: number[] }>()
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fuze-client-procs-'))
-  process.env.FUZE_RUN_DIR = dir
-  sim = await simRef(ZERO_DELAY)
-}, 60_000)
-
-afterAll(async () => {
-  await sim?.close()
-  rmSync(dir, { recursive: true, force: true })
+const h = zeroDelaySim('client-procs', () => {
   console.log(`\nclient processes (${STREAMS} streams, ${REQUESTS} requests × ${TOKENS} tokens, zero-delay simulator in its own process)`)
   console.log('client processes   output tok/s (median)   client CPU µs / token   loop p99 ms (busiest process)')
   for (const [procs, r] of rows)
@@ -51,7 +31,9 @@ describe('harness client processes', () => {
         const shape = { streams: STREAMS, requests: REQUESTS, tokens: TOKENS }
         const opts = { concurrency: STREAMS, requests: REQUESTS, warmup: 0, numPredict: TOKENS }
         const meta =
-          procs === 1 ? await productPathCase(sim.server, shape, ident) : await runProcsCase(sim.server, opts, planLevels(opts, getKnobs())![0], ident, procs)
+          procs === 1
+            ? await productPathCase(h.sim.server, shape, ident)
+            : await runProcsCase(h.sim.server, opts, planLevels(opts, getKnobs())![0], ident, procs)
         const s = meta.summary
         if (s.counts.ok !== REQUESTS || s.outputTokensClientTotal !== REQUESTS * TOKENS)
           throw new Error(`client procs ${procs}: ${s.counts.ok}/${REQUESTS} ok, ${s.outputTokensClientTotal} tokens (expected ${REQUESTS * TOKENS})`)

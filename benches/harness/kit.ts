@@ -3,18 +3,51 @@
 // (one llmBench load case, as llmBench runs it), peak-RSS sampling, and the measured-bench wrapper that keeps a
 // row per case (warmup iterations ignored, a failure named before tinybench swallows it, numbers in task.meta).
 // ingest, fidelity, product-path, memory and profile-product-path all build on it.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { quantileSorted } from 'simple-statistics'
-import { bench, type TaskMeta, TestRunner } from 'vitest'
+import { afterAll, beforeAll, bench, type TaskMeta, TestRunner } from 'vitest'
 import { getKnobs } from '../../env/index.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import type { CaseIdent } from '../../helpers/case-hooks.ts'
 import { planLevels } from '../../helpers/load/plan.ts'
 import { runLoadCase } from '../../helpers/load/run-load.ts'
 import type { CaseMeta } from '../../helpers/types.ts'
+import { simRef, type SimRef } from '../../test/load/sim-ref.ts'
 import type { SimSettings } from './sim-process.ts'
 
 /** Zero-delay simulator: each response body precomputed and written in one go, one token per SSE event (vLLM's /v1/completions shape). */
 export const ZERO_DELAY: SimSettings = { precompute: true, ttftMs: 0, perPromptTokenMs: 0, itlMs: 0, itlJitterMs: 0, maxSeqs: 1024, maxQueue: 4096 }
+
+/**
+ * The zero-delay simulator of one harness bench file, in its own process: started before the file's benches with a
+ * temporary run folder (FUZE_RUN_DIR: the records the product path writes), stopped and removed after them, then
+ * `report()` prints the file's table.
+ */
+export function zeroDelaySim(name: string, report: () => void): { readonly sim: SimRef; readonly dir: string } {
+  let sim: SimRef | undefined
+  let dir = ''
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `fuze-${name}-`))
+    process.env.FUZE_RUN_DIR = dir
+    sim = await simRef(ZERO_DELAY)
+  }, 60_000)
+  afterAll(async () => {
+    await sim?.close()
+    rmSync(dir, { recursive: true, force: true })
+    report()
+  })
+  return {
+    get sim() {
+      if (!sim) throw new Error(`${name}: the simulator is not started (zeroDelaySim's beforeAll has not run)`)
+      return sim
+    },
+    get dir() {
+      return dir
+    },
+  }
+}
 
 export const median = (xs: readonly number[]) =>
   xs.length

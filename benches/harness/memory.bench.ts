@@ -2,14 +2,11 @@
 // case: CaseRun, accumulators, the buffered requests.jsonl writer) at 64 streams against a zero-delay simulator in
 // its own process, short outputs (MEMORY_TOKENS, default 16). Peak RSS is sampled every 100 ms and reported at 10k,
 // 100k and 1M finished requests. Target: ≤ 300 MB, and flat after warm-up (10× more requests use ≤ 10% more).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe } from 'vitest'
+import { describe } from 'vitest'
 import { activeCase } from '../../helpers/case-runner.ts'
 import { forEachLineBytes } from '../../reporters/jsonl-lines.ts'
-import { simRef, type SimRef } from '../../test/load/sim-ref.ts'
-import { harnessBench, productPathCase, RssSampler, ZERO_DELAY } from './kit.ts'
+import { harnessBench, productPathCase, RssSampler, zeroDelaySim } from './kit.ts'
 
 declare module 'vitest' {
   interface TaskMeta {
@@ -27,19 +24,9 @@ const REQUESTS = Number(process.env.MEMORY_REQUESTS ?? 1_000_000)
 const TOKENS = Number(process.env.MEMORY_TOKENS ?? 16)
 const CHECKPOINTS = [10_000, 100_000, 1_000_000, 10_000_000].filter((n) => n < REQUESTS)
 
-let sim: SimRef
-let dir = ''
 const rows: Checkpoint[] = []
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fuze-memory-'))
-  process.env.FUZE_RUN_DIR = dir
-  sim = await simRef(ZERO_DELAY)
-}, 60_000)
-
-afterAll(async () => {
-  await sim?.close()
-  rmSync(dir, { recursive: true, force: true })
+const h = zeroDelaySim('memory', () => {
   console.log(`\nmemory of one case (${REQUESTS.toLocaleString('en-US')} requests × ${TOKENS} tokens, 64 streams, zero-delay simulator)`)
   console.log('finished requests   peak RSS MB   elapsed s')
   for (const r of rows)
@@ -64,7 +51,7 @@ describe('harness memory', () => {
       }).start()
       try {
         const meta = await productPathCase(
-          sim.server,
+          h.sim.server,
           { streams: 64, requests: REQUESTS, tokens: TOKENS },
           { caseName: 'memory', fullName: 'memory', file: 'memory.bench.ts' },
         )
@@ -72,7 +59,7 @@ describe('harness memory', () => {
         if (meta.summary.counts.ok !== REQUESTS)
           throw new Error(`memory bench: ${meta.summary.counts.ok}/${REQUESTS} ok: ${meta.summary.failures.map((f) => f.message).join('; ')}`)
         let measured = 0
-        forEachLineBytes(join(dir, 'requests.jsonl'), () => void measured++)
+        forEachLineBytes(join(h.dir, 'requests.jsonl'), () => void measured++)
         if (measured !== REQUESTS) throw new Error(`memory bench: requests.jsonl has ${measured} lines, expected ${REQUESTS}: records were lost`)
         return measured
       } finally {

@@ -1,20 +1,6 @@
-// Product-path speed: the whole llmBench load path — CaseRun, sendOne, the protocol client, toRecord, the case
-// and load accumulators, the buffered requests.jsonl writer, the summary and the client-bound verdict — against a
-// zero-delay simulator in its own process (precomputed bodies, one token per SSE event, like vLLM's
-// /v1/completions). Output tokens per wall second and per client CPU-second, the client's peak RSS and event-loop
-// delay, at 1 / 64 / 256 streams, beside the bare client (no product around it) and the naive undici loop at 64
-// streams (naive-client.ts), so a loaded machine still gives comparable ratios within one run.
-// Target: ≥ 1,000,000 tokens/s at 64 streams (median of 3) on the 2-core dev machine.
-// An open-loop row at half that load (constant arrivals, PRODUCT_PATH_HALF_LOAD tokens/s) shows the event-loop delay
-// of an unsaturated client (target p99 ≤ 5 ms). PRODUCT_PATH_TOKENS / PRODUCT_PATH_REQUESTS / PRODUCT_PATH_STREAMS
-// override the shape (defaults 512 tokens, 1024 requests per iteration, 1,64,256 streams).
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Pool } from 'undici'
-import { afterAll, beforeAll, describe } from 'vitest'
-import { simRef, type SimRef } from '../../test/load/sim-ref.ts'
-import { drive, fmtInt, harnessBench, median, productPathCase, withPeakRss, ZERO_DELAY } from './kit.ts'
+import { describe } from 'vitest'
+import { drive, fmtInt, harnessBench, median, productPathCase, withPeakRss, zeroDelaySim } from './kit.ts'
 import { naiveStream } from './naive-client.ts'
 
 declare module 'vitest' {
@@ -38,8 +24,6 @@ const STREAMS = (process.env.PRODUCT_PATH_STREAMS ?? '1,64,256').split(',').map(
 /** Output tokens/s of the open-loop row: half the 1 M target by default (PRODUCT_PATH_HALF_LOAD). */
 const HALF_LOAD = Number(process.env.PRODUCT_PATH_HALF_LOAD ?? 500_000)
 
-let sim: SimRef
-let dir = ''
 interface Row {
   name: string
   streams: number
@@ -51,15 +35,7 @@ interface Row {
 }
 const rows: Row[] = []
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fuze-product-path-'))
-  process.env.FUZE_RUN_DIR = dir
-  sim = await simRef(ZERO_DELAY)
-}, 60_000)
-
-afterAll(async () => {
-  await sim?.close()
-  rmSync(dir, { recursive: true, force: true })
+const h = zeroDelaySim('product-path', () => {
   console.log(`\nproduct path (${TOKENS} tokens/request, ${REQUESTS} requests/iteration, zero-delay simulator in its own process)`)
   console.log(
     'path                                   streams   tokens/s (median)   min .. max               tok/client CPU-s   peak RSS MB   loop p50 / p99 ms',
@@ -120,7 +96,7 @@ describe('harness product path', () => {
   for (const streams of STREAMS) {
     record('llmBench load case (product path)', streams, async () => {
       const meta = await productPathCase(
-        sim.server,
+        h.sim.server,
         { streams, requests: REQUESTS, tokens: TOKENS },
         { caseName: `pp-${seq}`, fullName: `product path ${seq++}`, file: 'product-path.bench.ts' },
       )
@@ -136,7 +112,7 @@ describe('harness product path', () => {
   record(`llmBench open loop at ${fmtInt(HALF_LOAD)} tok/s`, 64, async () => {
     const rate = HALF_LOAD / TOKENS
     const meta = await productPathCase(
-      sim.server,
+      h.sim.server,
       { streams: 64, requests: REQUESTS * 2, tokens: TOKENS, rate },
       { caseName: `pp-${seq}`, fullName: `product path ${seq++}`, file: 'product-path.bench.ts' },
     )
@@ -148,7 +124,7 @@ describe('harness product path', () => {
   // the same client with nothing of the product around it (ingest.bench.ts's row): what the product path costs
   record('bare client (openai-completions)', 64, () =>
     drive(64, REQUESTS, REQUESTS * TOKENS, async (requestId) => {
-      const obs = await sim.server
+      const obs = await h.sim.server
         .client('openai-completions')
         .generate({ prompt: 'x', maxTokens: TOKENS, temperature: 0, ignoreEos: true, timeoutMs: 60_000, requestId })
       if (obs.outcome !== 'ok') throw new Error(`bare client: request ${requestId} ended ${obs.outcome}: ${obs.error}`)
@@ -157,7 +133,7 @@ describe('harness product path', () => {
   )
   let pool: Pool | undefined
   record('naive undici loop (reference)', 64, () => {
-    pool ??= new Pool(sim.url)
+    pool ??= new Pool(h.sim.url)
     const body = JSON.stringify({ prompt: 'x', max_tokens: TOKENS, stream: true, ignore_eos: true, stream_options: { include_usage: true } })
     return drive(64, REQUESTS, REQUESTS * TOKENS, async (id) => (await naiveStream(pool!, body, id)).times.length)
   })

@@ -4,23 +4,21 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { freePort } from '../../fixtures/ports.ts'
-import { onlyRunDir, startBench } from '../support/run-bench.ts'
-import { pidsMatching, waitFor, waitGone } from '../support/procs.ts'
+import { startBench, waitForRunDir } from '../support/run-bench.ts'
+import { pidsMatching, waitGone } from '../support/procs.ts'
 
 const LONG_RUN = { BENCH_WARMUP: '0', BENCH_REQUESTS: '100000', BENCH_NUM_PREDICT: '32' }
 
 async function startAndWaitForRequests(port: string, detached = false) {
   const run = startBench(['--project', 'llama.cpp', 'tiny-random', '-t', 'decode'], { ...LONG_RUN, PORT_A: port }, undefined, { detached })
-  let dir = ''
-  await waitFor(() => {
-    try {
-      dir = onlyRunDir(run.resultsDir)
-    } catch {
-      return false
-    }
-    const f = join(dir, 'requests.jsonl')
-    return existsSync(f) && readFileSync(f, 'utf8').split('\n').length > 3
-  }, 'the bench to measure its first requests')
+  const dir = await waitForRunDir(
+    run.resultsDir,
+    (d) => {
+      const f = join(d, 'requests.jsonl')
+      return existsSync(f) && readFileSync(f, 'utf8').split('\n').length > 3
+    },
+    'the bench to measure its first requests',
+  )
   const server = await pidsMatching(`--port ${port}`)
   expect(server.length).toBeGreaterThan(0)
   return { run, dir }

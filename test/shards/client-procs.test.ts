@@ -10,7 +10,7 @@ import { dist } from '../../helpers/metrics/dist.ts'
 import type { RequestRecord } from '../../helpers/types.ts'
 import { startSimProcess } from '../load/sim-ref.ts'
 import { waitFor, waitGone } from '../support/procs.ts'
-import { onlyRunDir, startBench } from '../support/run-bench.ts'
+import { onlyRunDir, startBench, waitForRunDir } from '../support/run-bench.ts'
 
 let sim: { url: string; stop: () => Promise<void> }
 
@@ -79,19 +79,17 @@ describe('BENCH_CLIENT_PROCS: one case, several client processes, merged', () =>
 
   it('a run torn down mid-case leaves no client process behind and keeps what they measured', async () => {
     const run = bench({ BENCH_CLIENT_PROCS: '2', BENCH_RATE: '8', BENCH_DURATION: '120' }, true)
-    let dir = ''
-    await waitFor(() => {
-      try {
-        dir = onlyRunDir(run.resultsDir)
-      } catch {
-        return false
-      }
-      const procs = join(dir, '.procs')
-      if (!existsSync(procs)) return false
-      // both workers have measured requests on disk
-      const files = readdirSync(procs).flatMap((d) => ['1', '2'].map((i) => join(procs, d, i, 'requests.jsonl')))
-      return files.filter((f) => existsSync(f) && readFileSync(f, 'utf8').includes('"phase":"run"')).length === 2
-    }, 'both client processes to measure requests')
+    const dir = await waitForRunDir(
+      run.resultsDir,
+      (d) => {
+        const procs = join(d, '.procs')
+        if (!existsSync(procs)) return false
+        // both workers have measured requests on disk
+        const files = readdirSync(procs).flatMap((x) => ['1', '2'].map((i) => join(procs, x, i, 'requests.jsonl')))
+        return files.filter((f) => existsSync(f) && readFileSync(f, 'utf8').includes('"phase":"run"')).length === 2
+      },
+      'both client processes to measure requests',
+    )
     process.kill(-run.child.pid!, 'SIGTERM')
     await run.child
     expect(await waitGone(`client-proc.ts ${dir}`)).toEqual([])

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { execa, type ResultPromise } from 'execa'
+import { waitFor } from './procs.ts'
 
 export const ROOT = resolve(import.meta.dirname, '..', '..')
 
@@ -58,4 +59,18 @@ export function onlyRunDir(resultsDir: string): string {
 
 export function exists(...parts: string[]): boolean {
   return existsSync(join(...parts))
+}
+
+/** Poll (bounded) until the run has created its folder under resultsDir and `ready(dir)` holds; returns the folder. */
+export async function waitForRunDir(resultsDir: string, ready: (dir: string) => boolean, what: string): Promise<string> {
+  let dir = ''
+  await waitFor(() => {
+    try {
+      dir = onlyRunDir(resultsDir)
+    } catch {
+      return false
+    }
+    return ready(dir)
+  }, what)
+  return dir
 }
