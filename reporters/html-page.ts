@@ -8,11 +8,29 @@ import { quantileSorted } from 'simple-statistics'
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), 'assets')
 
-/** Sorted finite samples, thinned to ≤ 101 quantiles: enough for a distribution (ECDF) chart, small in the page. */
-export function thinCdf(values: number[]): number[] {
-  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
-  if (s.length <= 101) return s
-  return Array.from({ length: 101 }, (_, i) => quantileSorted(s, i / 100))
+/**
+ * Sorted finite samples, thinned to ≤ 101 quantiles: enough for a distribution (ECDF) chart, small in the page.
+ * Takes one list or several (each request's ITLs): they are copied once into a Float64Array and sorted natively, so a
+ * 200,000-request case's million ITL values cost 8 bytes each, not a flattened, filtered and comparator-sorted array.
+ */
+export function thinCdf(values: ArrayLike<number> | readonly ArrayLike<number>[]): number[] {
+  const lists = isListOfLists(values) ? values : [values]
+  let n = 0
+  for (const l of lists) n += l.length
+  const s = new Float64Array(n)
+  let k = 0
+  for (const l of lists)
+    for (let i = 0; i < l.length; i++) {
+      const v = l[i]!
+      if (Number.isFinite(v)) s[k++] = v
+    }
+  const sorted = s.subarray(0, k).sort()
+  if (k <= 101) return Array.from(sorted)
+  return Array.from({ length: 101 }, (_, i) => quantileSorted(sorted as unknown as number[], i / 100))
+}
+
+function isListOfLists(v: ArrayLike<number> | readonly ArrayLike<number>[]): v is readonly ArrayLike<number>[] {
+  return Array.isArray(v) && v.length > 0 && typeof v[0] !== 'number'
 }
 
 /** JSON safe inside a <script> element: no `</script>`, no `<!--`, no JS line separators. */

@@ -137,7 +137,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
       counts: { requests: c.summary.counts.requests, ok: c.summary.counts.ok, failed: c.summary.counts.failed },
       metrics: TABLE_COLUMNS.map((col) => cellValue(c.summary, col)),
       ttftCdf: thinCdf(ok.map((r) => r.ttftMs ?? NaN)),
-      itlCdf: thinCdf(ok.flatMap((r) => r.itlMs)),
+      itlCdf: thinCdf(ok.map((r) => r.itlMs)),
       e2eCdf: thinCdf(ok.map((r) => r.e2eMs ?? NaN)),
       timeline: reqs.slice(0, MAX_TIMELINE).map((r) => ({
         start: r.tStartMs,
