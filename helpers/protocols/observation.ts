@@ -4,7 +4,8 @@ import { excerpt, parseJson } from './scan.ts'
 
 export class ObservationBuilder {
   readonly chunkTimes: number[] = []
-  readonly chunkTokens: number[] = []
+  /** Tokens per chunk, kept only once a chunk carried other than one (most streams never do: no array per token). */
+  private tokens: number[] | null = null
   tokensExplicit = false
   tFirstContent: number | undefined = undefined
   reasoningTokens = 0
@@ -21,8 +22,9 @@ export class ObservationBuilder {
 
   /** A chunk that carried generated output: `tokens` of it, reasoning or not. */
   output(t: number, tokens: number, reasoning: boolean): void {
+    if (this.tokens === null && tokens !== 1) this.tokens = new Array<number>(this.chunkTimes.length).fill(1)
     this.chunkTimes.push(t)
-    this.chunkTokens.push(tokens)
+    this.tokens?.push(tokens)
     if (reasoning) this.reasoningTokens += tokens
     else if (this.tFirstContent === undefined) this.tFirstContent = t
   }
@@ -37,6 +39,11 @@ export class ObservationBuilder {
       this.appendText(text)
     } else if (reasoning) this.output(t, 1, true)
     else if (Array.isArray(tools) && tools.length > 0) this.output(t, 1, false)
+  }
+
+  /** Tokens each output chunk carried (one per chunk unless the wire said otherwise). */
+  get chunkTokens(): number[] {
+    return this.tokens ?? new Array<number>(this.chunkTimes.length).fill(1)
   }
 
   appendText(s: string): void {
