@@ -99,7 +99,7 @@ export async function sendOne(
   more.onText?.(obs.text ?? '')
   // the same value as JSON.stringify({ file, case, trial?, ...labels, ...rec }), without building that object per request
   const labels = more.labels !== undefined ? JSON.stringify(more.labels).slice(1, -1) : ''
-  const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
+  const head = `${identHead(ident)}${more.trial !== undefined ? `"trial":${more.trial},` : ''}${labels ? `${labels},` : ''}`
   const w = more.writer ?? requestsWriter()
   w.write(`${recordJson(rec, head)}\n`)
   // an unwritable results folder is reported by the reporter; measuring goes on
@@ -111,6 +111,17 @@ export async function sendOne(
 }
 
 let warned = false
+
+const HEADS = new WeakMap<CaseIdent, { file: string; fullName: string; head: string }>()
+
+/** `{"file":…,"case":…,` of a case's requests.jsonl lines, made once per case (again if its names change). */
+function identHead(ident: CaseIdent): string {
+  const c = HEADS.get(ident)
+  if (c !== undefined && c.file === ident.file && c.fullName === ident.fullName) return c.head
+  const head = `{"file":${JSON.stringify(ident.file)},"case":${JSON.stringify(ident.fullName)},`
+  HEADS.set(ident, { file: ident.file, fullName: ident.fullName, head })
+  return head
+}
 
 /** The run folder's requests.jsonl writer (buffered, asynchronous; records-writer.ts). */
 export function requestsWriter(): JsonlWriter {

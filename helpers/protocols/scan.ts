@@ -10,13 +10,19 @@
 // lacks ran on to the end of the read — a whole precomputed body, ~100 KB of quote-dense JSON — once per key and
 // read: 13% of the client's time in the product-path profile. Bounded, a lookup costs the event's length.
 
+/** Key bytes by key: read-only, shared by every Finder of that key. */
+const PATTERNS = new Map<string, Buffer>()
+
 export class Finder {
   readonly pattern: Buffer
   readonly length: number
 
   constructor(pattern: string) {
-    this.pattern = Buffer.from(pattern, 'latin1')
-    this.length = this.pattern.length
+    // every stream makes its own finders (near() keeps a per-stream offset); the bytes of a key are shared
+    let bytes = PATTERNS.get(pattern)
+    if (bytes === undefined) PATTERNS.set(pattern, (bytes = Buffer.from(pattern, 'latin1')))
+    this.pattern = bytes
+    this.length = bytes.length
   }
 
   /**
