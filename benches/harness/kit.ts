@@ -3,7 +3,7 @@
 // (one llmBench load case, as llmBench runs it), peak-RSS sampling, and the measured-bench wrapper that keeps a
 // row per case (warmup iterations ignored, a failure named before tinybench swallows it, numbers in task.meta).
 // ingest, fidelity, product-path, memory and profile-product-path all build on it.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { quantileSorted } from 'simple-statistics'
@@ -84,10 +84,17 @@ export function productPathCase(
   return runLoadCase(server, opts, level, ident)
 }
 
-/** Peak RSS of this process, sampled every `everyMs` while started; `onSample` sees each sample (MB). */
+/**
+ * Peak RSS of this process while started. On Linux the kernel's own high-water mark (VmHWM, reset at start through
+ * /proc/self/clear_refs) is read at every sample, so the peak is the true one, not the highest of the samples: a
+ * sampled maximum of a heap that rises and falls with every collection grows with the number of samples, and made
+ * a 10× longer run look bigger by itself. Elsewhere the samples of process RSS are the peak. `onSample` sees each
+ * sample (MB).
+ */
 export class RssSampler {
   peakBytes = 0
   private timer: NodeJS.Timeout | undefined
+  private kernelPeak = false
   constructor(
     private readonly everyMs = 20,
     private readonly onSample?: (rssMb: number) => void,
@@ -95,11 +102,12 @@ export class RssSampler {
 
   sample(): number {
     const rss = process.memoryUsage.rss()
-    this.peakBytes = Math.max(this.peakBytes, rss)
+    this.peakBytes = Math.max(this.peakBytes, rss, this.kernelPeak ? (vmHwmBytes() ?? 0) : 0)
     return rss / 2 ** 20
   }
 
   start(): this {
+    this.kernelPeak = resetVmHwm()
     this.sample()
     this.timer = setInterval(() => {
       const mb = this.sample()
@@ -117,6 +125,25 @@ export class RssSampler {
 
   get peakMb(): number {
     return this.peakBytes / 2 ** 20
+  }
+}
+
+/** Resets this process's VmHWM to its current RSS (Linux ≥ 4.0); false where that is not possible. */
+function resetVmHwm(): boolean {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5')
+    return vmHwmBytes() !== undefined
+  } catch {
+    return false
+  }
+}
+
+function vmHwmBytes(): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+    return m ? Number(m[1]) * 1024 : undefined
+  } catch {
+    return undefined
   }
 }
 
