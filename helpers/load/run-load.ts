@@ -124,6 +124,7 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: L
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
   const sh = level.shard
   const itemOf = sh === undefined || sh.count === 1 ? (i: number) => i : (i: number) => i * sh.count + sh.index - 1
+  const open = level.shape.mode === 'open'
   const prefixCache = new PrefixCacheAcc()
   const sendLag = new QuantileAcc()
   let within5 = 0
@@ -149,7 +150,11 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: L
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
       const labels = { ...extraLabels, ...(item.group !== undefined && phase === 'run' ? { group: item.group + 1 } : {}) }
-      const rec = await run.send(phase, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, reqOpts)
+      const sending = run.send(phase, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, reqOpts)
+      // open loop: the request is on a connection now; if that was the last free one, the next arrival's is opened
+      // while nothing is due (connect-stock.ts)
+      if (open) client.prime?.()
+      const rec = await sending
       return { rec, item }
     },
     loadAcc(lv, trials, dispatchLagMs) {

@@ -15,6 +15,11 @@ export type { ProtocolName } from './protocol.ts'
 export interface ProtocolClient {
   readonly protocol: ProtocolName
   generate(req: GenerateRequest): Promise<StreamObservation>
+  /**
+   * Called by an open-loop scheduler right after a release: when no connection is left free, one is opened now, so
+   * the next request does not connect between its due time and its send.
+   */
+  prime?(): void
   close(): Promise<void>
 }
 
@@ -69,6 +74,7 @@ export function createClient(protocol: ProtocolName, baseUrl: string, opts: Clie
         endMarker: def.endMarker,
       })
     },
+    prime: () => transport.prime(),
     close: () => transport.close(),
   }
 }

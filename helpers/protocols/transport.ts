@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Pool, type Dispatcher } from 'undici'
+import { ConnectStock } from './connect-stock.ts'
 import type { Outcome, StreamObservation } from '../types.ts'
 import type { ObservationBuilder } from './observation.ts'
 import { FuzeError } from '../errors.ts'
@@ -61,6 +62,7 @@ export class Transport {
   readonly origin: string
   private readonly prefix: string
   private readonly pool: Pool
+  private readonly stock: ConnectStock
   private readonly headers: Record<string, string>
 
   constructor(baseUrl: string, opts: TransportOptions = {}) {
@@ -77,7 +79,14 @@ export class Transport {
     this.origin = url.origin
     // A base path (a proxy mount such as http://gw/llm) is kept in front of every protocol path.
     this.prefix = url.pathname.replace(/\/+$/, '')
-    this.pool = new Pool(this.origin, { connections: opts.connections ?? null })
+    this.stock = new ConnectStock({
+      // what undici's Client passes its connector (IPv6 brackets dropped; the TLS server name derived from host)
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      host: url.host,
+      protocol: url.protocol,
+      port: url.port || (url.protocol === 'https:' ? '443' : '80'),
+    })
+    this.pool = new Pool(this.origin, { connections: opts.connections ?? null, connect: this.stock.connect })
     this.headers = opts.headers ?? {}
   }
 
@@ -137,7 +146,18 @@ export class Transport {
     }
   }
 
+  /** When every connection is busy, open one now for the next request (connect-stock.ts). */
+  prime(): void {
+    if (this.pool.stats.free === 0) this.stock.prime()
+  }
+
+  /** Connections primed, taken by a request, and closed unused. */
+  get primed(): Readonly<ConnectStock['counts']> {
+    return this.stock.counts
+  }
+
   async close(): Promise<void> {
+    this.stock.close()
     await this.pool.close()
   }
 }

@@ -1,0 +1,97 @@
+// Connections opened just ahead of need. undici's Pool connects when a request finds every connection busy, and that
+// connect (the handshake and the event-loop turns around it) lands between the request's due time and its send:
+// replaying a 100-request trace against the simulator, the requests that needed a new connection were the late
+// ones (1.5–3.5 ms after their due time, against ~0.3 ms for one that found a free connection). An open-loop
+// scheduler knows when the next request could need one — right after a release that left no connection free — and
+// asks for it then (prime); the pool's next connect takes that socket instead of opening one.
+//
+// Nothing is opened otherwise: a closed loop reuses its connections, and a socket primed for an arrival that never
+// came is closed after IDLE_MS, so a server that gives each connection a thread (llama-server, Triton) holds at most
+// one idle extra for a moment. A failed connect is not retried here (the request's own connect reports the error).
+import type { Socket } from 'node:net'
+import { buildConnector } from 'undici'
+
+/** A primed socket nobody took within this long is closed. */
+const IDLE_MS = 2000
+
+export class ConnectStock {
+  private readonly base = buildConnector({})
+  private readonly ready: Socket[] = []
+  private opening = 0
+  private closed = false
+  /** Primed sockets handed to the pool, and ones closed unused (for tests and the harness). */
+  readonly counts = { primed: 0, taken: 0, expired: 0 }
+
+  /** `target`: what undici's Client passes its connector for this origin; `idleMs`: how long a primed socket waits. */
+  constructor(
+    private readonly target: buildConnector.Options,
+    private readonly idleMs = IDLE_MS,
+  ) {}
+
+  /** The connector for undici's Pool (`connect` option): a primed socket when one is ready, else a new connect. */
+  readonly connect: buildConnector.connector = (opts, cb) => {
+    const s = this.take()
+    if (s === undefined) return this.base(opts, cb)
+    this.counts.taken++
+    process.nextTick(cb, null, s)
+  }
+
+  /** Open one connection for the next request that will need one (no-op while one is ready or opening). */
+  prime(): void {
+    if (this.closed || this.ready.length + this.opening > 0) return
+    this.opening++
+    this.base(this.target, (err, socket) => {
+      this.opening--
+      if (err !== null || socket === null) return
+      if (this.closed) return void socket.destroy()
+      this.counts.primed++
+      this.hold(socket)
+    })
+  }
+
+  /** Close every ready socket; nothing is primed afterwards. */
+  close(): void {
+    this.closed = true
+    for (const s of this.ready.splice(0)) s.destroy()
+  }
+
+  private hold(s: Socket): void {
+    const drop = (): void => {
+      const i = this.ready.indexOf(s)
+      if (i >= 0) this.ready.splice(i, 1)
+      release()
+      s.destroy()
+    }
+    const expire = setTimeout(() => {
+      this.counts.expired++
+      drop()
+    }, this.idleMs).unref()
+    // While it waits the socket must not keep the process alive. It is not read (a 'data' listener would leave it
+    // flowing for undici), so a server's close shows only as an error; IDLE_MS is below the usual 5 s keep-alive
+    // timeouts, and a request that still finds it closed is resent once on a fresh socket (transport.ts).
+    const release = (): void => {
+      clearTimeout(expire)
+      s.off('close', drop)
+      s.off('error', drop)
+    }
+    s.on('close', drop)
+    s.on('error', drop)
+    s.unref()
+    ;(s as Socket & { stockRelease?: () => void }).stockRelease = release
+    this.ready.push(s)
+  }
+
+  private take(): Socket | undefined {
+    for (let s = this.ready.shift(); s !== undefined; s = this.ready.shift()) {
+      const release = (s as Socket & { stockRelease?: () => void }).stockRelease
+      release?.()
+      if (s.destroyed || !s.writable) {
+        s.destroy()
+        continue
+      }
+      s.ref()
+      return s
+    }
+    return undefined
+  }
+}
