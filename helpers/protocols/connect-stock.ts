@@ -16,7 +16,8 @@ const IDLE_MS = 2000
 
 export class ConnectStock {
   private readonly base = buildConnector({})
-  private readonly ready: Socket[] = []
+  /** Primed sockets waiting for a request, oldest first, each with what stops its wait (timer and listeners). */
+  private readonly ready = new Map<Socket, () => void>()
   private opening = 0
   private closed = false
   /** Primed sockets handed to the pool, and ones closed unused (for tests and the harness). */
@@ -38,7 +39,7 @@ export class ConnectStock {
 
   /** Open one connection for the next request that will need one (no-op while one is ready or opening). */
   prime(): void {
-    if (this.closed || this.ready.length + this.opening > 0) return
+    if (this.closed || this.ready.size + this.opening > 0) return
     this.opening++
     this.base(this.target, (err, socket) => {
       this.opening--
@@ -52,13 +53,13 @@ export class ConnectStock {
   /** Close every ready socket; nothing is primed afterwards. */
   close(): void {
     this.closed = true
-    for (const s of this.ready.splice(0)) s.destroy()
+    for (const s of this.ready.keys()) s.destroy()
+    this.ready.clear()
   }
 
   private hold(s: Socket): void {
     const drop = (): void => {
-      const i = this.ready.indexOf(s)
-      if (i >= 0) this.ready.splice(i, 1)
+      this.ready.delete(s)
       release()
       s.destroy()
     }
@@ -77,14 +78,13 @@ export class ConnectStock {
     s.on('close', drop)
     s.on('error', drop)
     s.unref()
-    ;(s as Socket & { stockRelease?: () => void }).stockRelease = release
-    this.ready.push(s)
+    this.ready.set(s, release)
   }
 
   private take(): Socket | undefined {
-    for (let s = this.ready.shift(); s !== undefined; s = this.ready.shift()) {
-      const release = (s as Socket & { stockRelease?: () => void }).stockRelease
-      release?.()
+    for (const [s, release] of this.ready) {
+      this.ready.delete(s)
+      release()
       if (s.destroyed || !s.writable) {
         s.destroy()
         continue
