@@ -72,6 +72,7 @@ async function prepare(msg: ProcInit): Promise<void> {
   // the request path of CaseRun.send, on this process's own timeline origin t0
   const runLike = {
     server,
+    ident: msg.ident,
     send: (phase: 'warmup' | 'run', tDue?: number, more = {}, o: CaseOptions = opts) => sendOne(server, o, msg.ident, phase, t0, tDue, { knobs, ...more }),
   }
   prep = await prepareLoad(runLike, msg.opts, msg.level)

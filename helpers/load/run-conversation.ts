@@ -13,6 +13,7 @@ import { outputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
 import { runSchedule } from './scheduler.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
+import { promptSeed } from './workload.ts'
 import { PrefixCacheAcc, TurnAcc } from './workload-stats.ts'
 
 export async function runConversationCase(
@@ -37,7 +38,7 @@ export async function runConversationCase(
       "conversation history 'recorded' resends the dataset's replies, and synthetic conversations have none: give conversation.sharegpt or use history 'returned'.",
     )
   const convs = await buildConversations(
-    { count, turns, userTokens, numPredict, seed: opts.seed ?? 1, ...(conv.sharegpt !== undefined ? { sharegpt: conv.sharegpt } : {}) },
+    { count, turns, userTokens, numPredict, seed: promptSeed(run.ident, opts.seed), ...(conv.sharegpt !== undefined ? { sharegpt: conv.sharegpt } : {}) },
     tokenizer,
   )
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, run.server.stack)

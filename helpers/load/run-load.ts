@@ -21,8 +21,8 @@ import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } 
 import { runSchedule, type SendSlot } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
 import { loadTrace, type Trace } from './trace.ts'
-import { buildWorkload, workItem, type WorkItem, type Workload } from './workload.ts'
-import { PrefixCacheAcc } from './workload-stats.ts'
+import { buildWorkload, promptSeed, workItem, type WorkItem, type Workload } from './workload.ts'
+import { PrefixCacheAcc, prefixCacheWarning } from './workload-stats.ts'
 
 export type LoadCaseOptions = CaseOptions & LoadOptions
 
@@ -88,7 +88,7 @@ export function levelOf(lv: LoadLevel): LoadAcc['level'] {
   }
 }
 
-export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
+export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'>, opts: LoadCaseOptions, level: LoadLevel): Promise<PreparedLoad> {
   const knobs = getKnobs()
   const server = run.server
   const client = server.client(opts.protocol)
@@ -115,7 +115,7 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: L
       ...(level.output ? { output: level.output } : {}),
       ...(opts.sharegpt !== undefined ? { sharegpt: opts.sharegpt } : {}),
       distinct: distinctFor(level),
-      seed: opts.seed ?? 1,
+      seed: promptSeed(run.ident, opts.seed),
       ...(opts.sharedPrefix !== undefined ? { sharedPrefix: opts.sharedPrefix } : {}),
       ...(trace !== undefined ? { trace: trace.entries.slice(0, level.bounds.count) } : {}),
     },
@@ -126,6 +126,8 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: L
   const itemOf = sh === undefined || sh.count === 1 ? (i: number) => i : (i: number) => i * sh.count + sh.index - 1
   const open = level.shape.mode === 'open'
   const prefixCache = new PrefixCacheAcc()
+  // a case that lets the server reuse prompts (cachePrompt, shared prefixes) is not held to fresh prompts
+  const freshAsked = opts.cachePrompt !== true && opts.sharedPrefix === undefined
   const sendLag = new QuantileAcc()
   let within5 = 0
   let runIndex = 0
@@ -184,6 +186,8 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send'>, opts: L
       const out: string[] = []
       if (trace !== undefined && trace.clamped > 0)
         out.push(`${trace.clamped} trace request(s) were clamped to maxInputTokens / maxOutputTokens (the trace option)`)
+      const cached = freshAsked ? prefixCacheWarning(prefixCache.result()) : undefined
+      if (cached !== undefined) out.push(cached)
       if (reused > 0)
         out.push(
           `${reused} request(s) reused one of the ${workload.items.length} prepared prompts; they were sent with a unique tag (a few tokens longer than counted) so prefix caches could not help`,

@@ -3,6 +3,18 @@
 import { QuantileAcc } from '../metrics/sketch.ts'
 import type { PrefixCacheSummary, RequestRecord, TurnStat } from '../types.ts'
 
+/**
+ * Most of a case's prompt tokens a server may answer from its prefix cache when the case asked for fresh prompts
+ * (no cachePrompt, no shared prefix): above it TTFT measured a cache lookup, not a prefill.
+ */
+export const PREFIX_CACHE_HIT_LIMIT = 0.1
+
+/** The verdict's flag on a case that asked for fresh prompts but whose server answered them from its cache. */
+export function prefixCacheWarning(pc: PrefixCacheSummary | undefined): string | undefined {
+  if (pc === undefined || !(pc.hitRatio > PREFIX_CACHE_HIT_LIMIT)) return undefined
+  return `prefix cache: the server reported ${(pc.hitRatio * 100).toFixed(1)}% of prompt tokens cached (limit ${PREFIX_CACHE_HIT_LIMIT * 100}%) although the case asked for fresh prompts, so TTFT partly measured cache lookups, not prefills; set cachePrompt: true if reuse is the point, else report this (prompts are seeded per case and level)`
+}
+
 /** Cached prompt tokens of measured ok requests, where the server said (timings.cache_n, usage…cached_tokens). */
 export class PrefixCacheAcc {
   private reported = 0

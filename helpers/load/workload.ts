@@ -1,6 +1,7 @@
 // What each request of a load case sends: the prompt and the output length, from a fixed prompt, synthetic
 // prompts of a target token length, a ShareGPT file, shared-prefix groups or a replayed trace. Requests take
 // items in order and wrap around.
+import { fnv1a } from '../rng.ts'
 import type { ChatMessage, WorkloadReport } from '../types.ts'
 import { sharedPrefixPrompts, type SharedPrefixSpec } from './shared-prefix.ts'
 import { loadShareGpt } from './sharegpt.ts'
@@ -38,6 +39,15 @@ export interface WorkloadSpec {
   sharedPrefix?: SharedPrefixSpec
   /** A trace's (input, output) tokens per request, in replay order: one item each. */
   trace?: readonly { inputTokens: number; outputTokens: number }[]
+}
+
+/**
+ * The seed of a case's prompts: the case's own (`seed`, default 1) mixed with its file and name, which carries the
+ * level (`decode [c=4]`), so no two cases or levels of a run send the same prompts and a server's prefix cache
+ * never answers one level with the last one's prompts. Every process of a sharded case derives the same seed.
+ */
+export function promptSeed(ident: { file: string; caseName: string }, seed = 1): number {
+  return (fnv1a(`${ident.file}\u0000${ident.caseName}`) ^ Math.imul(seed, 0x9e3779b1)) >>> 0
 }
 
 export function workItem(w: Workload, index: number): WorkItem {
