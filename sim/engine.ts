@@ -49,7 +49,7 @@ function buildChunks(ctx: SimContext, job: GenerateJob, n: number): GenChunk[] {
 function buildEvents(ctx: SimContext, job: GenerateJob, chunks: GenChunk[]): Event[] {
   const f = ctx.config.faults
   const events: Event[] = []
-  const sse = job.encoder.contentType === 'text/event-stream'
+  const sse = job.encoder.contentType.startsWith('text/event-stream')
   const after = (count: number, last?: GenChunk) => {
     if (f.malformedLineAt === count) events.push({ kind: 'garbage' })
     if (f.truncatedJsonAt === count) events.push({ kind: 'truncated', chunk: last ?? chunks[0] ?? emptyChunk() })
@@ -210,7 +210,7 @@ async function generate(ctx: SimContext, r: SimRequest, job: GenerateJob, truth:
   const tAdmitted = performance.now()
   truth.tAdmitted = performance.timeOrigin + tAdmitted
   ctx.loaded.add(job.model)
-  const contentType = f.wrongContentType ? 'text/plain; charset=utf-8' : job.stream ? job.encoder.contentType : 'application/json'
+  const contentType = f.wrongContentType ? 'text/plain; charset=utf-8' : job.stream ? job.encoder.contentType : (job.wholeContentType ?? 'application/json')
   if (cfg.precompute) return writePrecomputed(ctx, r, job, truth, contentType)
   const { n, finish } = tokenCount(ctx, job)
   const chunks = buildChunks(ctx, job, n)

@@ -44,7 +44,7 @@ export interface GenInfo {
 }
 
 export interface StreamEncoder {
-  contentType: 'text/event-stream' | 'application/x-ndjson'
+  contentType: 'text/event-stream' | 'text/event-stream; charset=utf-8' | 'application/x-ndjson'
   /** Chat only: a chunk that carries just the assistant role. */
   roleOnly?(info: GenInfo): string
   chunk(c: GenChunk, info: GenInfo): string
@@ -66,6 +66,8 @@ export interface GenerateJob {
   reasoning: boolean
   encoder: StreamEncoder
   whole(info: GenInfo): string
+  /** Content type of `whole` (default application/json): Triton's generate_stream answers a non-streaming model in SSE. */
+  wholeContentType?: string
   error(status: number, message: string): string
   options?: Record<string, unknown>
 }
