@@ -86,7 +86,7 @@ export function judgeProbe(index: number, p: ProbeInput, durationS: number): Cap
   const recs = [...p.records].sort((a, b) => a.tStartMs - b.tStartMs)
   const ok = recs.filter((r) => r.outcome === 'ok')
   const judged = hasSlo(p.slo)
-  const good = recs.filter((r) => (judged ? meetsSlo(r, p.slo) : r.outcome === 'ok')).length
+  const good = recs.filter((r) => (judged ? meetsSlo(r, p.slo, true) : r.outcome === 'ok')).length
   const goodFraction = recs.length > 0 ? good / recs.length : 0
   const rc = rateCheck(p.rate, p.dueOffsetsMs, p.releaseOffsetsMs)
   const start = p.releaseOffsetsMs.length > 0 ? Math.min(...p.releaseOffsetsMs) : 0
@@ -155,7 +155,7 @@ export function probeCannotPass(expected: number, minGoodFraction: number, slo: 
   const judged = hasSlo(slo)
   let bad = 0
   return (r) => {
-    if (judged ? !meetsSlo(r, slo) : r.outcome !== 'ok' && r.outcome !== 'aborted') bad++
+    if (judged ? !meetsSlo(r, slo, true) : r.outcome !== 'ok' && r.outcome !== 'aborted') bad++
     return bad > allowed ? `stopped early: ${bad} of ${expected} requests already missed the SLO or failed (at most ${allowed} may)` : undefined
   }
 }

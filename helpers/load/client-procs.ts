@@ -309,6 +309,7 @@ async function merge(
     run.slo,
     (t) => trialStart[t - 1] ?? 0,
     false,
+    level.shape.mode === 'open',
   )
   for (const w of workers) for (const d of w.trials) union.dispatchLagMs.merge(d.lag)
   const prefix = new PrefixCacheAcc()

@@ -12,19 +12,14 @@ import type { SharedPrefixSpec } from './shared-prefix.ts'
 import type { LengthSpec } from './synthetic.ts'
 import type { TraceOptions } from './trace.ts'
 
-export interface LoadOptions {
-  /** Closed-loop streams; a list gives one case each (default BENCH_CONCURRENCY, else the preset's). */
-  concurrency?: number | number[]
-  /** Open-loop request rate(s) in requests/s; a list gives one case each (default BENCH_RATE). */
-  rate?: number | number[]
+/** What every load mode shares: how long, how often, which prompts, which objectives. */
+export interface LoadCommon {
   /** Arrival process of rate cases (default poisson). */
   arrival?: ArrivalProcess
   /** Seconds over which load rises to its level (closed: streams join one by one; open: rate rises linearly). */
   rampUpS?: number
   /** Seconds of measured load per trial (default BENCH_DURATION, else the preset's); with no duration, `requests` bounds it. */
   duration?: number
-  /** Open loop: most requests in flight; later arrivals wait in the client (their wait is queueMs). */
-  maxConcurrency?: number
   /** Repetitions of the measured phase (default BENCH_TRIALS). */
   trials?: number
   preset?: PresetName
@@ -34,22 +29,89 @@ export interface LoadOptions {
   output?: LengthSpec
   /** ShareGPT-format JSON file: prompts and reply lengths. */
   sharegpt?: string
-  /** Goodput objectives (default BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS). */
+  /** Goodput objectives (default BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); open loops judge TTFT and E2E from each request's scheduled arrival. */
   slo?: SloSpec
   /** Stop the case once this fraction of finished requests failed (default 0.5; 1 = never). */
   abortErrorRate?: number
   /** …but only after this many requests finished (default 10). */
   abortMinRequests?: number
-  /** Seed of Poisson arrivals and synthetic lengths (default 1). */
+  /** Seed of Poisson arrivals and synthetic prompts, mixed with the case's name and level (default 1). */
   seed?: number
   /** Prompts = one of N group prefixes + a suffix of their own, sent without the unique tag so a prefix cache can help. */
   sharedPrefix?: SharedPrefixSpec
+}
+
+/** The options that choose a load mode; each mode below says which of them it takes, and the others are type errors. */
+interface ModeKeys {
+  /** Closed loop: streams (a list gives one case each; default BENCH_CONCURRENCY, else the preset's). With `rate` or `trace`: the most requests in flight (one number). */
+  concurrency: number | number[]
+  /** Open-loop request rate(s) in requests/s; a list gives one case each (default BENCH_RATE). */
+  rate: number | number[]
+  /** @deprecated the same as `concurrency` beside `rate` or `trace` (the most requests in flight; later arrivals wait in the client). */
+  maxConcurrency: number
   /** Replay a trace (a path, or options with a time scale): each request at its timestamp, with its token lengths. */
-  trace?: string | TraceOptions
-  /** Multi-turn conversations (true = 4 synthetic turns of 32 tokens each). */
-  conversation?: true | ConversationOptions
+  trace: string | TraceOptions
+  /** Multi-turn conversations (true = 4 synthetic turns of 32 tokens each); `concurrency` = users. */
+  conversation: true | ConversationOptions
   /** Search the highest request rate sustained inside the SLO instead of measuring one load level (also BENCH_CAPACITY=1). */
-  capacity?: true | CapacityOptions
+  capacity: true | CapacityOptions
+}
+type Mode<Has extends keyof ModeKeys, Req extends keyof ModeKeys = never> = LoadCommon &
+  Required<Pick<ModeKeys, Req>> &
+  Partial<Pick<ModeKeys, Exclude<Has, Req>>> & { [K in Exclude<keyof ModeKeys, Has | Req>]?: never }
+/** The most requests in flight beside a rate or a trace: `concurrency` (one number) or the older `maxConcurrency`, not both. */
+type Capped<Req extends 'rate' | 'trace'> = (Mode<Req, Req> & { concurrency?: number; maxConcurrency?: never }) | Mode<Req | 'maxConcurrency', Req>
+
+/**
+ * A case's load, one mode at a time (issue 27 item 3, as far as issue 24 needs it): options that contradict each
+ * other are type errors, and the spec shorthands stay short.
+ *   { concurrency: [1, 2, 4] }            closed loop, one case per level (no option at all: sequential)
+ *   { rate: [1, 3] }                      open loop at each rate, nothing holding arrivals back
+ *   { rate: 10, concurrency: 1 }          a rate with a max-in-flight cap (vllm bench --max-concurrency): arrivals
+ *                                         wait in the client, and ttftFromArrivalMs / e2eFromArrivalMs count that wait
+ *   { trace: 'x.jsonl', concurrency: 8 }  a replay, optionally capped
+ *   { conversation: …, concurrency: 2 }   multi-turn users
+ *   { capacity: true }                    a search over rates
+ */
+export type LoadOptions =
+  | Mode<'concurrency'>
+  | Capped<'rate'>
+  | Capped<'trace'>
+  | Mode<'conversation' | 'concurrency', 'conversation'>
+  | Mode<'capacity', 'capacity'>
+
+/** The load mode a case's options choose (BENCH_CAPACITY / BENCH_RATE aside). */
+export type LoadKind = 'concurrency' | 'rate' | 'trace' | 'conversation' | 'capacity'
+
+/**
+ * The one place the mode is chosen. Options that contradict each other (possible from JavaScript or a cast) are
+ * an error with what to fix, not a silent precedence.
+ */
+export function loadKind(opts: Partial<ModeKeys>): LoadKind | undefined {
+  const modes = (['capacity', 'trace', 'conversation', 'rate'] as const).filter((k) => opts[k] !== undefined)
+  if (modes.length > 1)
+    throw new Error(`a case's load options ${modes.join(' and ')} contradict each other (one mode per case): keep one of them in the case's options.`)
+  const mode = modes[0]
+  if (opts.maxConcurrency !== undefined && mode !== 'rate' && mode !== 'trace')
+    throw new Error('maxConcurrency caps a rate or a trace replay, and this case has neither: use concurrency for closed-loop streams.')
+  if (opts.maxConcurrency !== undefined && opts.concurrency !== undefined)
+    throw new Error(
+      `concurrency (${opts.concurrency}) and maxConcurrency (${opts.maxConcurrency}) both cap this ${mode}: give one of them (concurrency beside rate is the cap).`,
+    )
+  if ((mode === 'rate' || mode === 'trace') && Array.isArray(opts.concurrency) && opts.concurrency.length > 1)
+    throw new Error(
+      `concurrency beside ${mode} is the most requests in flight, one number, got [${opts.concurrency.join(', ')}]: give one cap, or sweep the ${mode === 'rate' ? 'rate' : 'time scale'} instead.`,
+    )
+  if (mode === 'capacity' && opts.concurrency !== undefined)
+    throw new Error('a capacity search sets its own request rates and in-flight counts: drop concurrency from the case.')
+  return mode ?? (opts.concurrency !== undefined ? 'concurrency' : undefined)
+}
+
+/** The in-flight cap of a rate or trace case: `concurrency` (one number) or the older `maxConcurrency`. */
+function capOf(opts: Partial<ModeKeys>): number | undefined {
+  if (opts.maxConcurrency !== undefined) return opts.maxConcurrency
+  const c = opts.concurrency
+  return Array.isArray(c) ? c[0] : c
 }
 
 export interface LoadLevel {
@@ -74,9 +136,13 @@ const list = (v: number | number[] | undefined): number[] | undefined => (v === 
 export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Knobs): LoadLevel[] | null {
   const presetName = opts.preset ?? knobs.BENCH_PRESET
   const preset = presetName !== undefined ? presetOf(presetName) : undefined
+  const kind = loadKind(opts)
   const rates = list(opts.rate) ?? knobs.BENCH_RATE
   const envConc = knobs.BENCH_CONCURRENCY.length === 1 && knobs.BENCH_CONCURRENCY[0] === 1 ? undefined : knobs.BENCH_CONCURRENCY
-  const conc = list(opts.concurrency) ?? envConc ?? preset?.concurrency ?? [1]
+  // beside a rate or a trace, concurrency is the most requests in flight (the cap), not closed-loop streams
+  const capped = kind === 'rate' || kind === 'trace'
+  const cap = (capped ? capOf(opts) : undefined) ?? (envConc?.length === 1 ? envConc[0] : undefined)
+  const conc = (capped ? undefined : list(opts.concurrency)) ?? envConc ?? preset?.concurrency ?? [1]
   const duration = opts.duration ?? knobs.BENCH_DURATION ?? preset?.duration
   const trials = opts.trials ?? knobs.BENCH_TRIALS
   const input = opts.input ?? preset?.input
@@ -118,7 +184,7 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
         bounds: b,
         suffix: '',
         trace,
-        shape: { mode: 'open', rate: 0, arrival: 'trace', ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}) },
+        shape: { mode: 'open', rate: 0, arrival: 'trace', ...(cap !== undefined ? { maxConcurrency: cap } : {}) },
       },
     ]
   }
@@ -141,7 +207,7 @@ export function planLevels(opts: LoadOptions & { requests?: number }, knobs: Kno
         arrival: opts.arrival ?? knobs.BENCH_ARRIVAL,
         rampUpS: opts.rampUpS ?? 0,
         seed: opts.seed ?? 1,
-        ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
+        ...(cap !== undefined ? { maxConcurrency: cap } : {}),
       },
     }))
   }

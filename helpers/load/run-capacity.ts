@@ -145,7 +145,7 @@ async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s
   const dispatchLagMs = new QuantileAcc()
   const trials: TrialAcc[] = []
   if (shown) {
-    const acc = new TrialAcc(1, 0, slo)
+    const acc = new TrialAcc(1, 0, slo, true)
     const w = shown.res.steady ? { startMs: shown.res.steady.start - shown.origin, endMs: shown.res.steady.end - shown.origin } : null
     for (const r of shown.records) {
       run.add(r)

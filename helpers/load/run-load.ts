@@ -271,7 +271,8 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
   caseT0 = await run.measure()
   const cpu0 = process.cpuUsage()
   for (let trial = 1; trial <= level.trials; trial++) {
-    const acc = new TrialAcc(trial, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, slo)
+    const open = level.shape.mode === 'open'
+    const acc = new TrialAcc(trial, open ? (level.shape.rampUpS ?? 0) * 1000 : 0, slo, open)
     trials.push(acc)
     const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
     const observer = {

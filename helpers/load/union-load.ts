@@ -36,12 +36,14 @@ export class UnionLoad {
     private readonly trialStartMs: (trial: number) => number = () => 0,
     /** false: the parts' own dispatch-lag accumulators are merged into dispatchLagMs instead (scheduler lag, as one process reports it). */
     private readonly lagFromRecords = true,
+    /** An open loop: SLOs judge TTFT and E2E from each request's scheduled arrival (meetsSlo). */
+    private readonly fromArrival = false,
   ) {}
 
   private trial(t: number): TrialAcc {
     const have = this.accs.get(t)
     if (have) return have
-    const acc = new TrialAcc(t, this.rampUpMs, this.slo)
+    const acc = new TrialAcc(t, this.rampUpMs, this.slo, this.fromArrival)
     const ws = this.parts.map((p) => p.windows[t - 1] ?? null)
     if (ws.length > 0 && ws.every((w) => w !== null)) {
       const w = { startMs: Math.max(...ws.map((x) => x!.startMs)), endMs: Math.min(...ws.map((x) => x!.endMs)) }

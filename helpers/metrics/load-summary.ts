@@ -36,16 +36,18 @@ export class TrialAcc {
   maxInFlight = 0
   aborted: string | undefined
 
+  /** `fromArrival`: an open loop, whose SLOs judge TTFT and E2E from each request's scheduled arrival (meetsSlo). */
   constructor(
     readonly trial: number,
     readonly rampEndMs: number,
     private readonly slo: SloSpec,
+    private readonly fromArrival = false,
   ) {}
 
   /** A measured request of this trial; `promptTokens` / `requested`: its counts as sent. */
   add(r: RequestRecord, win: WindowNow, promptTokens: number, requested: number | null): void {
     this.requests++
-    const good = meetsSlo(r, this.slo)
+    const good = meetsSlo(r, this.slo, this.fromArrival)
     if (good) this.good++
     if (r.outcome === 'ok') {
       this.ok++
@@ -90,9 +92,9 @@ export interface LoadParts {
   warnings: string[]
 }
 
-/** Goodput of requests judged against `slo`, per second over `seconds` of load. */
-export function goodputOf(records: readonly RequestRecord[], slo: SloSpec, perSec: number): GoodputSummary {
-  const good = records.filter((r) => meetsSlo(r, slo)).length
+/** Goodput of requests judged against `slo` (from their scheduled arrival in an open loop), per second over `seconds` of load. */
+export function goodputOf(records: readonly RequestRecord[], slo: SloSpec, perSec: number, fromArrival = false): GoodputSummary {
+  const good = records.filter((r) => meetsSlo(r, slo, fromArrival)).length
   return { slo, good, total: records.length, fraction: records.length > 0 ? good / records.length : 0, requestsPerSec: perSec }
 }
 

@@ -96,6 +96,9 @@ describe('metric registry', () => {
     expect(s.tpotMs).toMatchObject({ n: 2, mean: 30 })
     expect(s.e2eMs).toMatchObject({ n: 2, min: 1000, max: 2500 })
     expect(s.queueMs).toMatchObject({ n: 3, mean: 4 }) // failed requests waited too
+    // from the scheduled arrival: the wait in the client, then the latency (ok requests only)
+    expect(s.ttftFromArrivalMs).toMatchObject({ n: 2, min: 102, max: 304 })
+    expect(s.e2eFromArrivalMs).toMatchObject({ n: 2, min: 1002, max: 2504 })
     expect(s.decodeTokPerSecClient).toMatchObject({ n: 2, min: 90, max: 190 })
     expect(s.decodeTokPerSecServer).toMatchObject({ n: 2, min: 100, max: 200 })
     expect(s.tokensPerSec).toBe(150) // every ok request reported a server rate: the server's median of 100 and 200
