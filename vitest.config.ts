@@ -1,5 +1,6 @@
 // One bench project per stack (+ sim, harness) and a `unit` test project. docs/design.md "Verified vitest 4.1 bench mechanics".
 import { defineConfig } from 'vitest/config'
+import { BenchConsoleReporter } from './reporters/bench-console.ts'
 import { FuzeReporter } from './reporters/fuze-reporter.ts'
 import { finishRun } from './reporters/finish.ts'
 import { benchPreflight } from './fixtures/preflight-config.ts'
@@ -30,7 +31,7 @@ export default defineConfig({
     fileParallelism: benchMode ? false : undefined,
     maxWorkers: benchMode ? 1 : undefined,
     benchmark: {
-      reporters: ['default', new FuzeReporter({ finish: finishRun })],
+      reporters: [new BenchConsoleReporter(), new FuzeReporter({ finish: finishRun })],
     },
     projects: [
       {
