@@ -24,12 +24,12 @@ import { caseMeta, requestsWriter, sendOne, sloFromKnobs, type CaseOptions, type
 import { failure } from './failure.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { CaseAccumulator } from './metrics/accumulator.ts'
-import { clientBoundVerdict, EventLoopMonitor } from './metrics/client-health.ts'
+import { clientBoundVerdict, EventLoopMonitor, StallWatch } from './metrics/client-health.ts'
 import type { LoadAcc } from './metrics/load-summary.ts'
 // registers the one-line progress report of every finished case (an onCaseEnd hook)
 import './progress.ts'
 import { flushAllSync } from './records-writer.ts'
-import type { CaseMeta, CaseSummary, RequestRecord, SloSpec } from './types.ts'
+import type { CaseMeta, CaseSummary, Dist, RequestRecord, SloSpec } from './types.ts'
 import { getKnobs } from '../env/index.ts'
 
 export interface CaseRunInit {
@@ -52,7 +52,7 @@ export interface LoopStats {
  * scheduled phases, its dispatch lag) against the latencies it measured. A client-bound case fails the run unless
  * BENCH_ALLOW_CLIENT_BOUND=1 (the gate reads the failure).
  */
-export function judgeClient(s: CaseSummary, loop: LoopStats, procs = 1): void {
+export function judgeClient(s: CaseSummary, loop: LoopStats, procs = 1, stalls?: Dist): void {
   const dispatchLagP99Ms = s.load?.dispatchLagMs.p99 ?? 0
   s.clientHealth = { loopDelayP50Ms: loop.p50Ms, loopDelayP99Ms: loop.p99Ms, loopDelayMaxMs: loop.maxMs, dispatchLagP99Ms }
   const verdict = clientBoundVerdict({
@@ -64,7 +64,11 @@ export function judgeClient(s: CaseSummary, loop: LoopStats, procs = 1): void {
     e2eP50Ms: s.e2eMs.p50,
     procs,
     cores: availableParallelism(),
+    ...(stalls !== undefined ? { stalls } : {}),
   })
+  if (stalls !== undefined && stalls.n > 0) s.clientHealth.requestStallMs = { p50: stalls.p50, p99: stalls.p99, max: stalls.max }
+  // percentiles a stall could have moved, though the medians stand: flagged for whoever reads them (gate, report)
+  if (verdict.moved) s.clientHealth.stallMoved = { stats: verdict.moved, note: verdict.stallNote ?? '' }
   if (s.load) {
     s.load.eventLoopDelay = loop
     s.load.clientBound = verdict.clientBound
@@ -97,6 +101,8 @@ export class CaseRun {
   readonly acc: CaseAccumulator
   readonly slo: SloSpec
   private readonly monitor = new EventLoopMonitor()
+  /** The longest stall each measured request lived through (the per-figure client-bound rule). */
+  private readonly stalls = new StallWatch()
   private readonly sections: Record<string, unknown> = {}
   private readonly warnings: string[] = []
   private ctx: CaseContext | undefined
@@ -128,7 +134,12 @@ export class CaseRun {
   send(phase: 'warmup' | 'run', tDue?: number, more: SendExtras = {}, opts: CaseOptions = this.opts): Promise<RequestRecord> {
     more.knobs ??= this.knobs
     more.writer ??= this.writer
-    return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
+    if (phase !== 'run') return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
+    const a = performance.now()
+    return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more).then((rec) => {
+      this.stalls.request(a, performance.now())
+      return rec
+    })
   }
 
   add(rec: RequestRecord): void {
@@ -156,6 +167,7 @@ export class CaseRun {
     ctx.t0 = this.t0
     ctx.startedAt = new Date(performance.timeOrigin + this.t0).toISOString()
     this.monitor.start()
+    this.stalls.start()
     return this.t0
   }
 
@@ -170,9 +182,11 @@ export class CaseRun {
    */
   conclude(more: ConcludeMore = {}): CaseMeta {
     const own = this.monitor.stop()
+    this.stalls.stop()
     const meta = caseMeta(this.server, this.opts, this.ident, this.acc, false, more.load)
     const s = meta.summary
-    judgeClient(s, more.clients?.loop ?? own, more.clients?.procs)
+    // a case measured by other processes is judged by their loops; this one's stalls saw none of its requests
+    judgeClient(s, more.clients?.loop ?? own, more.clients?.procs, more.clients ? undefined : this.stalls.perRequest.dist())
     s.warnings.push(...this.warnings, ...(more.warnings ?? []))
     if (Object.keys(this.sections).length > 0) s.sections = this.sections
     this.close()
@@ -199,6 +213,7 @@ export class CaseRun {
   close(): void {
     this.done = true
     this.monitor.stop()
+    this.stalls.stop()
     if (active === this) active = undefined
   }
 

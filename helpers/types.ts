@@ -76,7 +76,16 @@ export interface CaseSummary extends MetricValues {
   warnings: string[]
   incomplete: boolean
   /** The client's own timing health during the measured phase (self-calibration). */
-  clientHealth?: { loopDelayP50Ms: number; loopDelayP99Ms: number; loopDelayMaxMs: number; dispatchLagP99Ms: number }
+  clientHealth?: {
+    loopDelayP50Ms: number
+    loopDelayP99Ms: number
+    loopDelayMaxMs: number
+    dispatchLagP99Ms: number
+    /** The longest event-loop stall each measured request lived through, over the case's requests (ms). */
+    requestStallMs?: { p50: number | null; p99: number | null; max: number | null }
+    /** Percentiles (p90/p95/p99) a stall could have moved while the medians stand: flagged, not failed (client-health.ts). */
+    stallMoved?: { stats: string[]; note: string }
+  }
   /** Load cases only (concurrency > 1, a request rate, a duration, a preset or trials): the serving view. */
   load?: LoadSummary
   /** Requests that met every SLO set (BENCH_SLO_TTFT_MS / _TPOT_MS / _E2E_MS); absent when none is set. */

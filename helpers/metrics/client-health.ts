@@ -2,6 +2,8 @@
 // delays every timestamp it takes, so when its delay is a sizeable fraction of what we measure, the
 // numbers describe the client, not the server.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import type { Dist } from '../record-types.ts'
+import { QuantileAcc } from './sketch.ts'
 
 export class EventLoopMonitor {
   private h: IntervalHistogram | null = null
@@ -29,6 +31,97 @@ export class EventLoopMonitor {
   }
 }
 
+/** Stalls shorter than this are timer jitter, not kept (the verdict never judges below CLIENT_BOUND_FLOOR_MS either). */
+const STALL_MIN_MS = 1
+
+/**
+ * The longest event-loop stall each request lived through. A 1 ms timer notes every tick that came late (a stall:
+ * the loop ran something else, a GC, the OS ran the server) with when it ended; each measured request's send→end
+ * interval is looked up once the timer has ticked past its end (a stall that delayed the end is noted first), and
+ * its longest overlapping stall folded into `perRequest`. Bounded: stalls older than every pending request are
+ * dropped, and the per-request values go into a QuantileAcc.
+ */
+export class StallWatch {
+  readonly perRequest = new QuantileAcc()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private last = 0
+  /** Stalls in the order they ended: end time and length (ms, performance.now()). */
+  private ends: number[] = []
+  private lens: number[] = []
+  private longest = 0
+  /** Requests that ended, awaiting the next tick (send, end). */
+  private pending: Array<[number, number]> = []
+
+  constructor(private readonly periodMs = 1) {}
+
+  start(): void {
+    this.stop()
+    this.last = performance.now()
+    this.timer = setInterval(() => this.tick(), this.periodMs)
+    // never what keeps a process alive
+    this.timer.unref()
+  }
+
+  private tick(): void {
+    const now = performance.now()
+    const late = now - this.last - this.periodMs
+    this.last = now
+    if (late >= STALL_MIN_MS) {
+      this.ends.push(now)
+      this.lens.push(late)
+      if (late > this.longest) this.longest = late
+    }
+    if (this.pending.length > 0) this.settle(now)
+  }
+
+  /** Look up the requests that ended before `upTo`, then forget stalls no pending request can overlap. */
+  private settle(upTo: number): void {
+    const keep: Array<[number, number]> = []
+    for (const p of this.pending)
+      if (p[1] <= upTo) this.perRequest.add(this.longestIn(p[0], p[1]))
+      else keep.push(p)
+    this.pending = keep
+    const oldest = keep.length > 0 ? Math.min(...keep.map((p) => p[0])) : upTo
+    let drop = 0
+    while (drop < this.ends.length && this.ends[drop] < oldest) drop++
+    if (drop > 1024 || (drop > 0 && drop === this.ends.length)) {
+      this.ends = this.ends.slice(drop)
+      this.lens = this.lens.slice(drop)
+    }
+  }
+
+  /** The longest stall that overlapped [a, b] (0 when none). */
+  longestIn(a: number, b: number): number {
+    // stalls end in order: from the first that ended at or after a, to the last that can have begun by b
+    let lo = 0
+    let hi = this.ends.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.ends[mid] < a) lo = mid + 1
+      else hi = mid
+    }
+    let most = 0
+    for (let i = lo; i < this.ends.length && this.ends[i] - this.longest <= b; i++)
+      if (this.ends[i] - this.lens[i] <= b && this.lens[i] > most) most = this.lens[i]
+    return most
+  }
+
+  /** A measured request that was sent at `a` and ended at `b` (performance.now()). */
+  request(a: number, b: number): void {
+    this.pending.push([a, b])
+  }
+
+  /** Stops the timer (noting a stall still under way: the one that delayed the last request) and settles every pending request. */
+  stop(): void {
+    if (this.timer !== undefined) {
+      this.tick()
+      clearInterval(this.timer)
+    }
+    this.timer = undefined
+    if (this.pending.length > 0) this.settle(Infinity)
+  }
+}
+
 export interface ClientHealthInput {
   /** Typical (p50) event-loop delay: how late an ordinary timestamp is taken. */
   loopDelayP50Ms?: number
@@ -42,6 +135,27 @@ export interface ClientHealthInput {
   /** Client processes this case ran in (BENCH_CLIENT_PROCS) and the cores of this host: the advice names the next step. */
   procs?: number
   cores?: number
+  /**
+   * The longest stall each measured request lived through (StallWatch), where this process measured them: the tail
+   * rule then judges each percentile by the requests a stall could have moved instead of failing on the loop's p99.
+   */
+  stalls?: Dist
+}
+
+/** Percentiles of the request-level figures (TTFT, E2E, TPOT…) a stall could move, in the order reported. */
+export const STALL_STATS = ['p50', 'p90', 'p95', 'p99'] as const
+export type StallStat = (typeof STALL_STATS)[number]
+
+export interface ClientVerdict {
+  clientBound: boolean
+  reason?: string
+  /**
+   * Percentiles stalls could have moved without the case being client-bound (p90/p95/p99 when fewer than half the
+   * requests lived through a stall above the bound, and more than that percentile's tail did).
+   */
+  moved?: StallStat[]
+  /** How the moved percentiles were judged: requests over the bound, the bound, the longest stall. */
+  stallNote?: string
 }
 
 /** Absolute floor: below this a client is never called the bottleneck (timer and scheduler noise). */
@@ -53,8 +167,10 @@ export const CLIENT_BOUND_FRACTION = 0.1
  * Rule — the client's own delay may distort a reported figure by at most 10% (never judged below 1 ms):
  * - typical event-loop delay (p50) vs the finest typical latency (ITL p50, else TTFT p50): a median timestamp
  *   late by more than 10% of the median gap it measures corrupts ITL/TPOT;
- * - tail event-loop delay (p99) vs E2E p50: rare hiccups (GC, the OS running the server) must stay small next to
- *   the request-level latencies whose tails are reported;
+ * - tail event-loop delay vs E2E p50: rare hiccups (GC, the OS running the server) must stay small next to the
+ *   request-level latencies. Judged per figure where each request's longest stall is known (StallWatch): a stall
+ *   above the bound in fewer than half the requests cannot move a p50 — the CSV's and the gate's medians stand —
+ *   but can move a p99, which is flagged (`moved`) and not failed; without per-request stalls, the loop's p99;
  * - dispatch lag p99 vs E2E p50 (else TTFT p50): requests released late shift the load the server saw; a lag that is
  *   small next to a request's lifetime does not change what the server was asked to do (queue time is reported apart).
  * Otherwise the run is client-bound.
@@ -67,7 +183,7 @@ function moreClients(procs: number, cores: number | undefined): string {
   return 'Lower BENCH_CONCURRENCY, split the client over hosts (BENCH_SHARD), or run it on a less loaded machine'
 }
 
-export function clientBoundVerdict(x: ClientHealthInput): { clientBound: boolean; reason?: string } {
+export function clientBoundVerdict(x: ClientHealthInput): ClientVerdict {
   const bound = (ms: number | null) => Math.max(CLIENT_BOUND_FLOOR_MS, ms !== null ? CLIENT_BOUND_FRACTION * ms : 0)
   const fine = x.itlP50Ms ?? x.ttftP50Ms
   const fineName = x.itlP50Ms !== null ? 'ITL' : 'TTFT'
@@ -76,11 +192,22 @@ export function clientBoundVerdict(x: ClientHealthInput): { clientBound: boolean
   if (p50 > bound(fine)) reasons.push(`event-loop delay p50 ${p50.toFixed(2)} ms > ${bound(fine).toFixed(2)} ms (10% of ${fineName} p50)`)
   const tailScale = x.e2eP50Ms ?? x.ttftP50Ms
   const tailName = x.e2eP50Ms != null ? 'E2E' : 'TTFT'
-  if (x.loopDelayP99Ms > bound(tailScale))
-    reasons.push(`event-loop delay p99 ${x.loopDelayP99Ms.toFixed(2)} ms > ${bound(tailScale).toFixed(2)} ms (10% of ${tailName} p50)`)
+  const tail = bound(tailScale)
+  let moved: StallStat[] | undefined
+  let stallNote: string | undefined
+  if (x.stalls !== undefined && x.stalls.n > 0) {
+    // per figure: a percentile q of n requests can be moved by stalls above the bound only when more than n·(1 − q)
+    // requests lived through one, i.e. when the q-quantile of the requests' longest stalls is above it
+    const over = STALL_STATS.filter((st) => (x.stalls![st] ?? 0) > tail)
+    if (over.length > 0) {
+      stallNote = `the longest event-loop stall a request lived through was > ${tail.toFixed(2)} ms (10% of ${tailName} p50) at its ${over[0]} (max ${(x.stalls.max ?? 0).toFixed(2)} ms over ${x.stalls.n} requests)`
+      if (over.includes('p50')) reasons.push(`${stallNote}: it could have moved the p50 figures`)
+      else moved = over
+    }
+  } else if (x.loopDelayP99Ms > tail) reasons.push(`event-loop delay p99 ${x.loopDelayP99Ms.toFixed(2)} ms > ${tail.toFixed(2)} ms (10% of ${tailName} p50)`)
   if (x.dispatchLagP99Ms > bound(tailScale))
     reasons.push(`dispatch lag p99 ${x.dispatchLagP99Ms.toFixed(2)} ms > ${bound(tailScale).toFixed(2)} ms (10% of ${tailName} p50)`)
-  if (reasons.length === 0) return { clientBound: false }
+  if (reasons.length === 0) return { clientBound: false, ...(moved ? { moved, stallNote } : {}) }
   return {
     clientBound: true,
     reason: `client-bound: results not trustworthy — ${reasons.join('; ')}. ${moreClients(x.procs ?? 1, x.cores)} (BENCH_ALLOW_CLIENT_BOUND=1 accepts it).`,
