@@ -29,12 +29,14 @@ function body(req: GenerateRequest): Record<string, unknown> {
 class TritonSink extends ObservingSink implements SseSink {
   private readonly out = new Finder('"text_output":"')
   private readonly error = new Finder('"error":')
+  // a model that returns its token counts (num_output_tokens / num_input_tokens) takes the parsed path
+  private readonly counts = new Finder('"num_')
 
   event(buf: Buffer, s: number, e: number, t: number, name: string | undefined): void {
     const o = this.obs
     if (o.stopped) return
     if (name === 'error') return o.fail('protocol_error', `Triton sent an error event: ${excerpt(buf, s, e)}`)
-    if (this.fast && objectShaped(buf, s, e) && this.error.in(buf, s, e) < 0) {
+    if (this.fast && objectShaped(buf, s, e) && this.error.in(buf, s, e) < 0 && this.counts.near(buf, s, e) < 0) {
       const i = this.out.near(buf, s, e)
       if (i >= 0) {
         if (buf[i + this.out.length] !== QUOTE) o.output(t, 1, false)

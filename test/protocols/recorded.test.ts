@@ -236,6 +236,31 @@ const CASES: Case[] = [
     text: ' Machine learning is a',
     done: false,
   },
+  // the real tritonserver 2.51 (fuze-bench setup --stack triton: a decoupled Python-backend model, one response per
+  // token): two tokens of a UTF-8 character still incomplete answer an empty text_output
+  {
+    file: 'triton-python-stream.sse',
+    protocol: 'triton',
+    outputEvents: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    tokens: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    explicit: false,
+    tFirstContent: 2,
+    server: {},
+    text: '\ufffd\ufffd) Prefix3fixfixfixfix)3Af',
+    done: false,
+  },
+  // the same request with return_num_input_tokens / return_num_output_tokens: every response counts its token
+  {
+    file: 'triton-python-counts.sse',
+    protocol: 'triton',
+    outputEvents: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    tokens: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+    explicit: true,
+    tFirstContent: 0,
+    server: { promptTokens: 6 },
+    text: '\ufffd\ufffd) Prefix3fixfixfixfix)3Af',
+    done: false,
+  },
 ]
 
 /** Protocol events of a recorded body, each with its delimiter, in order. */
