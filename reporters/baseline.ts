@@ -4,6 +4,7 @@
 // summary.json, or a results folder (its newest runs, per case).
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
+import { caseKey, sameCase } from '../core/case-key.ts'
 import { FuzeError } from '../helpers/errors.ts'
 import { caseMetrics } from './gate.ts'
 import { BASELINE_FORMAT, BASELINE_FORMAT_V1, type Baseline, type BaselineCase, type LoadedBaseline, type MetricId, type SampleId } from './gate-types.ts'
@@ -39,10 +40,10 @@ export function baselineFromRuns(runs: readonly RunData[], name: string, perCase
     for (const c of run.summary!.cases) {
       if (c.summary.counts.ok === 0) continue
       const m = caseMetrics(run, c)
-      let bc = byKey.get(c.fullName)
+      let bc = byKey.get(caseKey(c))
       if (!bc) {
         bc = {
-          key: c.fullName,
+          key: caseKey(c),
           stack: c.stack,
           model: c.model,
           variantLabel: c.row.variantLabel,
@@ -51,7 +52,7 @@ export function baselineFromRuns(runs: readonly RunData[], name: string, perCase
           gpuLabel: c.row.gpuLabel,
           runs: [],
         }
-        byKey.set(c.fullName, bc)
+        byKey.set(caseKey(c), bc)
       }
       bc.runs.push({
         runId: run.runId,
@@ -98,8 +99,13 @@ export function updateBaseline(path: string, run: RunData, keep = DEFAULT_HISTOR
   if (statSync(path).isDirectory())
     throw new BaselineError(`BENCH_UPDATE_BASELINE writes a baseline file, but ${path} is a folder; point BENCH_BASELINE at a file such as baselines/main.json`)
   const old = readBaseline(path)
+  // a case saved before keys carried the spec file takes the file-bearing key of the case it is
   const byKey = new Map(old.cases.map((c) => [c.key, c]))
-  for (const c of fresh.cases) byKey.set(c.key, { ...c, runs: [...(byKey.get(c.key)?.runs ?? []), ...c.runs].slice(-keep) })
+  for (const c of fresh.cases) {
+    const prev = old.cases.find((o) => sameCase(o.key, c.key))
+    if (prev) byKey.delete(prev.key)
+    byKey.set(c.key, { ...c, runs: [...(prev?.runs ?? []), ...c.runs].slice(-keep) })
+  }
   const cases = [...byKey.values()]
   const used = new Set(cases.flatMap((c) => c.runs.map((r) => r.runId)))
   return { ...fresh, name: old.name, runIds: [...old.runIds, run.runId].filter((id, i, all) => used.has(id) && all.indexOf(id) === i), cases }

@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { type MetricDescriptor, METRICS, type Stat, valueIn } from '../helpers/metrics/registry.ts'
 import { readBaseline, readBaselineSource } from './baseline.ts'
-import { shortKey } from './case-key.ts'
+import { caseKey, sameCase, shortKey } from '../core/case-key.ts'
 import { formatTable } from './console-table.ts'
 import { type GateResult, runGate } from './gate.ts'
 import { fmtChange } from './gate-report.ts'
@@ -149,7 +149,7 @@ interface Found {
 function casesOf(input: CompareInput): Found[] {
   if (input.run)
     return (input.run.summary?.cases ?? []).map((c) => ({
-      key: c.fullName,
+      key: caseKey(c),
       stack: c.stack,
       model: c.model,
       values: COMPARE_COLUMNS.map((col) => runCaseValue(c, col)),
@@ -187,9 +187,9 @@ export function compareInputs(inputs: CompareInput[], env: NodeJS.ProcessEnv = p
   const gates = [null, ...others.map((x) => (x.run ? runGate(x.run, { baseline: reference, env }) : null))]
   const found = inputs.map(casesOf)
   const keys: string[] = []
-  for (const list of found) for (const c of list) if (!keys.includes(c.key)) keys.push(c.key)
+  for (const list of found) for (const c of list) if (!keys.some((k) => sameCase(k, c.key) || sameCase(c.key, k))) keys.push(c.key)
   const cases = keys.map((key): CompareCase => {
-    const per = found.map((list) => list.find((c) => c.key === key))
+    const per = found.map((list) => list.find((c) => sameCase(c.key, key) || sameCase(key, c.key)))
     const first = per.find((c) => c !== undefined)!
     const refValues = per[0]?.values
     return {
@@ -248,7 +248,7 @@ export function renderCompareConsole(cmp: Comparison): string {
 
 /** Per-request samples of one run case for the overlaid distributions (ok measured requests). */
 export function caseSamples(input: CompareInput, key: string): { ttft: number[]; itl: number[]; e2e: number[] } | null {
-  const c = input.run?.summary?.cases.find((x) => x.fullName === key)
+  const c = input.run?.summary?.cases.find((x) => caseKey(x) === key)
   if (!input.run || !c) return null
   const ok = caseRequests(input.run, c).filter((r) => r.outcome === 'ok')
   return {

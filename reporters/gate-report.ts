@@ -1,6 +1,6 @@
 // Human-readable forms of a GateResult: console text, markdown (GitHub step summary), one-line reasons.
 import { failure, type Failure } from '../helpers/failure.ts'
-import { shortKey } from './case-key.ts'
+import { shortKey } from '../core/case-key.ts'
 import { formatTable } from './console-table.ts'
 import type { GateResult, GateRow } from './gate-types.ts'
 

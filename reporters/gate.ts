@@ -20,7 +20,7 @@ import { failure, type Failure } from '../helpers/failure.ts'
 import { GATE_METRICS, gateSamples, gateValue, type GateMetricDef, type GateThresholdKey } from '../helpers/metrics/registry.ts'
 import { defOf } from '../env/knobs.ts'
 import type { TrialStat } from '../helpers/types.ts'
-import { shortKey } from './case-key.ts'
+import { caseKey, sameCase, shortKey } from '../core/case-key.ts'
 import { fnv1a } from '../helpers/rng.ts'
 import { bootstrapLogSe, holm, metricEvidence, type RunLevelTest } from './gate-evidence.ts'
 import type { BaselineCase, GateFailure, GateResult, GateRow, GateThresholds, LoadedBaseline, MetricId, SampleId } from './gate-types.ts'
@@ -320,22 +320,23 @@ export function runGate(run: RunData, opts: GateOptions = {}): GateResult {
   const seen = new Set<string>()
   for (const c of cases) {
     const t = { ...envT, ...(c.gate ?? {}) }
-    seen.add(c.fullName)
-    for (const f of healthFailures(c, t, opts.allowClientBound ?? false)) failures.push({ caseKey: c.fullName, ...f })
+    const key = caseKey(c)
+    seen.add(key)
+    for (const f of healthFailures(c, t, opts.allowClientBound ?? false)) failures.push({ caseKey: key, ...f })
     if (!base) continue
-    const b = base.cases.find((x) => x.key === c.fullName)
+    const b = base.cases.find((x) => sameCase(x.key, key))
     if (!b) {
-      warnings.push(`${c.fullName}: new case, not in baseline '${base.name}'`)
+      warnings.push(`${shortKey(key)}: new case, not in baseline '${base.name}'`)
       continue
     }
     const now = caseMetrics(run, c)
     if (now.ok === 0) continue // already a health failure; nothing to compare
-    for (const def of METRICS) judged.get(def)!.push({ def, key: c.fullName, base: b, now, t, replicates: baselineReplicates(b, def.id) })
+    for (const def of METRICS) judged.get(def)!.push({ def, key, base: b, now, t, replicates: baselineReplicates(b, def.id) })
   }
   // rows in case order, metrics within a case
   const perMetric = new Map([...judged].map(([def, js]) => [def, js.map(pendingRow)]))
   for (const [def, js] of judged) testMetric(def, js, perMetric.get(def)!, envT)
-  const order = new Map(cases.map((c, i) => [c.fullName, i]))
+  const order = new Map(cases.map((c, i) => [caseKey(c), i]))
   const pending = [...perMetric.values()]
     .flat()
     .sort(
@@ -343,7 +344,7 @@ export function runGate(run: RunData, opts: GateOptions = {}): GateResult {
         order.get(x.row.caseKey)! - order.get(y.row.caseKey)! || METRICS.findIndex((d) => d.id === x.metric) - METRICS.findIndex((d) => d.id === y.metric),
     )
   const rows = decide(pending)
-  const missing = base ? base.cases.filter((b) => !seen.has(b.key)).map((b) => b.key) : []
+  const missing = base ? base.cases.filter((b) => ![...seen].some((k) => sameCase(b.key, k))).map((b) => b.key) : []
   if (missing.length)
     warnings.push(
       `${missing.length} case(s) of baseline '${base?.name}' not measured in this run (filtered with -t/--project?): ${missing.slice(0, 3).map(shortKey).join('; ')}${missing.length > 3 ? '; …' : ''}`,

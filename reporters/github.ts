@@ -1,7 +1,7 @@
 // GitHub Actions output: `::error` workflow commands (annotations) and a GITHUB_STEP_SUMMARY section.
 import { appendFileSync } from 'node:fs'
 import type { GateResult } from './gate-types.ts'
-import { fileOfKey } from './case-key.ts'
+import { fileOfKey } from '../core/case-key.ts'
 import { gateFailures } from './gate-report.ts'
 import { ReportWriteError } from './safe-write.ts'
 

@@ -5,7 +5,7 @@ import { aliasOf } from '../env/alias.ts'
 import { isStackName, stackDef } from '../fixtures/stacks/index.ts'
 import { cellValue, TABLE_COLUMNS } from '../helpers/metrics/registry.ts'
 import type { GateResult } from './gate.ts'
-import { shortKey } from './case-key.ts'
+import { caseKey, shortKey } from '../core/case-key.ts'
 import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
 import { htmlPage, thinCdf } from './html-page.ts'
 import { type CapacityCurve, capacityCurves, caseLabels, type LoadCurve, loadCurves, sweepTick } from './report-series.ts'
@@ -120,7 +120,7 @@ export function reportData(run: RunData, gate: GateResult | null): ReportData {
     const alias = aliasOf(c.model).short
     const variant = c.row.variantLabel
     return {
-      key: c.fullName,
+      key: caseKey(c),
       name: c.summary.caseName,
       label: labels[i],
       stack: c.stack,

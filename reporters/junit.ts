@@ -1,5 +1,6 @@
 // JUnit XML for CI systems that show test results (BENCH_JUNIT=path): one testcase per bench case,
 // a <failure> per health failure or regressed metric.
+import { caseKey } from '../core/case-key.ts'
 import type { GateResult } from './gate-types.ts'
 import { regressionText } from './gate-report.ts'
 import type { RunData } from './run-data.ts'
@@ -12,11 +13,11 @@ const xml = (s: string) =>
 
 export function junitXml(run: RunData, g: GateResult): string {
   const cases = run.summary?.cases ?? []
-  const keys = [...new Set([...cases.map((c) => c.fullName), ...g.failures.map((f) => f.caseKey)])]
+  const keys = [...new Set([...cases.map(caseKey), ...g.failures.map((f) => f.caseKey)])]
   const body: string[] = []
   let failed = 0
   for (const key of keys) {
-    const c = cases.find((x) => x.fullName === key)
+    const c = cases.find((x) => caseKey(x) === key)
     const msgs = [...g.failures.filter((f) => f.caseKey === key).map((f) => f.message), ...g.regressions.filter((r) => r.caseKey === key).map(regressionText)]
     const classname = c ? `${c.stack}.${c.model}` : 'fuze-bench'
     const time = c ? (c.summary.wallMs / 1000).toFixed(3) : '0'

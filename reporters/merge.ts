@@ -5,6 +5,7 @@
 // one run — another spec set, other knobs, a missing or repeated shard — are refused, naming the difference.
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { caseKey, recordCaseKey } from '../core/case-key.ts'
 import { asFailure, failure } from '../helpers/failure.ts'
 import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
 import { CaseAccumulator } from '../helpers/metrics/accumulator.ts'
@@ -12,7 +13,7 @@ import { UnionLoad } from '../helpers/load/union-load.ts'
 import type { LoadAcc } from '../helpers/metrics/load-summary.ts'
 import type { CaseSummary, SloSpec } from '../helpers/types.ts'
 import { forEachLine } from './jsonl-lines.ts'
-import { loadRun, type RunCase, type RunData, type RunRequest, type RunSummaryJson } from './run-data.ts'
+import { caseRequests, loadRun, type RunCase, type RunData, type RunRequest, type RunSummaryJson } from './run-data.ts'
 
 export class MergeRefused extends Error {}
 
@@ -38,8 +39,6 @@ export function readShard(dir: string): ShardRun {
   if (!run.summary) throw new MergeRefused(`${dir} has no readable summary.json: this shard's cases cannot be merged. ${run.warnings.join(' ')}`)
   return { run, env, shard }
 }
-
-const caseKey = (c: RunCase) => `${c.file} > ${c.fullName}`
 
 /** Throws MergeRefused unless `shards` are shards 1..n of one run: same n, every index once, same knobs, same cases. */
 export function checkShards(shards: ShardRun[]): void {
@@ -86,9 +85,7 @@ const median = (xs: number[]) => {
 type ShardRequest = RunRequest & { case?: string; trial?: number; shard?: string }
 
 function requestsOf(s: ShardRun, c: RunCase): ShardRequest[] {
-  return (s.run.requests as ShardRequest[]).filter(
-    (r) => (r.case === c.fullName || (r.case === undefined && r.caseName === c.summary.caseName)) && (!r.file || !c.file || r.file === c.file),
-  )
+  return caseRequests(s.run, c) as ShardRequest[]
 }
 
 /** Wall-clock ms of the shard's measured-phase origin: sent-at minus offset, median over its measured requests. */
@@ -256,10 +253,9 @@ export function mergeShards(
   const ordered = [...shards].sort((a, b) => a.shard.index - b.shard.index)
   const first = ordered[0]
   const merges: CaseMerge[] = []
-  // where a line goes: its case by file and full name (older lines: by case name), then its shard's part
+  // where a line goes: its case by key (core/case-key.ts; older lines: by a case name no other case shares), then its shard's part
   const byKey = new Map<string, CaseMerge>()
-  const byFull = new Map<string, CaseMerge>()
-  const byName = new Map<string, CaseMerge>()
+  const names = first.run.summary!.cases.map((c) => c.summary.caseName)
   for (const c of first.run.summary!.cases) {
     const parts = ordered.map((s) => {
       const sc = s.run.summary!.cases.find((x) => caseKey(x) === caseKey(c))!
@@ -271,9 +267,8 @@ export function mergeShards(
     parts.forEach((p, i) => (p.shift = origins[i] - t0))
     const m = startCase(parts)
     merges.push(m)
-    byKey.set(`${c.file}\0${c.fullName}`, m)
-    if (!byFull.has(c.fullName)) byFull.set(c.fullName, m)
-    if (!byName.has(c.summary.caseName)) byName.set(c.summary.caseName, m)
+    byKey.set(caseKey(c), m)
+    if (names.indexOf(c.summary.caseName) === names.lastIndexOf(c.summary.caseName)) byKey.set(c.summary.caseName, m)
   }
   for (const s of ordered) {
     const path = join(s.run.dir, 'requests.jsonl')
@@ -285,7 +280,7 @@ export function mergeShards(
       } catch {
         return // an interrupted shard's cut-off last line (loadRun warned about it)
       }
-      const m = r.case === undefined ? byName.get(r.caseName) : r.file ? byKey.get(`${r.file}\0${r.case}`) : byFull.get(r.case)
+      const m = byKey.get(recordCaseKey(r))
       const part = m?.parts.find((p) => p.s === s)
       if (m && part) writeLine(foldLine(m, part, r))
     })
@@ -314,7 +309,7 @@ export function mergeShards(
       runId: summary.runId,
       summary,
       benchRows: [],
-      requests: [],
+      requests: new Map(),
       warnings: ordered.flatMap((s) => s.run.warnings.map((w) => `${basename(s.run.dir)}: ${w}`)),
     },
     env: { ...env, FUZE_MERGED_FROM: ordered.map((s) => basename(s.run.dir)).join(' ') },

@@ -12,7 +12,7 @@ import type { GateResult } from './gate.ts'
 import { annotations, appendStepSummary, isGithubActions } from './github.ts'
 import { writeReport } from './html.ts'
 import { writeJunit } from './junit.ts'
-import type { RunData } from './run-data.ts'
+import { allRequests, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 import { buildSections, renderConsole, renderMarkdown, type SummarySection } from './summaries.ts'
 import { writeSummaryCsv } from './summary-csv.ts'
@@ -53,7 +53,13 @@ export const OUTPUTS: readonly Output[] = [
     label: () => 'requests.jsonl',
     when: 'live',
     enabled: always,
-    write: ({ run }) => writeFileAtomic(join(run.dir, 'requests.jsonl'), run.requests.map((r) => `${JSON.stringify(r)}\n`).join('')),
+    write: ({ run }) =>
+      writeFileAtomic(
+        join(run.dir, 'requests.jsonl'),
+        allRequests(run)
+          .map((r) => `${JSON.stringify(r)}\n`)
+          .join(''),
+      ),
   },
   {
     label: () => 'bench.csv',

@@ -2,7 +2,7 @@
 // throughput–latency curves across load levels, and the sweep axis (a categorical one: "default" for the
 // stack's own setting, then −1 — llama.cpp's `-ngl -1`, its automatic fit, not a layer count — then the
 // layer counts in order; a numeric axis spanned −2…0 around a lone −1).
-import { shortKey } from './case-key.ts'
+import { shortKey } from '../core/case-key.ts'
 import type { RunCase } from './run-data.ts'
 
 /** `<model> · <case name>` — the case name carries the variant and the level (`ngl sweep [ngl=8]`, `decode [c=4]`). */

@@ -6,6 +6,7 @@
 // memory does not grow with run length (a 200,000-request folder loads in ~45 MB above the process's base).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { caseKey, recordCaseKey, shortKey } from '../core/case-key.ts'
 import { mulberry32 } from '../helpers/rng.ts'
 import type { RequestRecord } from '../helpers/types.ts'
 import { asFailure } from '../helpers/failure.ts'
@@ -25,14 +26,16 @@ export interface RunSummaryJson extends Omit<RunSummary, 'cases' | 'skipped'> {
   skipped?: RunSummary['skipped']
 }
 
-export type RunRequest = RequestRecord & { file?: string }
+/** A requests.jsonl line: the record plus the case identity the case runner writes on it (core/case-key.ts). */
+export type RunRequest = RequestRecord & { file?: string; case?: string }
 
 export interface RunData {
   dir: string
   runId: string
   summary: RunSummaryJson | null
   benchRows: Csv16Row[]
-  requests: RunRequest[]
+  /** Measured requests (sampled per case), by case key (`recordCaseKey`); a merged folder holds none in memory. */
+  requests: Map<string, RunRequest[]>
   warnings: string[]
 }
 
@@ -62,7 +65,7 @@ export function loadRun(dir: string): RunData {
     warnings.push(...read.warnings)
   }
   const rj = join(dir, 'requests.jsonl')
-  const requests = existsSync(rj) ? readRequests(rj, warnings) : []
+  const requests = existsSync(rj) ? readRequests(rj, warnings) : new Map<string, RunRequest[]>()
   // summary.json files written before failures had codes hold plain strings
   for (const c of summary?.cases ?? []) c.summary.failures = (c.summary.failures ?? []).map(asFailure)
   return { dir, runId: summary?.runId ?? basename(dir), summary, benchRows, requests, warnings }
@@ -103,7 +106,7 @@ function scanLine(buf: Buffer, start: number, end: number, heads: Map<string, st
   let key = heads.get(head)
   if (key === undefined) {
     const h = JSON.parse(`${head}}`) as { file: string; case: string }
-    heads.set(head, (key = `${h.file}\0${h.case}`))
+    heads.set(head, (key = caseKey({ file: h.file, fullName: h.case })))
   }
   return { key, run: buf.subarray(caseEnd, end).indexOf(PHASE_RUN) !== -1 }
 }
@@ -115,7 +118,7 @@ function scanLine(buf: Buffer, start: number, end: number, heads: Map<string, st
  * only the lines it keeps. A million-line file thus costs K parses per case and no record is ever dropped again
  * after being kept, so the main process's heap holds the sample and little garbage.
  */
-function readRequests(path: string, warnings: string[]): RunRequest[] {
+function readRequests(path: string, warnings: string[]): Map<string, RunRequest[]> {
   const heads = new Map<string, string>()
   const parse = (buf: Buffer, start: number, end: number): RunRequest | undefined => {
     try {
@@ -124,7 +127,6 @@ function readRequests(path: string, warnings: string[]): RunRequest[] {
       return undefined
     }
   }
-  const keyOf = (r: RunRequest) => `${r.file ?? ''}\0${(r as { case?: string }).case ?? r.caseName}`
   const blank = (buf: Buffer, start: number, end: number) => buf.subarray(start, end).every((b) => b === 0x20 || b === 0x09 || b === 0x0d)
   /** The case key of a measured line (undefined: a warmup, blank or broken line); `whole` when it had to be parsed. */
   const measuredKey = (buf: Buffer, start: number, end: number): { key: string; whole?: RunRequest } | undefined => {
@@ -133,7 +135,7 @@ function readRequests(path: string, warnings: string[]): RunRequest[] {
     if (scan) return scan.run && buf[end - 1] === 0x7d ? { key: scan.key } : undefined
     if (blank(buf, start, end)) return undefined
     const r = parse(buf, start, end)
-    return r && r.phase === 'run' ? { key: keyOf(r), whole: r } : undefined
+    return r && r.phase === 'run' ? { key: recordCaseKey(r), whole: r } : undefined
   }
   const total = new Map<string, number>()
   forEachLineBytes(path, (buf, start, end, lineNo) => {
@@ -144,7 +146,7 @@ function readRequests(path: string, warnings: string[]): RunRequest[] {
   })
   const rng = mulberry32(1)
   const cases = new Map([...total].map(([key, n]) => [key, { left: n, need: Math.min(n, MAX_REQUESTS_PER_CASE) }]))
-  const out: RunRequest[] = []
+  const out = new Map<string, RunRequest[]>()
   forEachLineBytes(path, (buf, start, end) => {
     const m = measuredKey(buf, start, end)
     const c = m && cases.get(m.key)
@@ -154,12 +156,15 @@ function readRequests(path: string, warnings: string[]): RunRequest[] {
     if (!keep) return
     c.need--
     const r = m.whole ?? parse(buf, start, end)
-    if (r) out.push(shareLists(r))
+    if (!r) return
+    let list = out.get(m.key)
+    if (!list) out.set(m.key, (list = []))
+    list.push(shareLists(r))
   })
   for (const [key, n] of total)
     if (n > MAX_REQUESTS_PER_CASE)
       warnings.push(
-        `${key.split('\0')[1]}: ${n} measured requests; the gate's tests and the report's charts use a uniform sample of ${MAX_REQUESTS_PER_CASE} (the summary's figures cover all of them; requests.jsonl has every one)`,
+        `${shortKey(key)}: ${n} measured requests; the gate's tests and the report's charts use a uniform sample of ${MAX_REQUESTS_PER_CASE} (the summary's figures cover all of them; requests.jsonl has every one)`,
       )
   return out
 }
@@ -172,11 +177,33 @@ function shareLists(r: RunRequest): RunRequest {
   return r
 }
 
-/** Measured requests of one case (warmups never count). */
+/** Requests grouped by their case key, in first-seen order (for runs built in memory: tests, merged shards). */
+export function groupRequests(list: Iterable<RunRequest>): Map<string, RunRequest[]> {
+  const out = new Map<string, RunRequest[]>()
+  for (const r of list) {
+    const key = recordCaseKey(r)
+    let group = out.get(key)
+    if (!group) out.set(key, (group = []))
+    group.push(r)
+  }
+  return out
+}
+
+/** Every measured request the run holds in memory, case by case. */
+export function allRequests(run: RunData): RunRequest[] {
+  return [...run.requests.values()].flat()
+}
+
+/**
+ * Measured requests of one case (warmups never count), by its key. Lines of writers that wrote no `case` field are
+ * keyed by their short case name, and belong to the case of that name only when no other case of the run shares it.
+ */
 export function caseRequests(run: RunData, c: RunCase): RunRequest[] {
-  return run.requests.filter(
-    (r) => r.phase === 'run' && (r.caseName === c.summary.caseName || r.caseName === c.fullName) && (!r.file || !c.file || r.file === c.file),
-  )
+  const own = run.requests.get(caseKey(c))
+  if (own) return own
+  const legacy = run.requests.get(c.summary.caseName)
+  const sharedName = (run.summary?.cases ?? []).filter((x) => x.summary.caseName === c.summary.caseName).length > 1
+  return legacy && !sharedName ? legacy.filter((r) => !r.file || !c.file || r.file === c.file) : []
 }
 
 /** Run folders under `resultsDir`, oldest first (run ids start with YYYYMMDD_HHMMSS so names sort by time). */

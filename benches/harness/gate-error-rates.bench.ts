@@ -14,7 +14,7 @@ import { mulberry32 } from '../../helpers/rng.ts'
 import type { RequestRecord, StreamObservation } from '../../helpers/types.ts'
 import { baselineFromRuns } from '../../reporters/baseline.ts'
 import { runGate } from '../../reporters/gate.ts'
-import type { RunCase, RunData } from '../../reporters/run-data.ts'
+import { groupRequests, type RunCase, type RunData } from '../../reporters/run-data.ts'
 import { simRowContext } from '../../test/load/sim-ref.ts'
 import { startSimProcess, type SimProcess } from './sim-process.ts'
 
@@ -158,7 +158,7 @@ function simulateRun(runId: string, rnd: () => number, spread: number, changed: 
     runId,
     summary: { runId, host: 'sim', startedAt: '', finishedAt: '', incomplete: false, cases, skipped: [] },
     benchRows: [],
-    requests,
+    requests: groupRequests(requests),
     warnings: [],
   }
 }

@@ -53,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
     for (const w of read.warnings) console.error(`note: ${w}`)
     const stack = values.stack ?? stackFromName(basename(file))
     if (!stack) throw new Error(`cannot tell the stack of ${file} from its name; pass --stack (e.g. --stack ollama)`)
-    const id = identifyRun({ dir: dirname(file), runId: basename(file), summary: null, benchRows: read.rows, requests: [], warnings: [] }, resultsDir, {
+    const id = identifyRun({ dir: dirname(file), runId: basename(file), summary: null, benchRows: read.rows, requests: new Map(), warnings: [] }, resultsDir, {
       host: values.host ?? hostname(),
       stack,
     })

@@ -6,7 +6,7 @@ import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { baselineFromRun, writeBaseline } from '../../reporters/baseline.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
-import { loadRun } from '../../reporters/run-data.ts'
+import { allRequests, groupRequests, loadRun } from '../../reporters/run-data.ts'
 import { CHROMIUM, NO_CHROMIUM, openReport } from './browser.ts'
 import { makeRun, sweepRun } from './make-run.ts'
 
@@ -23,9 +23,17 @@ describe('report.html in headless Chromium', () => {
     const run = loadRun(dir)
     const extra = loadRun(flaky)
     run.summary!.cases[0] = extra.summary!.cases[0]
-    run.requests = [...run.requests.filter((r) => r.caseName !== 'decode 32 tokens' || r.file !== extra.summary!.cases[0].file), ...extra.requests]
+    run.requests = groupRequests([
+      ...allRequests(run).filter((r) => r.caseName !== 'decode 32 tokens' || r.file !== extra.summary!.cases[0].file),
+      ...allRequests(extra),
+    ])
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(run.summary))
-    writeFileSync(join(dir, 'requests.jsonl'), `${run.requests.map((r) => JSON.stringify(r)).join('\n')}\n`)
+    writeFileSync(
+      join(dir, 'requests.jsonl'),
+      `${allRequests(run)
+        .map((r) => JSON.stringify(r))
+        .join('\n')}\n`,
+    )
 
     const res = await finalizeRun({ runDir: dir, resultsDir: results, baseline: join(root, 'base.json'), print: () => {} })
     expect(res.failed).toBe(true)

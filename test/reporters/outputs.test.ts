@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { finalizeRun } from '../../reporters/finalize.ts'
 import { OUTPUTS, type OutputContext } from '../../reporters/outputs.ts'
-import { loadRun } from '../../reporters/run-data.ts'
+import { allRequests, loadRun } from '../../reporters/run-data.ts'
 import { appendCsv16Row, newRunSummary, writeSummaryJson } from '../../reporters/run-folder.ts'
 import { makeRun, sweepRun } from './make-run.ts'
 
@@ -24,7 +24,12 @@ it('live outputs rebuilt from a loaded run equal the bytes the reporter and work
     sum.cases.push(c)
     writeSummaryJson(live, sum)
   }
-  writeFileSync(join(live, 'requests.jsonl'), src.requests.map((r) => `${JSON.stringify(r)}\n`).join(''))
+  writeFileSync(
+    join(live, 'requests.jsonl'),
+    allRequests(src)
+      .map((r) => `${JSON.stringify(r)}\n`)
+      .join(''),
+  )
 
   const rebuilt = join(root, 'rebuilt')
   mkdirSync(rebuilt)
