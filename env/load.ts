@@ -48,6 +48,8 @@ const NAMES = KNOB_DEFS.filter((d) => !d.perAlias).flatMap((d) => [d.name, ...(d
 const CANONICAL = new Map(KNOB_DEFS.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((n) => [n, d] as const)))
 /** Our own namespaces: an unknown key here is a typo, never a variable meant for a server. */
 const OWN_PREFIXES = ['BENCH_', 'LLAMACPP_', 'FUZE_']
+/** The prefix of the environment that only knobs use (FUZE_ also carries internal variables, LLAMACPP_ a user's own). */
+const ENV_NAMESPACE = 'BENCH_'
 
 function distance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j)
@@ -113,6 +115,9 @@ export function loadKnobs(opts: LoadOptions = {}): Knobs {
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) continue
     if (CANONICAL.has(key) || perAliasFamily(key)) setLayer(layers, envWriters, key, { key, value, source: 'environment' })
+    // BENCH_ is ours alone: a variable there that is no knob is a typo that would otherwise run with the default
+    else if (key.startsWith(ENV_NAMESPACE))
+      issues.push({ key, value, source: 'environment', allowed: unknownKeyProblem(key) ?? 'no such knob (README.md › Knobs lists them all)', kind: 'unknown' })
   }
 
   for (const file of opts.files ?? []) {

@@ -108,8 +108,12 @@ describe('loadKnobs', () => {
     expect(loadKnobs({ env: {}, files: [ok] }).extraEnv).toEqual({ OLLAMA_FLASH_ATTENTION: '1', HF_TOKEN: 'hf_abc' })
   })
 
-  it('ignores unknown variables of the environment', () => {
-    expect(loadKnobs({ env: { BENCH_NUM_PREDCT: 'x', PATH: '/bin', OLLAMA_HOST: '0.0.0.0' } }).BENCH_NUM_PREDICT).toBe(128)
+  it("names a BENCH_ variable of the environment that is no knob, with the closest knob; ignores everyone else's", () => {
+    const err = errorOf(() => loadKnobs({ env: { BENCH_REQUSTS: '3', BENCH_API_KEY: 'sk-very-secret', PATH: '/bin', OLLAMA_HOST: '0.0.0.0' } }))
+    expect(err.message).toContain(`BENCH_REQUSTS='3' (from environment) is not a knob fuze-bench knows: did you mean BENCH_REQUESTS?`)
+    expect(err.message).not.toContain('sk-very-secret')
+    expect(err.issues.map((i) => i.key)).toEqual(['BENCH_REQUSTS', 'BENCH_API_KEY'])
+    expect(loadKnobs({ env: { PATH: '/bin', OLLAMA_HOST: '0.0.0.0', FUZE_CACHE_DIR: '/tmp/x' } }).BENCH_NUM_PREDICT).toBe(128)
   })
 
   it('applies precedence flags > files (later wins) > environment > defaults', () => {
