@@ -74,13 +74,14 @@ export function parseAiperf(text: string, source: string, summary?: unknown): Pe
   if (requests.length && chunkLists === 0) missing.push("no per-token ITL: only each request's mean gap (inter_token_latency)")
   else missing.push('ITL is the gap before each streamed chunk (inter_chunk_latency), not per token: a chunk of several tokens is one gap')
   const s = summary as Record<string, { avg?: number } | undefined> | undefined
+  const version = (summary as { aiperf_version?: unknown } | undefined)?.aiperf_version
   const tput = s?.output_token_throughput?.avg
   const rps = s?.request_throughput?.avg
   const dur = s?.benchmark_duration?.avg
   if (tput === undefined) missing.push('no run throughput: profile_export_aiperf.json was not beside the file')
   return {
     tool: 'aiperf',
-    version: null,
+    version: typeof version === 'string' ? version : null,
     source,
     requests,
     reported: {

@@ -27,19 +27,19 @@ interface RequestStats {
 }
 
 interface Benchmark {
-  config?: { strategy?: { streams?: number; max_concurrency?: number }; sample_size?: number | null }
+  config?: { strategy?: { streams?: number; max_concurrency?: number; worker_count?: number }; sample_size?: number | null }
   metrics?: {
     output_tokens_per_second?: { successful?: { mean?: number } }
     requests_per_second?: { successful?: { mean?: number } }
   }
-  scheduler_state?: { start_time?: number; end_time?: number }
+  /** seconds from the first request sent to the last one done */
   duration?: number
   requests?: { successful?: RequestStats[]; errored?: RequestStats[]; incomplete?: RequestStats[] }
 }
 
 interface Report {
   metadata?: { guidellm_version?: string; version?: string }
-  config?: { backend?: unknown; model?: string }
+  config?: { spec?: { backend?: { model?: string } } }
   benchmarks: Benchmark[]
 }
 
@@ -76,9 +76,8 @@ export function parseGuidellm(json: unknown, source: string, benchmark = 0): Pee
   if (json.benchmarks.length > 1) missing.push(`the report holds ${json.benchmarks.length} benchmarks; this is benchmark ${benchmark}`)
   const tput = b.metrics?.output_tokens_per_second?.successful?.mean
   const rps = b.metrics?.requests_per_second?.successful?.mean
-  const s = b.scheduler_state
   const streams = b.config?.strategy?.streams ?? b.config?.strategy?.max_concurrency
-  const model = typeof json.config?.model === 'string' ? json.config.model : undefined
+  const model = json.config?.spec?.backend?.model
   return {
     tool: 'guidellm',
     version: json.metadata?.guidellm_version ?? json.metadata?.version ?? null,
@@ -87,7 +86,7 @@ export function parseGuidellm(json: unknown, source: string, benchmark = 0): Pee
     reported: {
       ...(tput !== undefined ? { outputTokPerSec: tput } : {}),
       ...(rps !== undefined ? { requestThroughput: rps } : {}),
-      ...(s?.start_time !== undefined && s?.end_time !== undefined ? { durationS: s.end_time - s.start_time } : {}),
+      ...(b.duration !== undefined ? { durationS: b.duration } : {}),
       ...(typeof streams === 'number' ? { concurrency: streams } : {}),
       ...(model ? { model } : {}),
     },

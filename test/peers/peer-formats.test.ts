@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { peerCase, readPeerResult } from '../../reporters/peer-formats/index.ts'
+import { parseAiperf } from '../../reporters/peer-formats/aiperf.ts'
 import { parseVllmBench } from '../../reporters/peer-formats/vllm-bench.ts'
 
 const parseVllm = (json: unknown) => parseVllmBench(json, 'inline.json')
@@ -73,5 +74,76 @@ describe('vllm bench serve --save-result --save-detailed JSON', () => {
     const p = parseVllm(summaryOnly)
     expect(p.requests).toHaveLength(0)
     expect(p.missing.join(' ')).toMatch(/--save-detailed/)
+  })
+})
+
+describe('AIPerf profile_export.jsonl', () => {
+  const r = readPeerResult(fixture('aiperf/profile_export.jsonl'))
+
+  it('reads each record: wall-clock send time, TTFT, E2E, the gap before each SSE event', () => {
+    expect(r.tool).toBe('aiperf')
+    expect(r.version).toBe('0.13.0')
+    expect(r.requests).toHaveLength(3)
+    const q = r.requests[0]!
+    expect(q.ok).toBe(true)
+    expect(q.startMs).toBeCloseTo(1796593196738.56, 1)
+    expect(q.ttftMs).toBeCloseTo(199.535, 2)
+    expect(q.e2eMs).toBeCloseTo(797.593, 2)
+    expect(q.itlMs).toHaveLength(63)
+    expect(q.outputTokens).toBe(64)
+    // AIPerf's own tokenizer count of the prompt, not the server's (usage_prompt_tokens 21)
+    expect(q.promptTokens).toBe(32)
+  })
+
+  it('takes output tok/s from profile_export_aiperf.json beside it', () => {
+    expect(r.reported.outputTokPerSec).toBeCloseTo(1227.41, 1)
+    expect(r.reported.durationS).toBeCloseTo(2.4898, 3)
+  })
+
+  it('names the line that is not an AIPerf record', () => {
+    expect(() => parseAiperf('{"metadata":{},"metrics":{}}\n{"x":1}\n', 'bad.jsonl')).toThrow(/line 2/)
+  })
+})
+
+describe('GuideLLM benchmarks.json', () => {
+  const r = readPeerResult(fixture('guidellm/benchmarks.json'))
+
+  it("reads each request's send time, TTFT and E2E; no per-token ITL, and says so", () => {
+    expect(r.tool).toBe('guidellm')
+    expect(r.version).toBe('0.8.1')
+    expect(r.reported.model).toBe('sim-model')
+    expect(r.reported.concurrency).toBe(16)
+    expect(r.requests).toHaveLength(3)
+    const q = r.requests[0]!
+    expect(q.ok).toBe(true)
+    expect(q.startMs).toBeCloseTo(1796593396200.749, 0)
+    expect(q.ttftMs).toBeCloseTo(93.6, 1)
+    expect(q.e2eMs).toBeCloseTo(725.44, 1)
+    expect(q.itlMs).toBeNull()
+    expect(q.outputTokens).toBe(64)
+    expect(r.missing.join(' ')).toMatch(/no per-token ITL/)
+  })
+
+  it("takes output tok/s from the benchmark's own metrics", () => {
+    expect(r.reported.outputTokPerSec).toBeCloseTo(1135.68, 1)
+    expect(r.reported.durationS).toBeCloseTo(2.705, 2)
+  })
+
+  it('as a fuze-bench case: TPOT from first and last token, no ITL samples', () => {
+    const c = peerCase(r)
+    expect(c.summary.ttftMs.n).toBe(3)
+    expect(c.summary.itlMs.n).toBe(0)
+    expect(c.summary.tpotMs.p50).toBeGreaterThan(9)
+  })
+})
+
+describe('readPeerResult', () => {
+  it('names what it can read when a file is none of the four formats', () => {
+    expect(() => readPeerResult(fixture('../peers/aiperf/profile_export_aiperf.json'))).toThrow(/not a result file fuze-bench can read/)
+  })
+
+  it('finds the result file in a tool output folder', () => {
+    expect(readPeerResult(fixture('inference-perf')).tool).toBe('inference-perf')
+    expect(readPeerResult(fixture('aiperf')).tool).toBe('aiperf')
   })
 })
