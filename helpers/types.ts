@@ -149,6 +149,8 @@ export interface WorkloadReport {
     meanRate: number
     /** Requests whose lengths were clamped (maxInputTokens / maxOutputTokens). */
     clamped: number
+    /** Mooncake hash_ids as prompt blocks: tokens per block, distinct blocks, requests whose first block an earlier one had. */
+    blocks?: { blockTokens: number; distinct: number; sharedFirst: number }
     /** Send time − scheduled time (ms): the scheduler's release lag plus building and writing the request. */
     sendLagMs: Dist
     /** Share of requests sent within 5 ms of schedule. */

@@ -1,11 +1,15 @@
 // llama.cpp × tiny-random: workloads whose point is the prompt cache. Multi-turn conversations resend their
 // history (replies as the server returned them), so per-turn TTFT and timings/usage cached tokens show the reuse;
-// shared-prefix groups show it across requests. One user per server slot keeps each conversation on its slot.
+// shared-prefix groups show it across requests, and a Mooncake trace replay whose requests list the same leading
+// hash_ids (64-token blocks here) shows the trace's own prefix reuse. One user per server slot keeps each
+// conversation on its slot.
 //   npx vitest bench --project llama.cpp prompt-cache
+import { fileURLToPath } from 'node:url'
 import { describe } from 'vitest'
 import { useServer } from '../../fixtures/index.ts'
 import { llmBench } from '../../helpers/index.ts'
 
+const MOONCAKE = fileURLToPath(new URL('./traces/mooncake-shared-blocks.jsonl', import.meta.url))
 const server = useServer({ stack: 'llama.cpp', model: 'tiny-random', gpu: 'A', parallel: 2 })
 
 describe('tiny-random on llama.cpp (prompt cache)', () => {
@@ -19,4 +23,6 @@ describe('tiny-random on llama.cpp (prompt cache)', () => {
     numPredict: 32,
     warmup: 1,
   })
+  // 8 requests 400 ms apart: [100, 101, …] three times, [100, …] once more, [105, …] three times
+  llmBench('mooncake blocks', server, { trace: { file: MOONCAKE, blockTokens: 64 }, numPredict: 32, warmup: 1 })
 })

@@ -60,7 +60,7 @@ type Mode<Has extends keyof ModeKeys, Req extends keyof ModeKeys = never> = Load
   Required<Pick<ModeKeys, Req>> &
   Partial<Pick<ModeKeys, Exclude<Has, Req>>> & { [K in Exclude<keyof ModeKeys, Has | Req>]?: never }
 /** The most requests in flight beside a rate or a trace: `concurrency` (one number) or the older `maxConcurrency`, not both. */
-type Capped<Req extends 'rate' | 'trace'> = (Mode<Req, Req> & { concurrency?: number; maxConcurrency?: never }) | Mode<Req | 'maxConcurrency', Req>
+type Capped<Req extends 'rate' | 'trace'> = (Mode<Req | 'concurrency', Req> & { concurrency?: number }) | Mode<Req | 'maxConcurrency', Req>
 
 /**
  * A case's load, one mode at a time (issue 27 item 3, as far as issue 24 needs it): options that contradict each

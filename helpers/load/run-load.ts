@@ -118,6 +118,7 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
       seed: promptSeed(run.ident, opts.seed),
       ...(opts.sharedPrefix !== undefined ? { sharedPrefix: opts.sharedPrefix } : {}),
       ...(trace !== undefined ? { trace: trace.entries.slice(0, level.bounds.count) } : {}),
+      ...(level.trace?.blockTokens !== undefined ? { blockTokens: level.trace.blockTokens } : {}),
     },
     tokenizer,
   )
@@ -126,8 +127,8 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
   const itemOf = sh === undefined || sh.count === 1 ? (i: number) => i : (i: number) => i * sh.count + sh.index - 1
   const open = level.shape.mode === 'open'
   const prefixCache = new PrefixCacheAcc()
-  // a case that lets the server reuse prompts (cachePrompt, shared prefixes) is not held to fresh prompts
-  const freshAsked = opts.cachePrompt !== true && opts.sharedPrefix === undefined
+  // a case that lets the server reuse prompts (cachePrompt, shared prefixes, a trace's shared blocks) is not held to fresh prompts
+  const freshAsked = opts.cachePrompt !== true && opts.sharedPrefix === undefined && workload.blocks === undefined
   const sendLag = new QuantileAcc()
   let within5 = 0
   let runIndex = 0
@@ -214,6 +215,9 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
                 spanS: span,
                 meanRate: span > 0 ? (n - 1) / span : 0,
                 clamped: trace.clamped,
+                ...(workload.blocks !== undefined
+                  ? { blocks: { blockTokens: workload.blocks.blockTokens, distinct: workload.blocks.blocks, sharedFirst: workload.blocks.sharedFirst } }
+                  : {}),
                 sendLagMs: lag,
                 within5Ms: n > 0 ? within5 / n : 0,
               },

@@ -2,7 +2,9 @@
 //   CSV with a header, the Azure LLM inference trace columns: TIMESTAMP,ContextTokens,GeneratedTokens
 //     (TIMESTAMP a date-time such as `2023-11-16 18:15:46.6805900` or `2024-05-10 00:00:00.009930+00:00`,
 //     or plain seconds);
-//   JSONL, Mooncake style: {"timestamp": <ms>, "input_length": n, "output_length": n, "hash_ids": […]}.
+//   JSONL, Mooncake style: {"timestamp": <ms>, "input_length": n, "output_length": n, "hash_ids": […]}; hash_ids
+//     name the prompt's blocks (512 tokens each by default, the last one partial): requests that list the same
+//     leading ids share those leading prompt tokens, which a prefix cache can reuse (trace-blocks.ts builds them).
 // Offsets are taken relative to the first request (sorted by time) and multiplied by the time scale, so a trace
 // recorded over hours can be replayed faster (timeScale 0.1 = ten times as fast) or slower (2 = half speed).
 import { readFileSync } from 'node:fs'
@@ -12,6 +14,8 @@ export interface TraceEntry {
   offsetMs: number
   inputTokens: number
   outputTokens: number
+  /** Mooncake: the ids of the prompt's blocks, in order (kept only for the blocks inside inputTokens). */
+  hashIds?: readonly number[]
 }
 
 export interface TraceOptions {
@@ -24,7 +28,12 @@ export interface TraceOptions {
   /** Clamp each request's prompt/output tokens (servers with a small context cannot take a 30k-token prompt). */
   maxInputTokens?: number
   maxOutputTokens?: number
+  /** Tokens per Mooncake hash_ids block (default 512, Mooncake's), cut with the server's tokenizer. */
+  blockTokens?: number
 }
+
+/** Mooncake's block size: each hash id stands for this many prompt tokens. */
+export const MOONCAKE_BLOCK_TOKENS = 512
 
 export interface Trace {
   entries: TraceEntry[]
@@ -67,6 +76,7 @@ interface Raw {
   t: number
   input: number
   output: number
+  hashIds?: number[]
 }
 
 function parseCsv(file: string, text: string): Raw[] {
@@ -108,7 +118,10 @@ function parseJsonl(file: string, text: string): Raw[] {
     const output = count(o?.output_length)
     if (t === undefined || input === undefined || output === undefined)
       throw bad(file, `line ${n + 1} needs a numeric "timestamp" (ms) and whole "input_length" and "output_length"`)
-    out.push({ t, input, output })
+    const ids = o.hash_ids
+    if (ids !== undefined && !(Array.isArray(ids) && ids.every((x) => count(x) !== undefined)))
+      throw bad(file, `line ${n + 1} has "hash_ids" that are not a list of whole numbers`)
+    out.push({ t, input, output, ...(Array.isArray(ids) && ids.length > 0 ? { hashIds: ids as number[] } : {}) })
   }
   return out
 }
@@ -127,12 +140,17 @@ export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 
     .map((x) => x.r)
   if (opts.limit !== undefined) raw = raw.slice(0, Math.max(0, opts.limit))
   const t0 = raw[0]?.t ?? 0
+  const block = opts.blockTokens ?? MOONCAKE_BLOCK_TOKENS
+  if (!(Number.isInteger(block) && block >= 1))
+    throw new Error(`trace blockTokens must be a whole number ≥ 1, got ${block}: fix the case's trace.blockTokens option.`)
   let clamped = 0
-  const entries = raw.map((r) => {
+  const entries = raw.map((r): TraceEntry => {
     const input = Math.max(1, Math.min(r.input, opts.maxInputTokens ?? Infinity))
     const output = Math.max(1, Math.min(r.output, opts.maxOutputTokens ?? Infinity))
     if (input !== r.input || output !== r.output) clamped++
-    return { offsetMs: (r.t - t0) * scale, inputTokens: input, outputTokens: output }
+    // a clamped prompt keeps the blocks it still reaches into
+    const hashIds = r.hashIds?.slice(0, Math.ceil(input / block))
+    return { offsetMs: (r.t - t0) * scale, inputTokens: input, outputTokens: output, ...(hashIds ? { hashIds } : {}) }
   })
   const span = entries.length > 1 ? entries[entries.length - 1].offsetMs : 0
   return { entries, format: csv ? 'azure-csv' : 'mooncake-jsonl', clamped, meanRate: span > 0 ? ((entries.length - 1) * 1000) / span : 0 }

@@ -5,6 +5,8 @@ import { fnv1a } from '../rng.ts'
 import type { ChatMessage, WorkloadReport } from '../types.ts'
 import { sharedPrefixPrompts, type SharedPrefixSpec } from './shared-prefix.ts'
 import { loadShareGpt } from './sharegpt.ts'
+import { BlockPrompts } from './trace-blocks.ts'
+import { MOONCAKE_BLOCK_TOKENS } from './trace.ts'
 import { checkLength, drawLengths, promptOfLength, type LengthSpec } from './synthetic.ts'
 import type { PromptTokenizer } from './tokenizer.ts'
 
@@ -21,6 +23,8 @@ export interface Workload {
   source: Exclude<WorkloadReport['kind'], 'conversation'>
   lengthSource: 'tokenizer' | 'estimate' | 'server'
   items: WorkItem[]
+  /** A Mooncake trace's hash_ids blocks (shared prompt prefixes). */
+  blocks?: BlockPrompts
 }
 
 export interface WorkloadSpec {
@@ -37,8 +41,10 @@ export interface WorkloadSpec {
   /** Upper bound on ShareGPT reply lengths (tokens), so one long reply does not dominate a run. */
   maxOutput?: number
   sharedPrefix?: SharedPrefixSpec
-  /** A trace's (input, output) tokens per request, in replay order: one item each. */
-  trace?: readonly { inputTokens: number; outputTokens: number }[]
+  /** A trace's (input, output) tokens per request, in replay order: one item each; Mooncake hash_ids become shared blocks. */
+  trace?: readonly { inputTokens: number; outputTokens: number; hashIds?: readonly number[] }[]
+  /** Tokens per hash_ids block (default 512). */
+  blockTokens?: number
 }
 
 /**
@@ -60,11 +66,17 @@ export async function buildWorkload(spec: WorkloadSpec, tokenizer: PromptTokeniz
   const outputs = spec.output ? drawLengths(spec.output, n, spec.seed + 1) : Array.from({ length: n }, () => spec.numPredict)
   if (spec.trace !== undefined) {
     const items: WorkItem[] = []
+    const blocks = spec.trace.some((e) => e.hashIds !== undefined)
+      ? new BlockPrompts(tokenizer, spec.blockTokens ?? MOONCAKE_BLOCK_TOKENS, spec.seed)
+      : undefined
     for (const [i, e] of spec.trace.entries()) {
-      const p = await promptOfLength(e.inputTokens, tokenizer, spec.seed * 7919 + i)
+      const p =
+        blocks !== undefined && e.hashIds !== undefined
+          ? await blocks.prompt(e.hashIds, e.inputTokens)
+          : await promptOfLength(e.inputTokens, tokenizer, spec.seed * 7919 + i)
       items.push({ prompt: p.text, promptTokens: p.tokens, maxTokens: e.outputTokens })
     }
-    return { source: 'trace', lengthSource: tokenizer.source, items }
+    return { source: 'trace', lengthSource: tokenizer.source, items, ...(blocks !== undefined ? { blocks } : {}) }
   }
   if (spec.sharedPrefix !== undefined) {
     const ps = await sharedPrefixPrompts(spec.sharedPrefix, n, tokenizer, spec.seed)

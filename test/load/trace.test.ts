@@ -40,13 +40,13 @@ describe('trace parsing', () => {
     expect(timestampMs('2024-05-10T00:00:00.5+02:00')).toBe(Date.parse('2024-05-09T22:00:00Z') + 500)
   })
 
-  it('reads Mooncake JSONL (ms timestamps, hash_ids ignored), sorted by time, with time scale, limit and clamps', () => {
+  it('reads Mooncake JSONL (ms timestamps, hash_ids cut to the clamped prompt), sorted by time, with time scale, limit and clamps', () => {
     const t = parseTrace('m.jsonl', MOONCAKE, { timeScale: 0.5, maxInputTokens: 4096 })
     expect(t.format).toBe('mooncake-jsonl')
     expect(t.entries).toEqual([
-      { offsetMs: 0, inputTokens: 4096, outputTokens: 52 },
-      { offsetMs: 500, inputTokens: 100, outputTokens: 10 },
-      { offsetMs: 1250, inputTokens: 4096, outputTokens: 26 },
+      { offsetMs: 0, inputTokens: 4096, outputTokens: 52, hashIds: [0, 1, 2] },
+      { offsetMs: 500, inputTokens: 100, outputTokens: 10, hashIds: [9] },
+      { offsetMs: 1250, inputTokens: 4096, outputTokens: 26, hashIds: [0, 3] },
     ])
     expect(t.clamped).toBe(2)
     expect(parseTrace('m.jsonl', MOONCAKE, { limit: 2 }).entries.map((e) => e.offsetMs)).toEqual([0, 1000])
