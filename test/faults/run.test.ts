@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os'
 import { execa } from 'execa'
 import { freePort } from '../../fixtures/ports.ts'
+import { cannotRunAsNobody } from '../support/as-nobody.ts'
 import { waitFor } from '../support/procs.ts'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -13,11 +14,6 @@ import { cleanEnv, onlyRunDir, ROOT, tempResults } from '../support/run-bench.ts
 import { csvLines, FAULTS_CONFIG, finish, records, runFault, scratch, SIM_SHIM, startFault, summary, waitGone } from './support.ts'
 
 const { dir, model } = scratch()
-
-/** Root can run a command as `nobody` (setpriv from util-linux), so permissions apply to it. */
-function canDropToNobody(): boolean {
-  return process.getuid?.() === 0 && existsSync('/usr/bin/setpriv')
-}
 
 function filesUnder(root: string): string[] {
   return readdirSync(root, { recursive: true, withFileTypes: true })
@@ -98,7 +94,8 @@ describe.concurrent('run-level faults', () => {
     expect(r.output).toMatch(/fault case +[\d.]+ +server/)
   })
 
-  it.skipIf(!canDropToNobody())('#12 results folder turns read-only mid-run (a non-root user): the run fails saying so, no half-written CSV', async () => {
+  const READ_ONLY_MID_RUN = '#12 results folder turns read-only mid-run (a non-root user): the run fails saying so, no half-written CSV'
+  it.skipIf(cannotRunAsNobody(ROOT, READ_ONLY_MID_RUN))(READ_ONLY_MID_RUN, async () => {
     // root ignores permissions, so this run is vitest as `nobody`; everything it reads must be world-readable
     const shared = mkdtempSync(join(tmpdir(), 'fuze-fault-nobody-'))
     chmodSync(shared, 0o777)

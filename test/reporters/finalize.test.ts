@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { AGGREGATE_COLUMNS } from '../../reporters/aggregate-row.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
 import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
+import { cannotRunAsNobody, NOBODY } from '../support/as-nobody.ts'
 import { REPO } from './cli.ts'
 import { makeRun, sweepRun } from './make-run.ts'
 
@@ -65,7 +66,9 @@ describe('finalizeRun', () => {
     expect(readFileSync(join(root, 'junit.xml'), 'utf8')).toContain('<testsuites name="fuze-bench" tests="1" failures="1">')
   })
 
-  it('a read-only results folder: fails naming the path, leaves the old aggregate intact, still writes the run report', async () => {
+  const READ_ONLY = 'a read-only results folder: fails naming the path, leaves the old aggregate intact, still writes the run report'
+  // as root the writer runs as nobody (root ignores permissions), who must be able to reach the checkout
+  it.skipIf(process.getuid?.() === 0 && cannotRunAsNobody(REPO, READ_ONLY))(READ_ONLY, async () => {
     const root = tmp()
     const results = join(root, 'results')
     const first = makeRun(results, 'r1', [{ stack: 'llama.cpp', model: 'm', tokps: 10 }], { startedAt: '2025-01-01T00:00:00Z' })
@@ -81,7 +84,7 @@ describe('finalizeRun', () => {
       const worker = join(REPO, 'test/reporters/finalize-worker.ts')
       const args = ['node', '--import', 'tsx', worker, runDir, results]
       // root ignores permissions: drop to nobody so the folder really is read-only for the writer
-      const cmd = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...args] : args
+      const cmd = process.getuid?.() === 0 ? [...NOBODY, ...args] : args
       const r = await execa(cmd[0], cmd.slice(1), { cwd: REPO, reject: false, env: { HOME: root, GITHUB_ACTIONS: '' } })
       const res = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { failed: boolean; failures: Array<{ code: string; message: string }> }
       expect(res.failed).toBe(true)
