@@ -28,6 +28,8 @@ export function progressLine(s: CaseSummary, elapsedMs: number, extra?: string):
     `TTFT p50 ${ms(s.ttftMs.p50)} ms`,
     `${s.counts.ok}/${s.counts.requests} ok`,
     secs(elapsedMs),
+    // percentiles a client stall could have moved while the medians stand (client-health.ts): flagged, not failed
+    ...(s.clientHealth?.stallMoved ? [`${s.clientHealth.stallMoved.stats.join('/')} may include a client stall`] : []),
   ]
   const why = s.failures[0]?.message
   return `${parts.join(' · ')}${why ? ` — ${why.length > 120 ? `${why.slice(0, 119)}…` : why}` : ''}`

@@ -30,6 +30,13 @@ describe('progress line of a finished case', () => {
     )
   })
 
+  it('says which percentiles a client stall could have moved, where the medians stand (not a failure)', () => {
+    const stalled = summary({ clientHealth: { stallMoved: { stats: ['p99'], note: '' } } as CaseSummary['clientHealth'] })
+    expect(progressLine(stalled, 2_534)).toBe(
+      '✓ llama.cpp small-random › small-random on llama.cpp under load > decode [c=4] · 81.0 tok/s · TTFT p50 8.46 ms · 8/8 ok · 2.5 s · p99 may include a client stall',
+    )
+  })
+
   it('marks a case with no successful request ✗ and a flagged one !, followed by the reason', () => {
     const failed = summary({
       counts: { ok: 0, requests: 8 } as CaseSummary['counts'],
