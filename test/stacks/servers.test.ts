@@ -1,7 +1,9 @@
 // vLLM, SGLang, TGI and Triton end to end on their shims (two GPUs): the exact launch command per slot,
 // CUDA_VISIBLE_DEVICES = the slot's GPU UUID, readiness, one CSV row per case and slot, nothing left running;
 // and without the binary, one skip line per spec.
-import { readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startBench } from '../support/run-bench.ts'
 import { barePath, isAlive, launches, runWithShims, expectFlowPassed, SHIMS } from './support.ts'
@@ -124,6 +126,8 @@ describe('stacks on their shims, slots A then B', () => {
       '127.0.0.1',
       '--http-port',
       port,
+      '--grpc-address',
+      '127.0.0.1',
       '--grpc-port',
       '<free>',
       '--metrics-port',
@@ -156,7 +160,12 @@ describe('readiness', () => {
 
 describe('stacks not installed', () => {
   it('each spec of each stack is skipped with one line naming what to set; exit 0', async () => {
-    const run = startBench(['--project', 'vllm', '--project', 'sglang', '--project', 'tgi', '--project', 'triton'], { PATH: barePath(), SGLANG_BIN: 'python3' })
+    // an empty cache: nothing `fuze-bench setup --stack …` installed on this machine
+    const run = startBench(['--project', 'vllm', '--project', 'sglang', '--project', 'tgi', '--project', 'triton'], {
+      PATH: barePath(),
+      SGLANG_BIN: 'python3',
+      FUZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'fuze-empty-cache-')),
+    })
     const r = await run.child
     expect(r.exitCode, r.all).toBe(0)
     const lines = r.all!.split('\n').filter((l) => l.startsWith('skipped '))
@@ -165,7 +174,8 @@ describe('stacks not installed', () => {
       'skipped benches/sglang/qwen2.5-0.5b-instruct.bench.ts: no `python3` binary on PATH and SGLANG_URL is not set; set SGLANG_BIN or SGLANG_URL',
       'skipped benches/tgi/each-model.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
       'skipped benches/tgi/qwen2.5-0.5b-instruct.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
-      'skipped benches/triton/each-model.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL',
+      'skipped benches/triton/each-model.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton`)',
+      'skipped benches/triton/tiny-random.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton`)',
       'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
       'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
     ])
