@@ -179,6 +179,13 @@ export const KNOB_DEFS = [
     'output',
     'Gate: run-to-run noise (% per run, 1 sd; p99 ×4) assumed until baseline runs measure it; counts as 4 runs of evidence.',
   ),
+  knob(
+    'BENCH_GATE_INCONCLUSIVE',
+    'warn',
+    oneOf(['warn', 'fail']),
+    'output',
+    'Gate: what an INCONCLUSIVE verdict (the evidence cannot exclude a change past a threshold) does: warn (exit 0, a warning) or fail.',
+  ),
   knob('BENCH_UPDATE_BASELINE', '0', bool(), 'output', 'Rewrite the baseline with this run (regressions are reported, not failed).'),
   knob('BENCH_ALLOW_CLIENT_BOUND', '0', bool(), 'output', 'Do not fail cases where the client, not the server, was the bottleneck.'),
   knob(

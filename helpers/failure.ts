@@ -13,6 +13,8 @@ export const FAILURE_CODES = [
   'error_rate',
   /** a gated metric got worse past its threshold, with run-level evidence */
   'regression',
+  /** the gate could not tell a change past a threshold from noise, and BENCH_GATE_INCONCLUSIVE=fail */
+  'inconclusive',
   /** the run was interrupted; its numbers are partial */
   'interrupted',
   /** a sweep could not finish (the variants measured so far are kept) */

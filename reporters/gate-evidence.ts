@@ -245,3 +245,15 @@ export function bootstrapLogSe(xs: readonly number[], q: number, seed: number, r
   const mean = sum / rounds
   return Math.sqrt(Math.max(0, sum2 / rounds - mean * mean))
 }
+
+/** The t such that P(T ≥ t) = p for Student's t with `df` degrees of freedom (0 < p < 1), by bisection on the upper tail. */
+export function studentTQuantileUpper(p: number, df: number): number {
+  let lo = -1e3
+  let hi = 1e3
+  for (let i = 0; i < 200 && hi - lo > 1e-10; i++) {
+    const mid = (lo + hi) / 2
+    if (studentTUpper(mid, df) > p) lo = mid
+    else hi = mid
+  }
+  return (lo + hi) / 2
+}

@@ -42,7 +42,15 @@ export function gateFailures(g: GateResult): Failure[] {
   return [
     ...g.failures.map((f) => failure(f.code, `${f.caseKey}: ${f.message}`)),
     ...g.regressions.map((r) => failure('regression', `${r.caseKey}: ${regressionText(r)}`)),
+    ...(g.verdict === 'INCONCLUSIVE' && !g.passed ? g.inconclusive.map((r) => failure('inconclusive', `${r.caseKey}: ${inconclusiveText(r)}`)) : []),
   ]
+}
+
+/** One inconclusive row as a sentence (annotation, failure message under BENCH_GATE_INCONCLUSIVE=fail). */
+export function inconclusiveText(r: GateRow): string {
+  const worst = r.worstPct === undefined ? '' : `, a change up to ${r.worstPct.toFixed(1)}% worse is not excluded`
+  const need = r.runsToDecide ? `; ~${r.runsToDecide} baseline runs would decide (has ${r.baselineRuns})` : '; more baseline runs alone will not decide'
+  return `${r.label} INCONCLUSIVE: ${fmtChange(r.changePct)} (baseline ${fmtNum(r.baseline)}, now ${fmtNum(r.now)}${worst}, threshold ${(r.decidePct ?? r.thresholdPct).toFixed(0)}%${need})`
 }
 
 function against(g: GateResult): string {
@@ -52,12 +60,38 @@ function against(g: GateResult): string {
   return ` against baseline '${b.name}' (${b.path}, ${runs})`
 }
 
+/** The verdict word as printed; an INCONCLUSIVE run that BENCH_GATE_INCONCLUSIVE=fail fails says so. */
+function verdictWord(g: GateResult): string {
+  return g.verdict === 'INCONCLUSIVE' && !g.passed ? 'INCONCLUSIVE (fails: BENCH_GATE_INCONCLUSIVE=fail)' : g.verdict
+}
+
+const INCONCLUSIVE_HEAD = ['case', 'metric', 'baseline', 'now', 'change', 'worst admitted', 'threshold', 'baseline runs to decide'] as const
+
+function inconclusiveRows(rows: readonly GateRow[]): string[][] {
+  return rows.map((r) => [
+    shortKey(r.caseKey),
+    r.label,
+    fmtNum(r.baseline),
+    fmtNum(r.now),
+    fmtChange(r.changePct),
+    r.worstPct === undefined ? '—' : `${r.worstPct.toFixed(1)}% worse`,
+    `${(r.decidePct ?? r.thresholdPct).toFixed(0)}%`,
+    r.runsToDecide ? `~${r.runsToDecide} (has ${r.baselineRuns})` : r.note ? r.note : 'more runs alone will not',
+  ])
+}
+
 export function renderGateConsole(g: GateResult): string {
   const out: string[] = []
-  out.push(`== Gate: ${g.passed ? 'PASS' : 'FAIL'}${against(g)} ==`)
+  out.push(`== Gate: ${verdictWord(g)}${against(g)} ==`)
   for (const f of g.failures) out.push(`  FAIL ${shortKey(f.caseKey)}: ${f.message}`)
   if (g.regressions.length) out.push('', 'Regressions:', ...textTable(g.regressions))
   if (g.improvements.length) out.push('', 'Improvements:', ...textTable(g.improvements))
+  if (g.inconclusive.length)
+    out.push(
+      '',
+      'Inconclusive (cannot exclude a change past the threshold):',
+      ...formatTable(INCONCLUSIVE_HEAD, inconclusiveRows(g.inconclusive), (i) => i >= 2 && i <= 6).split('\n'),
+    )
   for (const w of g.warnings) out.push(`  note: ${w}`)
   return out.join('\n')
 }
@@ -65,7 +99,8 @@ export function renderGateConsole(g: GateResult): string {
 const md = (s: string) => s.replace(/\|/g, '\\|')
 
 export function renderGateMarkdown(g: GateResult): string {
-  const out: string[] = [`## fuze-bench gate: ${g.passed ? '✅ pass' : '❌ FAIL'}`, '']
+  const icon = g.verdict === 'PASS' ? '✅' : g.verdict === 'FAIL' || !g.passed ? '❌' : '⚠️'
+  const out: string[] = [`## fuze-bench gate: ${icon} ${verdictWord(g)}`, '']
   const runs = g.baseline ? g.baseline.runIds.map((id) => `\`${id}\``).join(', ') : ''
   out.push(
     g.baseline
@@ -82,6 +117,16 @@ export function renderGateMarkdown(g: GateResult): string {
   }
   table('Regressions', g.regressions)
   table('Improvements', g.improvements)
+  if (g.inconclusive.length) {
+    out.push(
+      '**Inconclusive** (cannot exclude a change past the threshold)',
+      '',
+      `| ${INCONCLUSIVE_HEAD.join(' | ')} |`,
+      `|${INCONCLUSIVE_HEAD.map(() => '---').join('|')}|`,
+    )
+    for (const r of inconclusiveRows(g.inconclusive)) out.push(`| ${r.map(md).join(' | ')} |`)
+    out.push('')
+  }
   if (g.warnings.length) out.push('<details><summary>Notes</summary>', '', ...g.warnings.map((w) => `- ${md(w)}`), '', '</details>', '')
   return out.join('\n')
 }

@@ -61,6 +61,13 @@ export type LoadedBaseline = Baseline & { path: string }
 
 export type Verdict = 'regressed' | 'improved' | 'unchanged' | 'inconclusive'
 
+/**
+ * The run's three-way answer: PASS (every gated metric confidently inside its threshold, no health failure),
+ * FAIL (a health failure, or a metric confidently past its threshold), INCONCLUSIVE (the evidence cannot
+ * exclude a change past some threshold: "I cannot tell", never a silent PASS).
+ */
+export type GateVerdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE'
+
 export interface GateRow {
   caseKey: string
   stack: string
@@ -86,6 +93,15 @@ export interface GateRow {
   /** Absolute floor (ms) the change had to pass, for time metrics. */
   floorMs?: number
   verdict: Verdict
+  /**
+   * The worst change the evidence admits (%, one-sided 1 − α bound of the metric's run-level change, in the bad
+   * direction: a rise for times, a drop for tok/s, so positive = worse). Below `decidePct` the row is decided.
+   */
+  worstPct?: number
+  /** The threshold the bound must stay under: the row's threshold, or its noise floor in % where that is larger. */
+  decidePct?: number
+  /** Inconclusive rows: baseline runs (replicates) in all that would about decide it at the noise measured; null = more runs alone will not. */
+  runsToDecide?: number | null
   note?: string
 }
 
@@ -94,6 +110,9 @@ export interface GateFailure extends Failure {
 }
 
 export interface GateResult {
+  /** PASS, FAIL or INCONCLUSIVE (see GateVerdict). */
+  verdict: GateVerdict
+  /** The run's exit status: false on FAIL, and on INCONCLUSIVE when BENCH_GATE_INCONCLUSIVE=fail. */
   passed: boolean
   runId: string
   baseline: {
@@ -107,5 +126,7 @@ export interface GateResult {
   rows: GateRow[]
   regressions: GateRow[]
   improvements: GateRow[]
+  /** Rows whose evidence cannot exclude a change past their threshold. */
+  inconclusive: GateRow[]
   warnings: string[]
 }

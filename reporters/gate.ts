@@ -22,11 +22,11 @@ import { defOf } from '../env/knobs.ts'
 import type { TrialStat } from '../helpers/types.ts'
 import { caseKey, sameCase, shortKey } from '../core/case-key.ts'
 import { fnv1a } from '../helpers/rng.ts'
-import { bootstrapLogSe, holm, metricEvidence, type RunLevelTest } from './gate-evidence.ts'
-import type { BaselineCase, GateFailure, GateResult, GateRow, GateThresholds, LoadedBaseline, MetricId, SampleId } from './gate-types.ts'
+import { bootstrapLogSe, holm, metricEvidence, ONE_RUN_PRIOR_DF, PRIOR_DF, studentTQuantileUpper, type RunLevelTest } from './gate-evidence.ts'
+import type { BaselineCase, GateFailure, GateResult, GateRow, GateThresholds, GateVerdict, LoadedBaseline, MetricId, SampleId } from './gate-types.ts'
 import { caseRequests, type RunCase, type RunData } from './run-data.ts'
 
-export type { GateFailure, GateResult, GateRow, GateThresholds, MetricId, SampleId, Verdict } from './gate-types.ts'
+export type { GateFailure, GateResult, GateRow, GateThresholds, GateVerdict, MetricId, SampleId, Verdict } from './gate-types.ts'
 
 /** The knob of each threshold: one per gated metric of the registry, plus the error-rate ceiling, α and the noise settings. */
 export const THRESHOLD_ENV: Record<keyof GateThresholds, string> = {
@@ -159,6 +159,13 @@ interface Pending {
   own?: RunLevelTest | null
   weight: number
   alpha: number
+  higherBetter: boolean
+  /**
+   * Whether this metric must be bounded for a PASS: the medians and tok/s. The p99s of ~10 requests, assumed 4× as
+   * noisy run to run, cannot be bounded inside their 25–30% thresholds by any number of baseline runs at the default
+   * noise figure (t·16% per run ≥ 27%); they fail on a significant regression but leave the verdict to the medians.
+   */
+  decides: boolean
   /** The change points the bad way (slower, less tok/s), past the threshold or not. */
   towardWorse: boolean
   worse: boolean
@@ -193,6 +200,8 @@ function pendingRow(j: Judged): Pending {
     metric: def.id,
     weight: holmWeight(def, t),
     alpha: t.alpha,
+    higherBetter: def.higherBetter,
+    decides: def.runNoiseScale === 1,
     towardWorse: false,
     worse: false,
     better: false,
@@ -274,6 +283,7 @@ function decide(pending: Pending[]): GateRow[] {
     row.pAdjusted = adj[dir].get(test)!
     row.noisePct = (Math.exp(test.sigma) - 1) * 100
     row.df = test.df
+    bound(p)
     if (!p.worse && !p.better) continue
     if (p.floored) {
       row.note = `change ${Math.abs(row.now! - row.baseline!).toFixed(2)} ms is within the noise floor ${row.floorMs!.toFixed(2)} ms`
@@ -285,9 +295,52 @@ function decide(pending: Pending[]): GateRow[] {
       continue
     }
     if (row.pAdjusted < p.alpha) row.verdict = p.worse ? 'regressed' : 'improved'
-    else row.note = `not significant against run-to-run noise (adjusted p=${row.pAdjusted.toPrecision(2)} ≥ α=${p.alpha})`
+    else {
+      // past the threshold but not significant: the evidence cannot tell a regression from noise
+      if (p.worse && p.decides) row.verdict = 'inconclusive'
+      row.note = `not significant against run-to-run noise (adjusted p=${row.pAdjusted.toPrecision(2)} ≥ α=${p.alpha})`
+    }
+  }
+  for (const p of tested) {
+    if (p.row.verdict !== 'unchanged' || p.row.worstPct! < p.row.decidePct!) continue
+    if (p.decides) p.row.verdict = 'inconclusive'
+    else p.row.note ??= `tail metric, not bounded (a change up to ${p.row.worstPct!.toFixed(0)}% worse is not excluded): fails only on a significant regression`
   }
   return pending.map((p) => p.row)
+}
+
+/** A change (log scale, signed so that positive = worse) as the % the row's threshold is written in. */
+const worsePct = (logWorse: number, higherBetter: boolean) => (higherBetter ? (1 - Math.exp(-logWorse)) * 100 : (Math.exp(logWorse) - 1) * 100)
+
+/** Largest number of baseline replicates `runsToDecide` looks at; beyond it more runs are not the answer. */
+const MAX_RUNS_TO_DECIDE = 50
+
+/**
+ * The worst change the metric's run-level evidence admits: the one-sided 1 − α bound of its mean change in the bad
+ * direction (Student t with the test's df and noise), against the threshold (or the noise floor where a floor in ms
+ * is the larger, since a change under it can never regress). A row whose bound reaches the threshold cannot tell
+ * "unchanged" from "regressed past the threshold": INCONCLUSIVE, with the baseline runs that would about decide it
+ * (same noise and change, df and √(1 + 1/n) of n runs), or null when the change itself sits too near the threshold.
+ * Per metric at α, not family-wise: PASS claims that each metric is inside its threshold with 1 − α confidence.
+ */
+function bound(p: Pending): void {
+  const { row } = p
+  const test = p.run!
+  const hb = p.higherBetter
+  const dWorse = hb ? -test.d : test.d
+  const floorPct = row.floorMs !== undefined && row.baseline ? (row.floorMs / row.baseline) * 100 : 0
+  row.decidePct = Math.max(row.thresholdPct, floorPct)
+  row.worstPct = worsePct(dWorse + studentTQuantileUpper(p.alpha, test.df) * test.se, hb)
+  if (row.worstPct < row.decidePct) return
+  const n = row.baselineRuns
+  row.runsToDecide = null
+  for (let m = n + 1; m <= MAX_RUNS_TO_DECIDE; m++) {
+    const df = test.df + (m - n) + (n === 1 ? PRIOR_DF - ONE_RUN_PRIOR_DF : 0)
+    if (worsePct(dWorse + studentTQuantileUpper(p.alpha, df) * test.sigma * Math.sqrt(1 + 1 / m), hb) < row.decidePct) {
+      row.runsToDecide = m
+      break
+    }
+  }
 }
 
 function healthFailures(c: RunCase, t: GateThresholds, allowClientBound: boolean): Failure[] {
@@ -356,9 +409,14 @@ export function runGate(run: RunData, opts: GateOptions = {}): GateResult {
     )
   const regressions = rows.filter((r) => r.verdict === 'regressed')
   const improvements = rows.filter((r) => r.verdict === 'improved')
-  for (const r of rows.filter((x) => x.verdict === 'inconclusive')) warnings.push(`${r.caseKey}: ${r.label}: ${r.note}`)
+  const inconclusive = rows.filter((r) => r.verdict === 'inconclusive')
+  const verdict: GateVerdict = failures.length || regressions.length ? 'FAIL' : inconclusive.length ? 'INCONCLUSIVE' : 'PASS'
+  if (inconclusive.length) warnings.push(inconclusiveSummary(inconclusive))
+  const env = opts.env ?? process.env
+  const strict = env.BENCH_GATE_INCONCLUSIVE !== undefined && thresholdChoice(env.BENCH_GATE_INCONCLUSIVE) === 'fail'
   return {
-    passed: failures.length === 0 && regressions.length === 0,
+    verdict,
+    passed: verdict === 'PASS' || (verdict === 'INCONCLUSIVE' && !strict),
     runId: run.runId,
     baseline: base
       ? {
@@ -373,6 +431,32 @@ export function runGate(run: RunData, opts: GateOptions = {}): GateResult {
     rows,
     regressions,
     improvements,
+    inconclusive,
     warnings,
   }
+}
+
+/** BENCH_GATE_INCONCLUSIVE, checked against its knob entry (warn or fail; empty = the default). */
+function thresholdChoice(raw: string): string {
+  const def = defOf('BENCH_GATE_INCONCLUSIVE')!
+  if (raw.trim() === '') return def.default!
+  const parsed = def.schema.safeParse(raw)
+  if (!parsed.success)
+    throw new Error(`BENCH_GATE_INCONCLUSIVE='${raw}' is not valid: expected ${def.allowed}. Unset it to warn (exit 0) on an inconclusive gate.`)
+  return String(parsed.data)
+}
+
+/** One sentence for the inconclusive rows, per metric: the worst change admitted, and what would decide it. */
+export function inconclusiveSummary(rows: readonly GateRow[]): string {
+  const byMetric = new Map<string, GateRow[]>()
+  for (const r of rows) byMetric.set(r.label, [...(byMetric.get(r.label) ?? []), r])
+  const parts = [...byMetric].map(([label, rs]) => {
+    const worst = Math.max(...rs.map((r) => r.worstPct ?? r.changePct ?? 0))
+    const need = rs.map((r) => r.runsToDecide)
+    const runs = need.some((n) => n === null || n === undefined)
+      ? 'more baseline runs alone will not decide it'
+      : `about ${Math.max(...(need as number[]))} baseline runs would decide it`
+    return `${label} (${rs.length} case(s): a change up to ${worst.toFixed(1)}% worse is not excluded, threshold ${Math.max(...rs.map((r) => r.decidePct ?? r.thresholdPct)).toFixed(0)}%; ${runs})`
+  })
+  return `INCONCLUSIVE: the evidence cannot exclude a change past the threshold for ${parts.join('; ')}. Save more baseline runs (\`fuze-bench baseline save --last K\`, or BENCH_BASELINE=<results folder> with BENCH_BASELINE_RUNS=K), raise BENCH_REQUESTS, or compare old and new in one job with \`fuze-bench ab\`. BENCH_GATE_INCONCLUSIVE=fail makes this fail the run.`
 }

@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs'
 import type { GateResult } from './gate-types.ts'
 import { fileOfKey } from '../core/case-key.ts'
-import { gateFailures } from './gate-report.ts'
+import { gateFailures, inconclusiveText } from './gate-report.ts'
 import { ReportWriteError } from './safe-write.ts'
 
 /** Workflow-command escaping (%, CR, LF in the message; also : and , in properties). */
@@ -11,10 +11,17 @@ const escProp = (s: string) => escData(s).replace(/:/g, '%3A').replace(/,/g, '%2
 
 export function annotations(g: GateResult): string[] {
   // file= puts the annotation on the spec that produced the case (GitHub shows it in the diff and the file view)
-  return gateFailures(g).map((f) => {
-    const file = fileOfKey(f.message)
-    return `::error ${file ? `file=${escProp(file)},` : ''}title=${escProp('fuze-bench gate')}::${escData(f.message)}`
-  })
+  const line = (level: 'error' | 'warning', message: string, title = 'fuze-bench gate') => {
+    const file = fileOfKey(message)
+    return `::${level} ${file ? `file=${escProp(file)},` : ''}title=${escProp(title)}::${escData(message)}`
+  }
+  const errors = gateFailures(g).map((f) => line('error', f.message))
+  // an INCONCLUSIVE run that passes still says so, on every metric it could not decide
+  const warnings =
+    g.verdict === 'INCONCLUSIVE' && g.passed
+      ? g.inconclusive.map((r) => line('warning', `${r.caseKey}: ${inconclusiveText(r)}`, 'fuze-bench gate: inconclusive'))
+      : []
+  return [...errors, ...warnings]
 }
 
 export function isGithubActions(env: NodeJS.ProcessEnv = process.env): boolean {

@@ -54,19 +54,41 @@ describe('regression gate through `fuze-bench analyze` (exit codes a CI job sees
     expect(last2.out).toContain('from 2 runs: 20250102_000000-ci, 20250103_000000-ci)')
   })
 
-  it('passes against its own baseline (exit 0) and says a 1-run baseline is conservative', async () => {
+  it('against its own 1-run baseline: INCONCLUSIVE, not a silent PASS (exit 0 with a warning; BENCH_GATE_INCONCLUSIVE=fail exits 1)', async () => {
     const r = await fuzeBench(['analyze', third], { BENCH_BASELINE: own })
     expect(r.code, r.out).toBe(0)
-    expect(r.out).toContain(`== Gate: PASS against baseline 'main' (${own}, run 20250103_000000-ci) ==`)
+    expect(r.out).toContain(`== Gate: INCONCLUSIVE against baseline 'main' (${own}, run 20250103_000000-ci) ==`)
     expect(r.out).toContain('note: 1-run baseline (2 case(s)): run-to-run noise is assumed (±4% per run, BENCH_GATE_RUN_NOISE_PCT), not measured')
     expect(r.out).not.toContain('Regressions:')
+    // the table names each undecided metric, the worst change the evidence admits and the baseline runs that would decide it
+    expect(r.out).toMatch(
+      /Inconclusive \(cannot exclude a change past the threshold\):\ncase\s+metric\s+baseline\s+now\s+change\s+worst admitted\s+threshold\s+baseline runs to decide\n/,
+    )
+    expect(r.out).toMatch(/decode 32 tokens\s+tok\/s \(median\)\s+[\d.]+\s+[\d.]+\s+[+-]0\.0%\s+\d+\.\d% worse\s+10%\s+~\d+ \(has 1\)/)
+    expect(r.out).toMatch(
+      /INCONCLUSIVE: the evidence cannot exclude a change past the threshold for tok\/s \(median\) \(2 case\(s\): a change up to \d+\.\d% worse is not excluded, threshold 10%; about \d+ baseline runs would decide it\)/,
+    )
+    const gate = JSON.parse(readFileSync(join(third, 'gate.json'), 'utf8'))
+    expect(gate.verdict).toBe('INCONCLUSIVE')
+    expect(gate.passed).toBe(true)
+    expect(gate.inconclusive.map((x: { metric: string }) => x.metric)).toContain('tokps')
+    // under Actions: a warning annotation per undecided metric, no error
+    const gh = await fuzeBench(['analyze', third], { BENCH_BASELINE: own, GITHUB_ACTIONS: 'true' })
+    expect(gh.code, gh.out).toBe(0)
+    const strict = await fuzeBench(['analyze', third], { BENCH_BASELINE: own, BENCH_GATE_INCONCLUSIVE: 'fail' })
+    expect(strict.code, strict.out).toBe(1)
+    expect(strict.out).toContain('== Gate: INCONCLUSIVE (fails: BENCH_GATE_INCONCLUSIVE=fail) against baseline')
+    expect(JSON.parse(readFileSync(join(third, 'gate.json'), 'utf8')).passed).toBe(false)
+    const bad = await fuzeBench(['analyze', third], { BENCH_BASELINE: own, BENCH_GATE_INCONCLUSIVE: 'maybe' })
+    expect(bad.code, bad.out).toBe(1)
+    expect(bad.out).toContain("BENCH_GATE_INCONCLUSIVE='maybe' is not valid: expected one of warn, fail")
   })
 
   it('takes a run folder, its summary.json, or a results folder (newest runs per case, not the run judged)', async () => {
     for (const source of [second, join(second, 'summary.json')]) {
       const r = await fuzeBench(['analyze', third], { BENCH_BASELINE: source })
       expect(r.code, r.out).toBe(0)
-      expect(r.out).toContain(`== Gate: PASS against baseline '20250102_000000-ci' (${source}, run 20250102_000000-ci) ==`)
+      expect(r.out).toContain(`== Gate: INCONCLUSIVE against baseline '20250102_000000-ci' (${source}, run 20250102_000000-ci) ==`)
     }
     const r = await fuzeBench(['analyze', third], {
       BENCH_BASELINE: results,
@@ -177,9 +199,27 @@ describe('runGate decisions', () => {
     const g = runGate(now, { baseline: base })
     const tok = g.rows.find((r) => r.metric === 'tokps')!
     expect(tok.changePct!).toBeLessThan(-10)
-    expect(tok.verdict).toBe('unchanged')
+    // not a regression, and not a PASS either: one run cannot tell drift from a change past the threshold
+    expect(tok.verdict).toBe('inconclusive')
     expect(tok.note).toMatch(/^not significant against run-to-run noise \(adjusted p=0\.\d+ ≥ α=0\.05\)$/)
+    expect(g.verdict).toBe('INCONCLUSIVE')
     expect(g.passed).toBe(true)
+    expect(runGate(now, { baseline: base, env: { BENCH_GATE_INCONCLUSIVE: 'fail' } }).passed).toBe(false)
+  })
+
+  it('an unchanged run against a tight 3-run baseline PASSes outright: every median metric is bounded inside its threshold', () => {
+    const tight = base3('pass3', [1, 1.01, 0.99])
+    const g = runGate(loadRun(makeRun(results, 'pass3-now', CASES, { seed: 32 })), { baseline: tight })
+    expect(
+      g.inconclusive.map((r) => r.metric),
+      g.warnings.join('\n'),
+    ).toEqual([])
+    expect(g.verdict).toBe('PASS')
+    const tok = g.rows.find((r) => r.metric === 'tokps')!
+    expect(tok.worstPct!).toBeLessThan(tok.decidePct!)
+    // the same run against a noisy 3-run baseline: the spread admits a change past the threshold
+    const noisy = runGate(loadRun(makeRun(results, 'pass3-now', CASES, { seed: 32 })), { baseline: base3('noisy3', [1, 1.3, 0.75]) })
+    expect(noisy.verdict).toBe('INCONCLUSIVE')
   })
 
   it('a real 25% drop fails against a 3-run baseline; the same drop within a noisy baseline does not', () => {
