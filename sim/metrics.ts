@@ -1,4 +1,5 @@
-// Prometheus text for GET /metrics, named like vLLM's so metric scrapers can be tested against it.
+// Prometheus text for GET /metrics, named and labelled like vLLM's (V1 engine: `engine="0",model_name=...` on every
+// series, as vLLM 0.32 serves them) so metric scrapers can be tested against it.
 import type { Admission } from './admission.ts'
 import type { SimTruth } from './types.ts'
 
@@ -49,15 +50,25 @@ export class SimMetrics {
     if (t.tEnd !== undefined) this.e2e.observe((t.tEnd - t.tReceived) / 1000)
   }
 
-  render(model: string, admission: Admission): string {
-    const l = `model_name="${model}"`
+  /** `kvUsage`: the KV cache's share in use (0-1); the simulator has no cache, so callers give the share of sequence slots taken. */
+  render(model: string, admission: Admission, kvUsage = 0): string {
+    const l = `engine="0",model_name="${model}"`
     const out = [
-      '# HELP vllm:num_requests_running Number of requests currently running.',
+      '# HELP vllm:num_requests_running Number of requests in model execution batches.',
       '# TYPE vllm:num_requests_running gauge',
       `vllm:num_requests_running{${l}} ${admission.active}`,
       '# HELP vllm:num_requests_waiting Number of requests waiting to be processed.',
       '# TYPE vllm:num_requests_waiting gauge',
       `vllm:num_requests_waiting{${l}} ${admission.queued}`,
+      '# HELP vllm:kv_cache_usage_perc KV-cache usage. 1 means 100 percent usage.',
+      '# TYPE vllm:kv_cache_usage_perc gauge',
+      `vllm:kv_cache_usage_perc{${l}} ${kvUsage}`,
+      '# HELP vllm:prefix_cache_queries_total Prefix cache queries, in terms of number of queried tokens.',
+      '# TYPE vllm:prefix_cache_queries_total counter',
+      `vllm:prefix_cache_queries_total{${l}} ${this.promptTokens}`,
+      '# HELP vllm:prefix_cache_hits_total Prefix cache hits, in terms of number of cached tokens.',
+      '# TYPE vllm:prefix_cache_hits_total counter',
+      `vllm:prefix_cache_hits_total{${l}} 0`,
       '# HELP vllm:prompt_tokens_total Number of prefill tokens processed.',
       '# TYPE vllm:prompt_tokens_total counter',
       `vllm:prompt_tokens_total{${l}} ${this.promptTokens}`,

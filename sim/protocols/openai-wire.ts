@@ -1,10 +1,14 @@
-// OpenAI-compatible completions and chat (vLLM/SGLang, llama-server's /v1, TGI's Messages API):
+// OpenAI-compatible completions and chat (vLLM/SGLang, llama-server's /v1, TGI's Messages API, Ollama's /v1):
 // request parsing plus the SSE and JSON encoders. `flavour` adds what each server adds on top.
+// vLLM (as recorded from vLLM 0.32 on CPU, test/fixtures/recorded/vllm-real-*): chat opens with a chunk of
+// `{"role":"assistant","content":""}` sent with the first token, then content-only deltas; reasoning goes in
+// `reasoning` (vLLM renamed `reasoning_content`); no `usage` key on streamed chunks; the usage chunk and whole
+// responses carry `prompt_tokens_details: {cached_tokens}` (vLLM with --enable-prompt-tokens-details).
 import type { GenChunk, GenerateJob, GenInfo, SimContext, SimRequest, StreamEncoder } from '../job.ts'
 import { BadRequest, boolField, firstModel, intField, obj } from '../http.ts'
 import { chatPromptText, promptTokenCount, tokenize } from '../tokenizer.ts'
 
-export type OpenAIFlavour = 'vllm' | 'llamacpp' | 'tgi'
+export type OpenAIFlavour = 'vllm' | 'llamacpp' | 'tgi' | 'ollama'
 export type OpenAIKind = 'completions' | 'chat'
 
 export const DEFAULT_MAX_TOKENS = 16
@@ -29,12 +33,19 @@ export function llamaTimings(info: GenInfo): Record<string, number> {
   }
 }
 
-function usage(info: GenInfo) {
-  return { prompt_tokens: info.promptTokens, completion_tokens: info.reportedOutputTokens, total_tokens: info.promptTokens + info.reportedOutputTokens }
+function usage(info: GenInfo, flavour: OpenAIFlavour) {
+  const u = { prompt_tokens: info.promptTokens, total_tokens: info.promptTokens + info.reportedOutputTokens, completion_tokens: info.reportedOutputTokens }
+  // the simulator keeps no prefix cache: nothing of a prompt is ever served from it
+  return flavour === 'vllm' ? { ...u, prompt_tokens_details: { cached_tokens: 0 } } : u
 }
+
+/** The field a chat delta or message carries reasoning in. */
+const reasoningField = (flavour: OpenAIFlavour) => (flavour === 'vllm' ? 'reasoning' : 'reasoning_content')
 
 function encoder(ctx: SimContext, kind: OpenAIKind, flavour: OpenAIFlavour): StreamEncoder {
   const roleSentAlone = ctx.config.faults.roleOnlyFirstChunk === true
+  // vLLM always sends the role alone (with empty content) right before the first token's chunk
+  const roleChunkFirst = kind === 'chat' && flavour === 'vllm' && !roleSentAlone
   const head = (info: GenInfo) =>
     kind === 'chat'
       ? { id: `chatcmpl-${info.requestId}`, object: 'chat.completion.chunk', created: info.created, model: info.model }
@@ -43,28 +54,31 @@ function encoder(ctx: SimContext, kind: OpenAIKind, flavour: OpenAIFlavour): Str
     const finish = c?.last ? info.finishReason : null
     if (kind === 'completions') return { index: 0, text, logprobs: null, finish_reason: finish, stop_reason: null }
     const delta: Record<string, string> = {}
-    if (c?.first && !roleSentAlone) delta.role = 'assistant'
-    if (c?.reasoning) delta.reasoning_content = text
+    if (c?.first && !roleSentAlone && !roleChunkFirst) delta.role = 'assistant'
+    if (c?.reasoning) delta[reasoningField(flavour)] = text
     else delta.content = text
     return { index: 0, delta, logprobs: null, finish_reason: finish }
   }
+  const roleDelta = flavour === 'vllm' ? { role: 'assistant', content: '' } : { role: 'assistant' }
   const event = (c: GenChunk | undefined, text: string, info: GenInfo) => {
     const value: Record<string, unknown> = { ...head(info), choices: [choice(c, text, info)] }
-    if (info.includeUsage) value.usage = null
+    if (info.includeUsage && flavour !== 'vllm') value.usage = null
     if (flavour === 'llamacpp' && c?.last && !info.missingUsage) value.timings = llamaTimings(info)
     return value
   }
   return {
     contentType: 'text/event-stream',
     ...(kind === 'chat'
-      ? { roleOnly: (info: GenInfo) => sse({ ...head(info), choices: [{ index: 0, delta: { role: 'assistant' }, logprobs: null, finish_reason: null }] }) }
+      ? { roleOnly: (info: GenInfo) => sse({ ...head(info), choices: [{ index: 0, delta: roleDelta, logprobs: null, finish_reason: null }] }) }
       : {}),
-    chunk: (c, info) => sse(event(c, c.text, info)),
+    chunk: (c, info) =>
+      (roleChunkFirst && c.first ? sse({ ...head(info), choices: [{ index: 0, delta: roleDelta, logprobs: null, finish_reason: null }] }) : '') +
+      sse(event(c, c.text, info)),
     empty: (info) => sse(event(undefined, '', info)),
     final: (info) => {
       let out = ''
       if (info.includeUsage && !info.missingUsage) {
-        const value: Record<string, unknown> = { ...head(info), choices: [], usage: usage(info) }
+        const value: Record<string, unknown> = { ...head(info), choices: [], usage: usage(info, flavour) }
         if (flavour === 'llamacpp') value.timings = llamaTimings(info)
         out += sse(value)
       }
@@ -89,7 +103,7 @@ function whole(kind: OpenAIKind, flavour: OpenAIFlavour, info: GenInfo): string 
           choices: [
             {
               index: 0,
-              message: { role: 'assistant', content: info.text, ...(info.reasoningText ? { reasoning_content: info.reasoningText } : {}) },
+              message: { role: 'assistant', content: info.text, ...(info.reasoningText ? { [reasoningField(flavour)]: info.reasoningText } : {}) },
               logprobs: null,
               finish_reason: info.finishReason,
             },
@@ -103,7 +117,7 @@ function whole(kind: OpenAIKind, flavour: OpenAIFlavour, info: GenInfo): string 
           choices: [{ index: 0, text: info.text, logprobs: null, finish_reason: info.finishReason, stop_reason: null }],
         }
   if (info.missingUsage) return JSON.stringify(base)
-  return JSON.stringify({ ...base, usage: usage(info), ...(flavour === 'llamacpp' ? { timings: llamaTimings(info) } : {}) })
+  return JSON.stringify({ ...base, usage: usage(info, flavour), ...(flavour === 'llamacpp' ? { timings: llamaTimings(info) } : {}) })
 }
 
 export function openaiJob(

@@ -22,7 +22,13 @@ export const openai: ProtocolDef = {
     {
       method: 'GET',
       path: /^\/metrics$/,
-      handle: (ctx, r) => sendText(r.res, 200, ctx.metrics.render(firstModel(ctx), ctx.admission), 'text/plain; version=0.0.4; charset=utf-8'),
+      handle: (ctx, r) =>
+        sendText(
+          r.res,
+          200,
+          ctx.metrics.render(firstModel(ctx), ctx.admission, ctx.admission.active / ctx.config.maxSeqs),
+          'text/plain; version=0.0.4; charset=utf-8',
+        ),
     },
     {
       method: 'POST',
@@ -32,7 +38,7 @@ export const openai: ProtocolDef = {
         const text = typeof body.prompt === 'string' ? body.prompt : Array.isArray(body.messages) ? chatPromptText(body.messages) : undefined
         if (text === undefined) throw new BadRequest("'prompt' (string) or 'messages' is required")
         const tokens = tokenize(text)
-        sendJson(r.res, 200, { count: tokens.length, max_model_len: 4096, tokens })
+        sendJson(r.res, 200, { count: tokens.length, max_model_len: 4096, tokens, token_strs: null })
       },
     },
   ],

@@ -24,20 +24,27 @@ describe('openai (vLLM) protocol', () => {
     expect(chunks).toHaveLength(5)
     const tokens = chunks.slice(0, 4)
     expect(tokens.map((c) => c.choices[0].text).join('')).toBe(' or from are an')
-    expect(tokens[0]).toMatchObject({ id: 'cmpl-oa-1', object: 'text_completion', model: 'sim-model', usage: null })
+    expect(tokens[0]).toMatchObject({ id: 'cmpl-oa-1', object: 'text_completion', model: 'sim-model' })
+    // vLLM 0.32 puts no usage key on token chunks, even with include_usage
+    expect(tokens.every((c) => !('usage' in c))).toBe(true)
     expect(tokens.map((c) => c.choices[0].finish_reason)).toEqual([null, null, null, 'length'])
-    expect(chunks[4]).toMatchObject({ choices: [], usage: { prompt_tokens: tokenize('Hello there, bench').length, completion_tokens: 4, total_tokens: 4 + 7 } })
+    expect(chunks[4]).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: tokenize('Hello there, bench').length, completion_tokens: 4, total_tokens: 4 + 7, prompt_tokens_details: { cached_tokens: 0 } },
+    })
   })
 
-  it('streams chat deltas with the role on the first chunk and no usage unless asked', async () => {
+  it('streams chat deltas after a role chunk and no usage unless asked', async () => {
     const r = await raw(`${sim.url}/v1/chat/completions`, {
       body: { messages: [{ role: 'user', content: 'hi' }], max_tokens: 2, ignore_eos: true, stream: true },
     })
     const events = sseData(r.body)
-    expect(events).toHaveLength(3)
-    const [a, b] = events.slice(0, 2).map((e) => JSON.parse(e))
-    expect(a.object).toBe('chat.completion.chunk')
-    expect(a.choices[0].delta).toEqual({ role: 'assistant', content: ' or' })
+    expect(events).toHaveLength(4)
+    const [role, a, b] = events.slice(0, 3).map((e) => JSON.parse(e))
+    expect(role.object).toBe('chat.completion.chunk')
+    // as vLLM 0.32 sends it: the role alone with empty content, then content-only deltas
+    expect(role.choices[0].delta).toEqual({ role: 'assistant', content: '' })
+    expect(a.choices[0].delta).toEqual({ content: ' or' })
     expect(b.choices[0]).toEqual({ index: 0, delta: { content: ' from' }, logprobs: null, finish_reason: 'length' })
     expect(a.usage).toBeUndefined()
   })
@@ -50,7 +57,12 @@ describe('openai (vLLM) protocol', () => {
     expect(status).toBe(200)
     expect(value.object).toBe('chat.completion')
     expect(value.choices[0].message).toEqual({ role: 'assistant', content: ' or from are' })
-    expect(value.usage).toEqual({ prompt_tokens: tokenize('user: hi\n').length, completion_tokens: 3, total_tokens: 3 + tokenize('user: hi\n').length })
+    expect(value.usage).toEqual({
+      prompt_tokens: tokenize('user: hi\n').length,
+      completion_tokens: 3,
+      total_tokens: 3 + tokenize('user: hi\n').length,
+      prompt_tokens_details: { cached_tokens: 0 },
+    })
   })
 
   it('honours max_tokens default, EOS, ignore_eos and min_tokens', async () => {
@@ -101,9 +113,9 @@ describe('openai metrics and readiness', () => {
       const m = await raw(`${s.url}/metrics`)
       expect(m.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/)
       expect(m.body).toContain('# TYPE vllm:time_to_first_token_seconds histogram')
-      expect(m.body).toContain('vllm:time_to_first_token_seconds_count{model_name="sim-model"} 3')
-      expect(m.body).toContain('vllm:time_to_first_token_seconds_bucket{model_name="sim-model",le="+Inf"} 3')
-      expect(m.body).toContain('vllm:generation_tokens_total{model_name="sim-model"} 6')
+      expect(m.body).toContain('vllm:time_to_first_token_seconds_count{engine="0",model_name="sim-model"} 3')
+      expect(m.body).toContain('vllm:time_to_first_token_seconds_bucket{engine="0",model_name="sim-model",le="+Inf"} 3')
+      expect(m.body).toContain('vllm:generation_tokens_total{engine="0",model_name="sim-model"} 6')
     } finally {
       await s.close()
     }

@@ -110,10 +110,10 @@ describe('server metrics sampler (the simulator’s vLLM /metrics)', () => {
     expect(r.samples).toBeGreaterThanOrEqual(2)
     const scrapes = lines(file).map((l) => JSON.parse(l) as { epochMs: number; values: Record<string, number> })
     expect(scrapes).toHaveLength(r.samples)
-    expect(Object.keys(scrapes[0].values)).toContain('vllm:e2e_request_latency_seconds_bucket{model_name="sim-model",le="+Inf"}')
+    expect(Object.keys(scrapes[0].values)).toContain('vllm:e2e_request_latency_seconds_bucket{engine="0",model_name="sim-model",le="+Inf"}')
     expect(
-      scrapes.at(-1)!.values['vllm:generation_tokens_total{model_name="sim-model"}'] -
-        scrapes[0].values['vllm:generation_tokens_total{model_name="sim-model"}'],
+      scrapes.at(-1)!.values['vllm:generation_tokens_total{engine="0",model_name="sim-model"}'] -
+        scrapes[0].values['vllm:generation_tokens_total{engine="0",model_name="sim-model"}'],
     ).toBe(36)
   })
 
