@@ -141,7 +141,7 @@ export interface WorkloadReport {
   }
   trace?: {
     file: string
-    format: 'azure-csv' | 'mooncake-jsonl'
+    format: 'azure-csv' | 'burstgpt-csv' | 'mooncake-jsonl'
     requests: number
     timeScale: number
     /** Scaled span of the replayed part, and its mean request rate. */
@@ -149,6 +149,8 @@ export interface WorkloadReport {
     meanRate: number
     /** Requests whose lengths were clamped (maxInputTokens / maxOutputTokens). */
     clamped: number
+    /** BurstGPT rows of failed requests (0 response tokens), left out of the replay. */
+    failedRows?: number
     /** Mooncake hash_ids as prompt blocks: tokens per block, distinct blocks, requests whose first block an earlier one had. */
     blocks?: { blockTokens: number; distinct: number; sharedFirst: number }
     /** Send time − scheduled time (ms): the scheduler's release lag plus building and writing the request. */

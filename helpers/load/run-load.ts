@@ -215,6 +215,7 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
                 spanS: span,
                 meanRate: span > 0 ? (n - 1) / span : 0,
                 clamped: trace.clamped,
+                ...(trace.failedRows > 0 ? { failedRows: trace.failedRows } : {}),
                 ...(workload.blocks !== undefined
                   ? { blocks: { blockTokens: workload.blocks.blockTokens, distinct: workload.blocks.blocks, sharedFirst: workload.blocks.sharedFirst } }
                   : {}),

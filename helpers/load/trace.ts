@@ -2,6 +2,8 @@
 //   CSV with a header, the Azure LLM inference trace columns: TIMESTAMP,ContextTokens,GeneratedTokens
 //     (TIMESTAMP a date-time such as `2023-11-16 18:15:46.6805900` or `2024-05-10 00:00:00.009930+00:00`,
 //     or plain seconds);
+//   BurstGPT's CSV: Timestamp (seconds),Model,Request tokens,Response tokens,Total tokens,Log Type — its failed
+//     requests (0 response tokens) are left out and counted;
 //   JSONL, Mooncake style: {"timestamp": <ms>, "input_length": n, "output_length": n, "hash_ids": […]}; hash_ids
 //     name the prompt's blocks (512 tokens each by default, the last one partial): requests that list the same
 //     leading ids share those leading prompt tokens, which a prefix cache can reuse (trace-blocks.ts builds them).
@@ -37,15 +39,17 @@ export const MOONCAKE_BLOCK_TOKENS = 512
 
 export interface Trace {
   entries: TraceEntry[]
-  format: 'azure-csv' | 'mooncake-jsonl'
+  format: 'azure-csv' | 'burstgpt-csv' | 'mooncake-jsonl'
   /** Requests whose lengths were clamped by maxInputTokens / maxOutputTokens. */
   clamped: number
+  /** Rows left out: BurstGPT's failed requests (0 response tokens). */
+  failedRows: number
   /** Requests per second over the (scaled) trace: (n − 1) / span. */
   meanRate: number
 }
 
 const HINT =
-  'A trace is a CSV with the header TIMESTAMP,ContextTokens,GeneratedTokens (the Azure LLM inference trace) or JSONL lines {"timestamp": ms, "input_length": n, "output_length": n} (Mooncake); fix the file or the case\'s trace option.'
+  'A trace is a CSV with the header TIMESTAMP,ContextTokens,GeneratedTokens (the Azure LLM inference trace) or Timestamp,…,Request tokens,Response tokens (BurstGPT), or JSONL lines {"timestamp": ms, "input_length": n, "output_length": n} (Mooncake); fix the file or the case\'s trace option.'
 
 function bad(file: string, what: string): Error {
   return new Error(`trace ${file}: ${what}. ${HINT}`)
@@ -79,15 +83,17 @@ interface Raw {
   hashIds?: number[]
 }
 
-function parseCsv(file: string, text: string): Raw[] {
+function parseCsv(file: string, text: string): { raw: Raw[]; burst: boolean; failed: number } {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
   if (lines.length === 0) throw bad(file, 'the file is empty')
   const cells = (l: string) => l.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
   const header = cells(lines[0]).map((h) => h.toLowerCase())
   const col = (...names: string[]) => header.findIndex((h) => names.includes(h))
   const ti = col('timestamp')
-  const ii = col('contexttokens', 'input_tokens', 'input_length')
-  const oi = col('generatedtokens', 'output_tokens', 'output_length')
+  const ii = col('contexttokens', 'input_tokens', 'input_length', 'request tokens')
+  const oi = col('generatedtokens', 'output_tokens', 'output_length', 'response tokens')
+  const burst = header.includes('request tokens')
+  let failed = 0
   if (ti < 0 || ii < 0 || oi < 0) throw bad(file, `the CSV header "${lines[0]}" lacks TIMESTAMP, ContextTokens or GeneratedTokens`)
   const out: Raw[] = []
   for (let n = 1; n < lines.length; n++) {
@@ -97,9 +103,14 @@ function parseCsv(file: string, text: string): Raw[] {
     const output = count(c[oi])
     if (t === undefined || input === undefined || output === undefined)
       throw bad(file, `line ${n + 1} ("${lines[n]}") needs a date-time or seconds TIMESTAMP and whole token counts`)
+    // BurstGPT logs a failed request with 0 response tokens: nothing was generated, so nothing to replay
+    if (burst && output === 0) {
+      failed++
+      continue
+    }
     out.push({ t, input, output })
   }
-  return out
+  return { raw: out, burst, failed }
 }
 
 function parseJsonl(file: string, text: string): Raw[] {
@@ -131,7 +142,8 @@ export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 
   if (!(scale > 0) || !Number.isFinite(scale))
     throw new Error(`trace timeScale must be a positive number, got ${scale}: fix the case's trace.timeScale option.`)
   const csv = /\.csv$/i.test(file) || (!/\.jsonl?$/i.test(file) && /^\s*[A-Za-z"]/.test(text))
-  let raw = csv ? parseCsv(file, text) : parseJsonl(file, text)
+  const parsed = csv ? parseCsv(file, text) : { raw: parseJsonl(file, text), burst: false, failed: 0 }
+  let raw = parsed.raw
   if (raw.length === 0) throw bad(file, 'it has no requests')
   // replay in time order (files are usually sorted; a stable sort keeps ties in file order)
   raw = raw
@@ -153,7 +165,13 @@ export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 
     return { offsetMs: (r.t - t0) * scale, inputTokens: input, outputTokens: output, ...(hashIds ? { hashIds } : {}) }
   })
   const span = entries.length > 1 ? entries[entries.length - 1].offsetMs : 0
-  return { entries, format: csv ? 'azure-csv' : 'mooncake-jsonl', clamped, meanRate: span > 0 ? ((entries.length - 1) * 1000) / span : 0 }
+  return {
+    entries,
+    format: parsed.burst ? 'burstgpt-csv' : csv ? 'azure-csv' : 'mooncake-jsonl',
+    clamped,
+    failedRows: parsed.failed,
+    meanRate: span > 0 ? ((entries.length - 1) * 1000) / span : 0,
+  }
 }
 
 export function loadTrace(opts: TraceOptions): Trace {

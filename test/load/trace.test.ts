@@ -52,6 +52,21 @@ describe('trace parsing', () => {
     expect(parseTrace('m.jsonl', MOONCAKE, { limit: 2 }).entries.map((e) => e.offsetMs)).toEqual([0, 1000])
   })
 
+  it("reads BurstGPT's CSV (seconds, Request/Response tokens) and leaves its failed requests out, counted", () => {
+    const burst = `Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type
+5,ChatGPT,472,18,490,Conversation log
+45,ChatGPT,1087,0,1087,Conversation log
+118,GPT-4,417,583,1000,API log
+`
+    const t = parseTrace('BurstGPT_1.csv', burst)
+    expect(t.format).toBe('burstgpt-csv')
+    expect(t.failedRows).toBe(1)
+    expect(t.entries).toEqual([
+      { offsetMs: 0, inputTokens: 472, outputTokens: 18 },
+      { offsetMs: 113_000, inputTokens: 417, outputTokens: 583 },
+    ])
+  })
+
   it('names the file, the line and the expected shape when a trace is bad', () => {
     expect(() => parseTrace('x.csv', 'time,in,out\n1,2,3\n')).toThrow(
       'trace x.csv: the CSV header "time,in,out" lacks TIMESTAMP, ContextTokens or GeneratedTokens. A trace is a CSV with the header TIMESTAMP,ContextTokens,GeneratedTokens',
