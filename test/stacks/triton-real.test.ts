@@ -80,5 +80,5 @@ describe.skipIf(!t)(title, () => {
     expect(log).toMatch(/Started GRPCInferenceService at 127\.0\.0\.1:\d+/)
     // the server and its stub are gone
     expect(processesUnder(join(t!.backendDir, '..'))).toEqual([])
-  })
+  }, 600_000)
 })
