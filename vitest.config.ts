@@ -7,7 +7,7 @@ import { benchPreflight } from './fixtures/preflight-config.ts'
 import { STACK_NAMES } from './fixtures/stacks/index.ts'
 
 // every stack of the registry, plus the harness measuring itself
-const BENCH_PROJECTS = [...STACK_NAMES, 'harness']
+const BENCH_PROJECTS = [...STACK_NAMES, 'harness', 'peers']
 const TIMING_TESTS = ['test/load/sim-accuracy.test.ts']
 const benchMode = process.argv.slice(2).includes('bench')
 

@@ -84,9 +84,9 @@ export class FuzeReporter implements Reporter {
     this.guard(() => writeSummaryJson(this.dir, this.summary))
   }
 
-  /** Harness self-benchmarks don't go through llmBench; everything under benches/<stack>/ does. */
+  /** Harness self-benchmarks and the peer-tool comparison don't go through llmBench; everything under benches/<stack>/ does. */
   private isFuzeFile(testCase: TestCase): boolean {
-    return !/benches[\\/]harness[\\/]/.test(testCase.module.moduleId)
+    return !/benches[\\/](harness|peers)[\\/]/.test(testCase.module.moduleId)
   }
 
   async onTestRunEnd(_modules: ReadonlyArray<TestModule>, _errors: ReadonlyArray<unknown>, reason: string): Promise<void> {
