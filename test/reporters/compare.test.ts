@@ -76,9 +76,11 @@ describe('fuze-bench compare', () => {
     const sa = JSON.parse(readFileSync(join(a, 'summary.json'), 'utf8'))
     sa.cases[0].summary.ttftMs.p50 = 0.01
     writeFileSync(join(a, 'summary.json'), JSON.stringify(sa))
-    const out = join(root, 'cmp.html')
-    const r = await fuzeBench(['compare', a, b, '--out', out])
+    // without --out the page goes beside the last run's report.html, not into the working folder
+    const r = await fuzeBench(['compare', a, b])
     expect(r.code, r.out).toBe(0)
+    const out = join(b, 'compare.html')
+    expect(r.out).toContain(`comparison page: ${out}`)
     const bRow = r.out.split('\n').find((l) => l.startsWith('B ') && !l.startsWith('B ='))
     expect(bRow).toMatch(/^B\s+[\d.]+ \([+-]\d\.\d%\)\s+[\d.]+ \(n\/a: reference 0\.01 ms ≈ 0\)\s+[\d.]+ \([+-]\d+\.\d%\)/)
     expect(bRow).toMatch(/regressed: TTFT p50 ms n\/a \(reference ≈ 0\)/)
