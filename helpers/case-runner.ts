@@ -135,9 +135,9 @@ export class CaseRun {
     more.knobs ??= this.knobs
     more.writer ??= this.writer
     if (phase !== 'run') return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
-    const a = performance.now()
+    const a = this.stalls.begin()
     return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more).then((rec) => {
-      this.stalls.request(a, performance.now())
+      this.stalls.end(a)
       return rec
     })
   }

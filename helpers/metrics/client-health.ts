@@ -38,8 +38,8 @@ const STALL_MIN_MS = 1
  * The longest event-loop stall each request lived through. A 1 ms timer notes every tick that came late (a stall:
  * the loop ran something else, a GC, the OS ran the server) with when it ended; each measured request's send→end
  * interval is looked up once the timer has ticked past its end (a stall that delayed the end is noted first), and
- * its longest overlapping stall folded into `perRequest`. Bounded: stalls older than every pending request are
- * dropped, and the per-request values go into a QuantileAcc.
+ * its longest overlapping stall folded into `perRequest`. Bounded: stalls that ended before every request still in
+ * flight or pending began are dropped, and the per-request values go into a QuantileAcc.
  */
 export class StallWatch {
   readonly perRequest = new QuantileAcc()
@@ -51,6 +51,8 @@ export class StallWatch {
   private longest = 0
   /** Requests that ended, awaiting the next tick (send, end). */
   private pending: Array<[number, number]> = []
+  /** Send times of the requests in flight, in the order they began (so the first is the oldest). */
+  private readonly inFlight: number[] = []
 
   constructor(private readonly periodMs = 1) {}
 
@@ -81,7 +83,8 @@ export class StallWatch {
       if (p[1] <= upTo) this.perRequest.add(this.longestIn(p[0], p[1]))
       else keep.push(p)
     this.pending = keep
-    const oldest = keep.length > 0 ? Math.min(...keep.map((p) => p[0])) : upTo
+    let oldest = this.inFlight.length > 0 ? this.inFlight[0] : upTo
+    for (const p of keep) if (p[0] < oldest) oldest = p[0]
     let drop = 0
     while (drop < this.ends.length && this.ends[drop] < oldest) drop++
     if (drop > 1024 || (drop > 0 && drop === this.ends.length)) {
@@ -104,6 +107,20 @@ export class StallWatch {
     for (let i = lo; i < this.ends.length && this.ends[i] - this.longest <= b; i++)
       if (this.ends[i] - this.lens[i] <= b && this.lens[i] > most) most = this.lens[i]
     return most
+  }
+
+  /** A measured request begins now: returns its send time, to hand to `end`. */
+  begin(): number {
+    const a = performance.now()
+    this.inFlight.push(a)
+    return a
+  }
+
+  /** The measured request that began at `a` (begin) ended now. */
+  end(a: number): void {
+    const i = this.inFlight.indexOf(a)
+    if (i >= 0) this.inFlight.splice(i, 1)
+    this.request(a, performance.now())
   }
 
   /** A measured request that was sent at `a` and ended at `b` (performance.now()). */

@@ -36,6 +36,25 @@ describe('StallWatch', () => {
     expect(d.min!).toBeLessThan(15)
   })
 
+  it('keeps the stalls of a request still in flight while shorter ones come and go', async () => {
+    const w = new StallWatch()
+    w.start()
+    await sleep(5)
+    const long = w.begin()
+    block(30)
+    for (let i = 0; i < 5; i++) {
+      const a = w.begin()
+      await sleep(5)
+      w.end(a)
+    }
+    await sleep(10)
+    w.end(long)
+    w.stop()
+    const d = w.perRequest.dist()
+    expect(d.n).toBe(6)
+    expect(d.max!).toBeGreaterThan(25)
+  })
+
   it('a stall that delayed a request end is counted even though the request is folded right after it', async () => {
     const w = new StallWatch()
     w.start()
