@@ -29,7 +29,8 @@ function plan(): { protocol: string; port: string; models: string[] } | 'exit0' 
     }
     case 'vllm':
       if (argv[0] !== 'serve' || !argv[1]) fail('expected `vllm serve <model> …`')
-      return { protocol: 'openai', port: flag('--port') ?? '8000', models: [argv[1]] }
+      // served under --served-model-name when given, else under the model path (as vLLM does)
+      return { protocol: 'openai', port: flag('--port') ?? '8000', models: [flag('--served-model-name') ?? argv[1]] }
     case 'python3':
       // the availability check (`-c "…find_spec('sglang')…"`) succeeds: this python "has" sglang
       if (argv[0] === '-c') return 'exit0'

@@ -32,6 +32,8 @@ describe('any endpoint, nothing else set', () => {
     expect(skipLines(r.all)).toEqual([
       `skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: ${s.url}/v1/models lists 'adv', not 'Qwen/Qwen2.5-0.5B-Instruct'; ` +
         `map this spec's model with VLLM_MODEL_Qwen_Qwen2_5_0_5B_Instruct=<served id>, or bench every served model with benches/vllm/each-model.bench.ts`,
+      `skipped benches/vllm/tiny-random.bench.ts: ${s.url}/v1/models lists 'adv', not 'tiny-random'; ` +
+        `map this spec's model with VLLM_MODEL_tiny_random=<served id>, or bench every served model with benches/vllm/each-model.bench.ts`,
     ])
   })
 

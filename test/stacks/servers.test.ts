@@ -1,7 +1,7 @@
 // vLLM, SGLang, TGI and Triton end to end on their shims (two GPUs): the exact launch command per slot,
 // CUDA_VISIBLE_DEVICES = the slot's GPU UUID, readiness, one CSV row per case and slot, nothing left running;
 // and without the binary, one skip line per spec.
-import { mkdtempSync, readdirSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -25,8 +25,8 @@ function normalise(argv: string[], ports: Record<string, string>): string[] {
   )
 }
 
-async function runStack(project: string, cases: number, env: Record<string, string> = {}) {
-  const run = await runWithShims(['--project', project], env)
+async function runStack(project: string, cases: number, env: Record<string, string> = {}, filter: string[] = []) {
+  const run = await runWithShims(['--project', project, ...filter], env)
   expectFlowPassed(run.r)
   const started = launches(run.shim())
   expect(started.map((e) => e.env?.CUDA_VISIBLE_DEVICES)).toEqual(UUIDS)
@@ -42,9 +42,20 @@ async function runStack(project: string, cases: number, env: Record<string, stri
   return { run, rows, argv: started.map((e) => normalise(e.argv!, run.env)) }
 }
 
+/**
+ * The Qwen spec skips when vLLM could not load the model (not in the Hugging Face cache, no hub): a hub cache of its
+ * own that has it, and an empty fuze-bench cache (no generated model, no installed vLLM); only the Qwen spec runs.
+ */
+function qwenCached(): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), 'fuze-hf-home-'))
+  mkdirSync(join(home, 'hub', `models--${HF.replace('/', '--')}`, 'snapshots', '0123abc'), { recursive: true })
+  return { HF_HOME: home, FUZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'fuze-empty-cache-')) }
+}
+
 describe('stacks on their shims, slots A then B', () => {
   it('vllm: `vllm serve <model>` with the SPEC flags, and the server-side TTFT from /metrics beside the client numbers', async () => {
-    const { run, rows, argv } = await runStack('vllm', 3, { DTYPE: 'bfloat16', GPU_MEM_UTIL: '0.8', BENCH_NUM_CTX: '2048' })
+    const env = { ...qwenCached(), DTYPE: 'bfloat16', GPU_MEM_UTIL: '0.8', BENCH_NUM_CTX: '2048' }
+    const { run, rows, argv } = await runStack('vllm', 3, env, ['qwen'])
     const expected = (port: string) => [
       'serve',
       HF,
@@ -56,6 +67,8 @@ describe('stacks on their shims, slots A then B', () => {
       'bfloat16',
       '--max-model-len',
       '2048',
+      '--enable-prefix-caching',
+      '--enable-prompt-tokens-details',
       '--gpu-memory-utilization',
       '0.8',
     ]
@@ -65,8 +78,9 @@ describe('stacks on their shims, slots A then B', () => {
   })
 
   it('VLLM_MODEL_<alias> maps the spec model to the id vllm serves', async () => {
-    const { argv, rows } = await runStack('vllm', 3, { VLLM_MODEL_Qwen_Qwen2_5_0_5B_Instruct: '/models/qwen-local' })
-    expect(argv[0].slice(0, 2)).toEqual(['serve', '/models/qwen-local'])
+    const local = mkdtempSync(join(tmpdir(), 'fuze-qwen-local-'))
+    const { argv, rows } = await runStack('vllm', 3, { ...qwenCached(), VLLM_MODEL_Qwen_Qwen2_5_0_5B_Instruct: local }, ['qwen'])
+    expect(argv[0].slice(0, 2)).toEqual(['serve', local])
     expect(rows[0].base_model).toBe(HF)
   })
 
@@ -176,8 +190,9 @@ describe('stacks not installed', () => {
       'skipped benches/tgi/qwen2.5-0.5b-instruct.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
       'skipped benches/triton/each-model.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton`)',
       'skipped benches/triton/tiny-random.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton`)',
-      'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
-      'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL',
+      'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm`)',
+      'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm`)',
+      'skipped benches/vllm/tiny-random.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm`)',
     ])
     expect(
       readdirSync(run.resultsDir)
