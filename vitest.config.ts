@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 import { BenchConsoleReporter } from './reporters/bench-console.ts'
 import { FuzeReporter } from './reporters/fuze-reporter.ts'
 import { finishRun } from './reporters/finish.ts'
-import { benchPreflight } from './fixtures/preflight-config.ts'
+import { benchPreflight } from './reporters/bench-preflight.ts'
 import { STACK_NAMES } from './fixtures/stacks/index.ts'
 
 // every stack of the registry, plus the harness measuring itself

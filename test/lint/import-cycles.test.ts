@@ -1,9 +1,9 @@
 // The import-cycle check that `npm test` runs (test/support/import-cycles.ts), run as a process on small
 // trees: it must fail, naming every edge, on a loop made only of type imports and re-exports, and pass
 // once the shared type sits in a leaf module.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import { afterEach, expect, it } from 'vitest'
 import { ROOT } from '../support/run-bench.ts'
@@ -26,7 +26,10 @@ function tree(files: Record<string, string>): string {
     }),
     ...files,
   }
-  for (const [name, text] of Object.entries(all)) writeFileSync(join(dir, name), text)
+  for (const [name, text] of Object.entries(all)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true })
+    writeFileSync(join(dir, name), text)
+  }
   return dir
 }
 
@@ -58,4 +61,15 @@ it('passes once the shared type lives in a leaf module', async () => {
   expect(r.stderr).toBe('')
   expect(r.stdout).toBe('import cycles: none among 3 files')
   expect(r.exitCode).toBe(0)
+})
+
+it('fails on an import against the folder layering (a core file importing reporters/), naming it', async () => {
+  const dir = tree({ 'core/key.ts': "import { page } from '../reporters/page.ts'\nexport const key = page\n", 'reporters/page.ts': 'export const page = 1\n' })
+  const r = await check(dir)
+  expect(r.exitCode).toBe(1)
+  expect(r.stderr).toContain('1 import(s) against the folder layering')
+  expect(r.stderr).toContain('  core/key.ts -> reporters/page.ts\n')
+  // the other way round is the layering
+  const ok = tree({ 'core/key.ts': 'export const key = 1\n', 'reporters/page.ts': "import { key } from '../core/key.ts'\nexport const page = key\n" })
+  expect((await check(ok)).exitCode).toBe(0)
 })

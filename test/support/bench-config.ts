@@ -1,7 +1,7 @@
 // The bench config a user's run would have (reporter, preflight, one worker, the stack's global setup), pointed at a
 // folder of test specs: what test/faults and test/telemetry run as `vitest bench --run --config <their config>`.
 import { defineConfig, type ViteUserConfig } from 'vitest/config'
-import { benchPreflight } from '../../fixtures/preflight-config.ts'
+import { benchPreflight } from '../../reporters/bench-preflight.ts'
 import { FuzeReporter } from '../../reporters/fuze-reporter.ts'
 import { finishRun } from '../../reporters/finish.ts'
 

@@ -73,6 +73,44 @@ export function findCycles(graph: Map<string, string[]>): Cycle[] {
   return cycles.sort((a, b) => a.files[0].localeCompare(b.files[0]))
 }
 
+/**
+ * The folders' layering, bottom up: core (leaf infrastructure) < env (knobs) < sim, helpers, fixtures (the measuring
+ * side) < reporters (the main process's results) < cli. An import against it is a back edge: the lower folder could
+ * no longer be read, tested or moved without the higher one. Each rule names a folder and the folders it must not
+ * import; `*` is every folder but its own. Files at the root (vitest.config.ts) and test/ and benches/ may import anything.
+ */
+export const FOLDER_RULES: ReadonlyArray<{ folder: string; mustNot: readonly string[] }> = [
+  { folder: 'core', mustNot: ['*'] },
+  { folder: 'env', mustNot: ['sim', 'fixtures', 'reporters', 'cli'] },
+  { folder: 'sim', mustNot: ['fixtures', 'reporters', 'cli'] },
+  { folder: 'fixtures', mustNot: ['reporters', 'cli'] },
+  { folder: 'helpers', mustNot: ['cli'] },
+  { folder: 'reporters', mustNot: ['cli'] },
+]
+
+const folderOf = (file: string) => (file.includes('/') ? file.slice(0, file.indexOf('/')) : '')
+
+/** Every import that crosses the layering (FOLDER_RULES), as [from, to] file pairs. */
+export function backEdges(graph: Map<string, string[]>, rules = FOLDER_RULES): [from: string, to: string][] {
+  const out: [string, string][] = []
+  for (const [from, targets] of graph) {
+    const rule = rules.find((r) => r.folder === folderOf(from))
+    if (!rule) continue
+    for (const to of targets) {
+      const target = folderOf(to)
+      if (target !== rule.folder && (rule.mustNot.includes('*') || rule.mustNot.includes(target))) out.push([from, to])
+    }
+  }
+  return out.sort()
+}
+
+export function formatBackEdges(edges: [string, string][]): string {
+  const lines = [`${edges.length} import(s) against the folder layering (core < env < sim, helpers, fixtures < reporters < cli):`]
+  for (const [from, to] of edges) lines.push(`  ${from} -> ${to}`)
+  lines.push('Move what both need into the lower folder (core/ for leaf infrastructure), or pass it in from above.')
+  return lines.join('\n')
+}
+
 export function formatCycles(cycles: Cycle[]): string {
   const lines = [`${cycles.length} import cycle(s) between files (type-only imports count):`]
   for (const c of cycles) {
@@ -87,8 +125,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const root = resolve(process.argv[2] ?? '.')
   const graph = importGraph(root)
   const cycles = findCycles(graph)
-  if (cycles.length > 0) {
-    console.error(formatCycles(cycles))
-    process.exitCode = 1
-  } else console.log(`import cycles: none among ${graph.size} files`)
+  const back = backEdges(graph)
+  if (cycles.length > 0) console.error(formatCycles(cycles))
+  if (back.length > 0) console.error(formatBackEdges(back))
+  if (cycles.length > 0 || back.length > 0) process.exitCode = 1
+  else console.log(`import cycles: none among ${graph.size} files`)
 }
