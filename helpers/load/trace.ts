@@ -9,7 +9,8 @@
 //     leading ids share those leading prompt tokens, which a prefix cache can reuse (trace-blocks.ts builds them).
 // Offsets are taken relative to the first request (sorted by time) and multiplied by the time scale, so a trace
 // recorded over hours can be replayed faster (timeScale 0.1 = ten times as fast) or slower (2 = half speed).
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readSync } from 'node:fs'
+import { StringDecoder } from 'node:string_decoder'
 
 export interface TraceEntry {
   /** ms after the trace's first request (already scaled). */
@@ -83,44 +84,94 @@ interface Raw {
   hashIds?: number[]
 }
 
-function parseCsv(file: string, text: string): { raw: Raw[]; burst: boolean; failed: number } {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '')
-  if (lines.length === 0) throw bad(file, 'the file is empty')
+/**
+ * The rows a replay keeps: all of them, or with a limit only the `limit` earliest (by time, then file order) — cut
+ * as they stream in, so a week-long trace replayed in part never holds more than twice the limit.
+ */
+class Rows {
+  private rows: Array<Raw & { i: number }> = []
+  private n = 0
+
+  constructor(private readonly limit?: number) {}
+
+  push(r: Raw): void {
+    this.rows.push({ ...r, i: this.n++ })
+    if (this.limit !== undefined && this.rows.length >= 2 * Math.max(1, this.limit)) this.cut()
+  }
+
+  private cut(): void {
+    this.rows.sort((a, b) => a.t - b.t || a.i - b.i)
+    if (this.limit !== undefined) this.rows.length = Math.min(this.rows.length, Math.max(0, this.limit))
+  }
+
+  /** In replay order (a stable sort: ties keep their file order), cut to the limit. */
+  done(): Raw[] {
+    this.cut()
+    return this.rows
+  }
+}
+
+/** A file's lines, read 1 MiB at a time (a trace of gigabytes is never one string). */
+function* fileLines(path: string): Generator<string> {
+  const fd = openSync(path, 'r')
+  const buf = Buffer.allocUnsafe(1 << 20)
+  const dec = new StringDecoder('utf8')
+  let rest = ''
+  try {
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      const parts = (rest + dec.write(buf.subarray(0, n))).split('\n')
+      rest = parts.pop() ?? ''
+      for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p
+    }
+    rest += dec.end()
+    if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function parseCsv(file: string, source: Iterable<string>, rows: Rows): { burst: boolean; failed: number } {
+  const lines = (function* () {
+    for (const l of source) if (l.trim() !== '') yield l
+  })()
+  const first = lines.next()
+  if (first.done) throw bad(file, 'the file is empty')
   const cells = (l: string) => l.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'))
-  const header = cells(lines[0]).map((h) => h.toLowerCase())
+  const header = cells(first.value).map((h) => h.toLowerCase())
   const col = (...names: string[]) => header.findIndex((h) => names.includes(h))
   const ti = col('timestamp')
   const ii = col('contexttokens', 'input_tokens', 'input_length', 'request tokens')
   const oi = col('generatedtokens', 'output_tokens', 'output_length', 'response tokens')
   const burst = header.includes('request tokens')
   let failed = 0
-  if (ti < 0 || ii < 0 || oi < 0) throw bad(file, `the CSV header "${lines[0]}" lacks TIMESTAMP, ContextTokens or GeneratedTokens`)
-  const out: Raw[] = []
-  for (let n = 1; n < lines.length; n++) {
-    const c = cells(lines[n])
+  if (ti < 0 || ii < 0 || oi < 0) throw bad(file, `the CSV header "${first.value}" lacks TIMESTAMP, ContextTokens or GeneratedTokens`)
+  let n = 0
+  for (const line of lines) {
+    n++
+    const c = cells(line)
     const t = timestampMs(c[ti] ?? '')
     const input = count(c[ii])
     const output = count(c[oi])
     if (t === undefined || input === undefined || output === undefined)
-      throw bad(file, `line ${n + 1} ("${lines[n]}") needs a date-time or seconds TIMESTAMP and whole token counts`)
+      throw bad(file, `line ${n + 1} ("${line}") needs a date-time or seconds TIMESTAMP and whole token counts`)
     // BurstGPT logs a failed request with 0 response tokens: nothing was generated, so nothing to replay
     if (burst && output === 0) {
       failed++
       continue
     }
-    out.push({ t, input, output })
+    rows.push({ t, input, output })
   }
-  return { raw: out, burst, failed }
+  return { burst, failed }
 }
 
-function parseJsonl(file: string, text: string): Raw[] {
-  const out: Raw[] = []
-  const lines = text.split(/\r?\n/)
-  for (let n = 0; n < lines.length; n++) {
-    if (lines[n].trim() === '') continue
+function parseJsonl(file: string, lines: Iterable<string>, rows: Rows): void {
+  let n = -1
+  for (const line of lines) {
+    n++
+    if (line.trim() === '') continue
     let o: Record<string, unknown>
     try {
-      o = JSON.parse(lines[n]) as Record<string, unknown>
+      o = JSON.parse(line) as Record<string, unknown>
     } catch (e) {
       throw bad(file, `line ${n + 1} is not JSON (${(e as Error).message})`)
     }
@@ -132,25 +183,25 @@ function parseJsonl(file: string, text: string): Raw[] {
     const ids = o.hash_ids
     if (ids !== undefined && !(Array.isArray(ids) && ids.every((x) => count(x) !== undefined)))
       throw bad(file, `line ${n + 1} has "hash_ids" that are not a list of whole numbers`)
-    out.push({ t, input, output, ...(Array.isArray(ids) && ids.length > 0 ? { hashIds: ids as number[] } : {}) })
+    rows.push({ t, input, output, ...(Array.isArray(ids) && ids.length > 0 ? { hashIds: ids as number[] } : {}) })
   }
-  return out
 }
 
 export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 'file'> = {}): Trace {
+  return traceOf(file, text, text.split('\n'), opts)
+}
+
+/** `head`: the start of the file (what tells a CSV from JSONL when the name does not); `lines`: all of it. */
+function traceOf(file: string, head: string, lines: Iterable<string>, opts: Omit<TraceOptions, 'file'>): Trace {
   const scale = opts.timeScale ?? 1
   if (!(scale > 0) || !Number.isFinite(scale))
     throw new Error(`trace timeScale must be a positive number, got ${scale}: fix the case's trace.timeScale option.`)
-  const csv = /\.csv$/i.test(file) || (!/\.jsonl?$/i.test(file) && /^\s*[A-Za-z"]/.test(text))
-  const parsed = csv ? parseCsv(file, text) : { raw: parseJsonl(file, text), burst: false, failed: 0 }
-  let raw = parsed.raw
-  if (raw.length === 0) throw bad(file, 'it has no requests')
+  const csv = /\.csv$/i.test(file) || (!/\.jsonl?$/i.test(file) && /^\s*[A-Za-z"]/.test(head))
+  const rows = new Rows(opts.limit)
+  const parsed = csv ? parseCsv(file, stripCr(lines), rows) : (parseJsonl(file, stripCr(lines), rows), { burst: false, failed: 0 })
   // replay in time order (files are usually sorted; a stable sort keeps ties in file order)
-  raw = raw
-    .map((r, i) => ({ r, i }))
-    .sort((a, b) => a.r.t - b.r.t || a.i - b.i)
-    .map((x) => x.r)
-  if (opts.limit !== undefined) raw = raw.slice(0, Math.max(0, opts.limit))
+  const raw = rows.done()
+  if (raw.length === 0 && (opts.limit === undefined || opts.limit > 0)) throw bad(file, 'it has no requests')
   const t0 = raw[0]?.t ?? 0
   const block = opts.blockTokens ?? MOONCAKE_BLOCK_TOKENS
   if (!(Number.isInteger(block) && block >= 1))
@@ -174,12 +225,23 @@ export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 
   }
 }
 
+function* stripCr(lines: Iterable<string>): Generator<string> {
+  for (const l of lines) yield l.endsWith('\r') ? l.slice(0, -1) : l
+}
+
+/** Read a trace file as it streams in (1 MiB at a time), keeping only the rows the replay needs. */
 export function loadTrace(opts: TraceOptions): Trace {
-  let text: string
+  let head: string
   try {
-    text = readFileSync(opts.file, 'utf8')
+    const fd = openSync(opts.file, 'r')
+    try {
+      const buf = Buffer.alloc(256)
+      head = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0))
+    } finally {
+      closeSync(fd)
+    }
   } catch (e) {
     throw new Error(`trace ${opts.file} cannot be read (${(e as Error).message}): check the path given to the case's trace option.`, { cause: e })
   }
-  return parseTrace(opts.file, text, opts)
+  return traceOf(opts.file, head, fileLines(opts.file), opts)
 }

@@ -67,6 +67,21 @@ describe('trace parsing', () => {
     ])
   })
 
+  it('streams a file larger than one read, keeping only the limit earliest rows, wherever they are in the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fuze-trace-big-'))
+    const file = join(dir, 'big.csv')
+    // 60 000 rows (~2 MB, CRLF) in time order from t = 100 s, then the two earliest requests last
+    const rows = Array.from({ length: 60_000 }, (_, i) => `${100 + i * 0.01},${i % 997},${1 + (i % 13)}`)
+    writeFileSync(file, `TIMESTAMP,ContextTokens,GeneratedTokens\r\n${[...rows, '1.5,7,8', '2,9,10'].join('\r\n')}\r\n`)
+    const t = loadTrace({ file, limit: 3 })
+    expect(t.entries).toEqual([
+      { offsetMs: 0, inputTokens: 7, outputTokens: 8 },
+      { offsetMs: 500, inputTokens: 9, outputTokens: 10 },
+      { offsetMs: 98_500, inputTokens: 0 + 1, outputTokens: 1 },
+    ])
+    expect(loadTrace({ file }).entries).toHaveLength(60_002)
+  })
+
   it('names the file, the line and the expected shape when a trace is bad', () => {
     expect(() => parseTrace('x.csv', 'time,in,out\n1,2,3\n')).toThrow(
       'trace x.csv: the CSV header "time,in,out" lacks TIMESTAMP, ContextTokens or GeneratedTokens. A trace is a CSV with the header TIMESTAMP,ContextTokens,GeneratedTokens',
