@@ -111,7 +111,7 @@ class Rows {
   }
 }
 
-/** A file's lines, read 1 MiB at a time (a trace of gigabytes is never one string). */
+/** A file's lines (with any \r kept: stripCr), read 1 MiB at a time (a trace of gigabytes is never one string). */
 function* fileLines(path: string): Generator<string> {
   const fd = openSync(path, 'r')
   const buf = Buffer.allocUnsafe(1 << 20)
@@ -121,10 +121,10 @@ function* fileLines(path: string): Generator<string> {
     for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
       const parts = (rest + dec.write(buf.subarray(0, n))).split('\n')
       rest = parts.pop() ?? ''
-      for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p
+      yield* parts
     }
     rest += dec.end()
-    if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest
+    if (rest !== '') yield rest
   } finally {
     closeSync(fd)
   }
@@ -164,7 +164,7 @@ function parseCsv(file: string, source: Iterable<string>, rows: Rows): { burst: 
   return { burst, failed }
 }
 
-function parseJsonl(file: string, lines: Iterable<string>, rows: Rows): void {
+function parseJsonl(file: string, lines: Iterable<string>, rows: Rows): { burst: false; failed: 0 } {
   let n = -1
   for (const line of lines) {
     n++
@@ -185,6 +185,7 @@ function parseJsonl(file: string, lines: Iterable<string>, rows: Rows): void {
       throw bad(file, `line ${n + 1} has "hash_ids" that are not a list of whole numbers`)
     rows.push({ t, input, output, ...(Array.isArray(ids) && ids.length > 0 ? { hashIds: ids as number[] } : {}) })
   }
+  return { burst: false, failed: 0 }
 }
 
 export function parseTrace(file: string, text: string, opts: Omit<TraceOptions, 'file'> = {}): Trace {
@@ -198,7 +199,7 @@ function traceOf(file: string, head: string, lines: Iterable<string>, opts: Omit
     throw new Error(`trace timeScale must be a positive number, got ${scale}: fix the case's trace.timeScale option.`)
   const csv = /\.csv$/i.test(file) || (!/\.jsonl?$/i.test(file) && /^\s*[A-Za-z"]/.test(head))
   const rows = new Rows(opts.limit)
-  const parsed = csv ? parseCsv(file, stripCr(lines), rows) : (parseJsonl(file, stripCr(lines), rows), { burst: false, failed: 0 })
+  const parsed = csv ? parseCsv(file, stripCr(lines), rows) : parseJsonl(file, stripCr(lines), rows)
   // replay in time order (files are usually sorted; a stable sort keeps ties in file order)
   const raw = rows.done()
   if (raw.length === 0 && (opts.limit === undefined || opts.limit > 0)) throw bad(file, 'it has no requests')
