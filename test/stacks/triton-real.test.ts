@@ -5,8 +5,11 @@
 // the run folder, CSV rows with tok/s, exact token counts from the model, Triton's metrics sampled.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { installedTriton, TRITONSERVER_VERSION } from '../../fixtures/install/triton.ts'
+import { installedVllm } from '../../fixtures/install/vllm.ts'
 import { freePort } from '../../fixtures/ports.ts'
 import { onlyRunDir, startBench } from '../support/run-bench.ts'
 import { csvRows, expectFlowPassed } from './support.ts'
@@ -18,6 +21,34 @@ const title = t
 
 /** Few, short requests: the flow and the real shapes are under test, not the numbers of a loaded 2-core machine. */
 const QUICK = { BENCH_ALLOW_CLIENT_BOUND: '1', BENCH_WARMUP: '0', BENCH_REQUESTS: '2', BENCH_NUM_PREDICT: '8' }
+
+/**
+ * The numpy Llama against transformers' LlamaForCausalLM (run with the vLLM install's torch): the same prompt ids,
+ * the last position's logits, 32 greedy tokens. Prints one JSON line.
+ */
+const AGAINST_TRANSFORMERS = `
+import json, sys
+import numpy as np, torch
+sys.path.insert(0, sys.argv[1])
+from triton_llama import Llama, Tokenizer, eos_ids
+from transformers import AutoModelForCausalLM, AutoTokenizer
+d = sys.argv[2]
+m, tok = Llama(d), Tokenizer(d)
+hf = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32).eval()
+text = "Tell me a story about the fast server and the slow request"
+ids = tok.encode(text)
+with torch.no_grad():
+    ref = hf(torch.tensor([ids])).logits[0, -1].numpy()
+    greedy_hf = hf.generate(torch.tensor([ids]), max_new_tokens=32, min_new_tokens=32, do_sample=False)[0][len(ids):].tolist()
+cache = m.new_cache(len(ids) + 40)
+logits = m.forward([(ids, cache)])
+diff = float(np.abs(logits[0] - ref).max())
+greedy = []
+for _ in range(32):
+    logits[0][list(eos_ids(d, m.cfg))] = -np.inf  # as min_new_tokens does
+    t = int(np.argmax(logits[0])); greedy.append(t); logits = m.forward([([t], cache)])
+print(json.dumps({"ids": ids == AutoTokenizer.from_pretrained(d)(text)["input_ids"], "diff": diff, "same": greedy == greedy_hf}))
+`
 
 /** Processes running a file under `dir` (the server, or the Python backend stub it forks). */
 function processesUnder(dir: string): string[] {
@@ -81,4 +112,23 @@ describe.skipIf(!t)(title, () => {
     // the server and its stub are gone
     expect(processesUnder(join(t!.backendDir, '..'))).toEqual([])
   }, 600_000)
+
+  const vllm = installedVllm()
+  it.skipIf(!vllm)(
+    `the numpy decode is the model: the same tokens, logits and greedy tokens as transformers${vllm ? '' : ' (skipped: needs the vLLM install for torch)'}`,
+    async () => {
+      const code = fileURLToPath(new URL('../../fixtures/install/', import.meta.url))
+      const r = await execa(join(vllm!.venv, 'bin', 'python'), ['-c', AGAINST_TRANSFORMERS, code, vllm!.model.dir], {
+        reject: false,
+        all: true,
+        timeout: 300_000,
+      })
+      expect(r.exitCode, r.all).toBe(0)
+      const out = JSON.parse(String(r.stdout).trim().split('\n').at(-1)!) as { ids: boolean; diff: number; same: boolean }
+      expect(out.ids, r.all).toBe(true)
+      expect(out.diff, r.all).toBeLessThan(1e-4)
+      expect(out.same, r.all).toBe(true)
+    },
+    300_000,
+  )
 })
