@@ -196,7 +196,7 @@ export function readBaselineSource(source: string, opts: BaselineSourceOptions =
     // a case measured in the newest HISTORY_SCAN runs is found; older history is not read (each run's files are parsed)
     const recent = runs.slice(-HISTORY_SCAN)
     return {
-      ...baselineFromRuns(recent.map(loadRun), `last ${k} runs of ${basename(path)}`, k),
+      ...baselineFromRuns(recent.map((d) => loadRun(d)), `last ${k} runs of ${basename(path)}`, k),
       path,
     }
   }

@@ -24,6 +24,9 @@ export interface OutputSettings {
   updateBaseline?: string
   /** BENCH_JUNIT */
   junitPath?: string
+  /** BENCH_BASELINE_RUNS: runs kept per case when the baseline is rewritten. */
+  baselineRuns?: number
+  /** The environment (GitHub Actions' variables for the step summary). */
   env: NodeJS.ProcessEnv
 }
 
@@ -113,8 +116,7 @@ export const OUTPUTS: readonly Output[] = [
     enabled: (s) => s.updateBaseline !== undefined,
     write: (c) => {
       const target = resolve(c.settings.updateBaseline!)
-      const keep = c.settings.env.BENCH_BASELINE_RUNS ? Number(c.settings.env.BENCH_BASELINE_RUNS) : undefined
-      const b = updateBaseline(target, c.run, keep)
+      const b = updateBaseline(target, c.run, c.settings.baselineRuns)
       writeBaseline(target, b)
       c.print(`fuze-bench: baseline written to ${target} (${b.runIds.length} run${b.runIds.length === 1 ? '' : 's'}: ${b.runIds.join(', ')})`)
     },

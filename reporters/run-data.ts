@@ -43,15 +43,19 @@ export function isRunDir(dir: string): boolean {
   return existsSync(join(dir, 'bench.csv')) || existsSync(join(dir, 'summary.json'))
 }
 
-export function loadRun(dir: string): RunData {
-  if (!isRunDir(dir))
+/**
+ * A run folder in memory. `inHand`: the summary the bench reporter holds (the run being finished), used instead of
+ * reading summary.json back — also when that file could not be written.
+ */
+export function loadRun(dir: string, inHand?: RunSummary): RunData {
+  if (!inHand && !isRunDir(dir))
     throw new Error(
       `${dir} is not a fuze-bench run folder (no bench.csv or summary.json in it). Pass a folder under results/, e.g. results/20250101_120000-myhost.`,
     )
   const warnings: string[] = []
-  let summary: RunSummaryJson | null = null
+  let summary: RunSummaryJson | null = inHand ?? null
   const sj = join(dir, 'summary.json')
-  if (existsSync(sj)) {
+  if (!summary && existsSync(sj)) {
     try {
       summary = JSON.parse(readFileSync(sj, 'utf8')) as RunSummaryJson
     } catch (err) {
@@ -196,14 +200,16 @@ export function allRequests(run: RunData): RunRequest[] {
 
 /**
  * Measured requests of one case (warmups never count), by its key. Lines of writers that wrote no `case` field are
- * keyed by their short case name, and belong to the case of that name only when no other case of the run shares it.
+ * keyed by their short case name: they belong to the case of that name in their file, unless two cases of that file
+ * share the name (then nothing tells them apart, and neither gets them).
  */
 export function caseRequests(run: RunData, c: RunCase): RunRequest[] {
   const own = run.requests.get(caseKey(c))
   if (own) return own
   const legacy = run.requests.get(c.summary.caseName)
-  const sharedName = (run.summary?.cases ?? []).filter((x) => x.summary.caseName === c.summary.caseName).length > 1
-  return legacy && !sharedName ? legacy.filter((r) => !r.file || !c.file || r.file === c.file) : []
+  const sameFile = (file: string | undefined) => !file || !c.file || file === c.file
+  const shared = (run.summary?.cases ?? []).filter((x) => x.summary.caseName === c.summary.caseName && sameFile(x.file)).length > 1
+  return legacy && !shared ? legacy.filter((r) => sameFile(r.file)) : []
 }
 
 /** Run folders under `resultsDir`, oldest first (run ids start with YYYYMMDD_HHMMSS so names sort by time). */

@@ -1,19 +1,15 @@
 // `fuze-bench analyze`: look at one run again — per-case table, gate verdict, regenerated
 // summary.csv / gate.json / report.html. Exits 1 when the gate fails, so CI can call it on a run folder.
-import { join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
+import { EnvFileError, getKnobs, KnobError, type Knobs } from '../../env/index.ts'
 import { resultsDir as defaultResultsDir } from '../../helpers/run-dir.ts'
-import { readBaselineSource } from '../../reporters/baseline.ts'
 import { parseCommandArgs } from '../../reporters/cli-args.ts'
-import { renderGateConsole } from '../../reporters/gate-report.ts'
-import { runGate } from '../../reporters/gate.ts'
-import { writeReport } from '../../reporters/html.ts'
-import { writeJunit } from '../../reporters/junit.ts'
+import { finalizeRun } from '../../reporters/finalize.ts'
 import { latestRunDir, loadRun } from '../../reporters/run-data.ts'
 import { renderRunTable } from '../../reporters/run-table.ts'
-import { writeFileAtomic } from '../../reporters/safe-write.ts'
-import { writeSummaryCsv } from '../../reporters/summary-csv.ts'
 
-export const help = `Analyze one run: per-case metrics, gate verdict, regenerated summary.csv, gate.json and report.html.
+export const help = `Analyze one run again: per-case metrics, then the end of a bench run once more (summary.csv, the
+  aggregate, gate verdict and gate.json, report.html), with the same knobs (BENCH_ALLOW_CLIENT_BOUND, BENCH_JUNIT, …).
 usage: fuze-bench analyze [RUN] [--baseline FILE] [--allow-client-bound] [--junit FILE] [--results DIR]
   RUN: a run folder (default: the newest under the results folder).
   --baseline (default BENCH_BASELINE): a baseline file, run folder, summary.json or results folder to
@@ -27,20 +23,27 @@ export async function run(args: string[]): Promise<number> {
     junit: { type: 'string' },
     results: { type: 'string' },
   })
+  let knobs: Knobs
+  try {
+    knobs = getKnobs()
+  } catch (e) {
+    if (!(e instanceof KnobError || e instanceof EnvFileError)) throw e
+    console.error(`fuze-bench analyze: ${e.message}`)
+    return 1
+  }
   const dir = positionals[0] ? resolve(positionals[0]) : latestRunDir(resolve(values.results ?? defaultResultsDir()))
-  const data = loadRun(dir)
-  for (const w of data.warnings) console.error(`note: ${w}`)
-  const baselinePath = values.baseline ?? (process.env.BENCH_BASELINE || undefined)
-  const historyRuns = process.env.BENCH_BASELINE_RUNS ? Number(process.env.BENCH_BASELINE_RUNS) : undefined
-  const baseline = baselinePath ? readBaselineSource(baselinePath, { excludeRunDir: dir, historyRuns }) : undefined
-  const gate = runGate(data, { baseline, allowClientBound: values['allow-client-bound'] })
-  console.log(renderRunTable(data))
+  // a run folder lives in its results folder (the aggregate's home)
+  const results = resolve(values.results ?? dirname(dir))
+  // the same end of a run as a bench run's (finalize.ts), settings from the validated knobs; flags override them
+  console.log(renderRunTable(loadRun(dir)))
   console.log('')
-  console.log(renderGateConsole(gate))
-  if (data.summary) writeSummaryCsv(dir, data.summary)
-  writeFileAtomic(join(dir, 'gate.json'), `${JSON.stringify(gate, null, 1)}\n`)
-  const junit = values.junit ?? (process.env.BENCH_JUNIT || undefined)
-  if (junit) writeJunit(resolve(junit), data, gate)
-  console.log(`report: ${writeReport(dir, data, gate)}`)
-  return gate.passed ? 0 : 1
+  const res = await finalizeRun({
+    knobs,
+    runDir: dir,
+    resultsDir: results,
+    baseline: values.baseline,
+    allowClientBound: values['allow-client-bound'] || undefined,
+    junitPath: values.junit,
+  })
+  return res.failed ? 1 : 0
 }

@@ -81,7 +81,7 @@ describe('regression gate through `fuze-bench analyze` (exit codes a CI job sees
     expect(JSON.parse(readFileSync(join(third, 'gate.json'), 'utf8')).passed).toBe(false)
     const bad = await fuzeBench(['analyze', third], { BENCH_BASELINE: own, BENCH_GATE_INCONCLUSIVE: 'maybe' })
     expect(bad.code, bad.out).toBe(1)
-    expect(bad.out).toContain("BENCH_GATE_INCONCLUSIVE='maybe' is not valid: expected one of warn, fail")
+    expect(bad.out).toContain("BENCH_GATE_INCONCLUSIVE='maybe' (from environment) is not valid: expected one of warn, fail")
   })
 
   it('takes a run folder, its summary.json, or a results folder (newest runs per case, not the run judged)', async () => {
@@ -146,13 +146,14 @@ describe('regression gate through `fuze-bench analyze` (exit codes a CI job sees
       BENCH_GATE_TOKPS_DROP_PCT: 'ten',
     })
     expect(r.code).toBe(1)
-    expect(r.out).toContain("BENCH_GATE_TOKPS_DROP_PCT='ten' is not valid: expected a percentage ≥ 0 (e.g. 10). Unset it to use the default 10.")
+    // the knobs are validated before anything is read, with the message every invalid knob gets
+    expect(r.out).toContain("BENCH_GATE_TOKPS_DROP_PCT='ten' (from environment) is not valid: expected a percentage ≥ 0 (e.g. 10).")
   })
 
   it('BENCH_UPDATE_BASELINE adds the run to a baseline file and keeps the newest BENCH_BASELINE_RUNS runs per case', async () => {
     const rolling = join(root, 'rolling.json')
     for (const runDir of [first, second, third]) {
-      const r = await finalizeRun({ runDir, resultsDir: results, baseline: rolling, updateBaseline: true, env: { BENCH_BASELINE_RUNS: '2' }, print: () => {} })
+      const r = await finalizeRun({ runDir, resultsDir: results, baseline: rolling, updateBaseline: true, baselineRuns: 2, print: () => {} })
       expect(r.failures).toEqual([])
     }
     const b = readBaseline(rolling)
