@@ -200,6 +200,29 @@ export function rowOf(scenario: Scenario, run: ToolRun, truth?: TruthDists): Pee
   return row
 }
 
+/** The row of a tool that did not finish: nothing measured, the reason in notes (the bench still fails). */
+export function failedRow(scenario: Scenario, tool: string, version: string, error: unknown): PeerRow {
+  const message = (error as Error).message ?? String(error)
+  return {
+    tool,
+    version,
+    scenario: scenario.id,
+    requests: scenario.requests,
+    ok: 0,
+    ttftP50Ms: null,
+    ttftP99Ms: null,
+    itlP50Ms: null,
+    itlP99Ms: null,
+    e2eP50Ms: null,
+    outputTokPerSec: null,
+    clientCpuSecPerMTok: null,
+    itlKind: 'none',
+    settings: '',
+    load1: load1(),
+    notes: [`failed: ${message.split('\n')[0]}`],
+  }
+}
+
 const diff = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b)
 
 function meanGap(r: PeerRequest): number | null {
@@ -260,7 +283,8 @@ export function table(rows: readonly PeerRow[]): string {
   ])
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 || i === 8 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)].join('\n')
+  const failures = rows.filter((r) => r.notes.some((n) => n.startsWith('failed:'))).map((r) => `${r.scenario} ${r.tool}: ${r.notes.join('; ')}`)
+  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line), ...failures].join('\n')
 }
 
 /** Run folders a child fuze-bench run made under `resultsRoot` (LOG_DIR), newest last. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, bench, describe } from 'vitest'
 import { useServer } from '../../fixtures/index.ts'
 import { runDir } from '../../helpers/run-dir.ts'
 import { runFuzeBench } from './fuze-bench.ts'
-import { load1, type PeerRow, rowOf, SCENARIOS, table, writePeersJson } from './kit.ts'
+import { failedRow, load1, type PeerRow, rowOf, SCENARIOS, table, writePeersJson } from './kit.ts'
 import { type PeerContext, peerRunners, picked } from './tools.ts'
 
 const s = SCENARIOS['llama-server']!
@@ -43,9 +43,13 @@ describe.skipIf(!server)(s.id, () => {
         if (tool !== 'fuze-bench' && !runner) return void console.log(`peers: ${tool} is not installed here; ${s.id} skipped for it`)
         const outDir = join(runDir(), 'peers', tool, s.id)
         const url = server!.url
-        const run = runner
-          ? await runner.run(s, url, outDir, model)
-          : await runFuzeBench(ctx.python, s, url, outDir, { project: 'llama.cpp', urlKnob: 'LLAMACPP_URL' })
+        const run = await (runner
+          ? runner.run(s, url, outDir, model)
+          : runFuzeBench(ctx.python, s, url, outDir, { project: 'llama.cpp', urlKnob: 'LLAMACPP_URL' })
+        ).catch((e: unknown) => {
+          rows.push(failedRow(s, tool, runner?.version ?? '', e))
+          throw e
+        })
         const row = rowOf(s, run)
         rows.push(row)
         console.log(`peers: ${s.id} ${tool}: ${row.ok}/${row.requests} ok, ${Math.round(row.outputTokPerSec ?? 0)} out tok/s, load ${load1()}`)

@@ -9,7 +9,7 @@ import { runDir } from '../../helpers/run-dir.ts'
 import { type SimProcess, type SimSettings, simFlags, startSimProcess } from '../harness/sim-process.ts'
 import { ZERO_DELAY } from '../harness/kit.ts'
 import { runFuzeBench } from './fuze-bench.ts'
-import { load1, type PeerRow, rowOf, SCENARIOS, type Scenario, simTruths, table, truthDists, writePeersJson } from './kit.ts'
+import { failedRow, load1, type PeerRow, rowOf, SCENARIOS, type Scenario, simTruths, table, truthDists, writePeersJson } from './kit.ts'
 import { peerRunners, type PeerContext, picked, SIM_MODEL } from './tools.ts'
 
 const TRUTH_SIM: SimSettings = { ttftMs: 50, itlMs: 10, itlJitterMs: 0, perPromptTokenMs: 0, maxSeqs: 1024, maxQueue: 4096 }
@@ -51,6 +51,9 @@ for (const id of picked('PEERS_SCENARIOS', Object.keys(SCENARIOS)).filter((id) =
             const row = rowOf(s, run, truth)
             rows.push(row)
             console.log(`peers: ${s.id} ${tool}: ${row.ok}/${row.requests} ok, ${Math.round(row.outputTokPerSec ?? 0)} out tok/s, load ${load1()}`)
+          } catch (e) {
+            rows.push(failedRow(s, tool, runner?.version ?? '', e))
+            throw e
           } finally {
             await sim?.stop()
           }
