@@ -26,6 +26,8 @@ export type { SweepKind } from '../fixtures/stacks/types.ts'
 export interface SweepOptions extends CaseOptions {
   /** Candidate values; default from the knobs (AUTO_NG / NG_PERCENT_SET / NUM_GPU_CANDIDATES, or NGL_CANDIDATES). */
   candidates?: number[]
+  /** num_gpu: bake each candidate as a `…-ng<N>` tag whatever FAST_MODE says (a spec that must show the baked path). */
+  bake?: boolean
   /** Bench name (default `<kind> sweep`). */
   name?: string
 }
@@ -134,7 +136,7 @@ async function sweepNumGpu(c: Ctx): Promise<void> {
       let meta: CaseMeta
       setProgressNote(`candidate ${i + 1}/${candidates.length}`)
       const row = { ...common, variantLabel: 'optimized' as const, numGpu: String(n) }
-      if (k.FAST_MODE) {
+      if (k.FAST_MODE && !c.opts.bake) {
         meta = await measure(
           c,
           server,

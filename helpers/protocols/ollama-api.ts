@@ -36,10 +36,14 @@ export interface OllamaApiOptions {
 export class OllamaApi {
   private readonly t: Transport
   private readonly timeoutMs: number
+  private readonly base: string
+  private readonly headers: Record<string, string>
 
   constructor(baseUrl: string, opts: OllamaApiOptions = {}) {
     this.t = new Transport(baseUrl, opts.headers ? { headers: opts.headers } : {})
     this.timeoutMs = opts.timeoutMs ?? 10_000
+    this.base = baseUrl.replace(/\/+$/, '')
+    this.headers = opts.headers ?? {}
   }
 
   async version(): Promise<string> {
@@ -84,6 +88,32 @@ export class OllamaApi {
     await this.call('POST', '/api/create', { model: name, from, parameters, stream: false }, timeoutMs)
   }
 
+  /** Whether the store already holds the blob `sha256:<hex>` (HEAD /api/blobs/…). */
+  async hasBlob(digest: string): Promise<boolean> {
+    return (await this.t.request('HEAD', `/api/blobs/${digest}`, undefined, this.timeoutMs)).status === 200
+  }
+
+  /** Upload a file as the blob `sha256:<hex>` (POST /api/blobs/…); the server checks the digest. */
+  async pushBlob(digest: string, bytes: Buffer, timeoutMs = 600_000): Promise<void> {
+    // raw bytes, not JSON: the one call the JSON transport cannot carry
+    const where = `POST ${this.base}/api/blobs/${digest}`
+    const res = await fetch(`${this.base}/api/blobs/${digest}`, {
+      method: 'POST',
+      body: new Uint8Array(bytes),
+      headers: this.headers,
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch((cause: unknown) => {
+      throw new Error(`${where} failed: ${(cause as Error).message}. Is the server running at ${this.base}?`, { cause })
+    })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`${where} answered HTTP ${res.status}: ${errorDetail(text)}`)
+  }
+
+  /** Create a model from uploaded files (`files`: file name → blob digest) with Modelfile parameters. */
+  async createFromFiles(name: string, files: Record<string, string>, parameters: Record<string, unknown> = {}, timeoutMs = 600_000): Promise<void> {
+    await this.call('POST', '/api/create', { model: name, files, parameters, stream: false }, timeoutMs)
+  }
+
   async pull(name: string, timeoutMs = 3_600_000): Promise<void> {
     await this.call('POST', '/api/pull', { model: name, stream: false }, timeoutMs)
   }
@@ -99,15 +129,7 @@ export class OllamaApi {
   private async call(method: string, path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<Json> {
     const res = await this.t.request(method, path, body, timeoutMs)
     const where = `${method} ${this.t.origin}${path}`
-    if (res.status < 200 || res.status >= 300) {
-      let detail = res.body.slice(0, 300)
-      try {
-        detail = errorText(asObject(JSON.parse(res.body))?.error ?? detail)
-      } catch {
-        // not JSON: keep the raw excerpt
-      }
-      throw new Error(`${where} answered HTTP ${res.status}: ${detail || '(empty body)'}`)
-    }
+    if (res.status < 200 || res.status >= 300) throw new Error(`${where} answered HTTP ${res.status}: ${errorDetail(res.body)}`)
     if (res.body.trim() === '') return {}
     try {
       return asObject(JSON.parse(res.body)) ?? {}
@@ -117,6 +139,17 @@ export class OllamaApi {
       })
     }
   }
+}
+
+/** The `error` of an Ollama error body, else an excerpt of the body. */
+function errorDetail(body: string): string {
+  let detail = body.slice(0, 300)
+  try {
+    detail = errorText(asObject(JSON.parse(body))?.error ?? detail)
+  } catch {
+    // not JSON: keep the raw excerpt
+  }
+  return detail || '(empty body)'
 }
 
 function list(v: unknown): Json[] {

@@ -26,12 +26,24 @@ function modelName(body: Record<string, unknown>): string {
   return name
 }
 
-function knownModel(ctx: SimContext, name: string): string {
+/** Ollama names always carry a tag: a bare name is `<name>:latest` (what /api/tags and /api/ps list). */
+const tagged = (name: string) => (/:[^/]*$/.test(name) ? name : `${name}:latest`)
+
+/** The stored entry a name refers to (`x` and `x:latest` are the same model), or undefined. */
+function storedName(ctx: SimContext, name: string): string | undefined {
   if (ctx.models.has(name)) return name
-  // Ollama resolves a bare name to its ':latest' tag.
-  if (!name.includes(':') && ctx.models.has(`${name}:latest`)) return `${name}:latest`
-  throw new BadRequest(`model '${name}' not found`, 404)
+  for (const key of ctx.models.keys()) if (tagged(key) === tagged(name)) return key
+  return undefined
 }
+
+function knownModel(ctx: SimContext, name: string): string {
+  const key = storedName(ctx, name)
+  if (key === undefined) throw new BadRequest(`model '${name}' not found`, 404)
+  return key
+}
+
+/** Parameters of a model the sim serves from the start (what a library model's params layer holds). */
+const DEFAULT_PARAMETERS = { stop: ['<|eot_id|>'] }
 
 function finalFields(info: GenInfo): Record<string, unknown> {
   const base: Record<string, unknown> = { done: true, done_reason: info.finishReason }
@@ -87,7 +99,9 @@ function whole(kind: 'generate' | 'chat', info: GenInfo): string {
 
 function job(ctx: SimContext, r: SimRequest, kind: 'generate' | 'chat'): GenerateJob {
   const body = obj(r.body)
-  const model = knownModel(ctx, modelName(body))
+  // Ollama echoes the name as asked (`x`, not `x:latest`) in every line
+  const model = modelName(body)
+  knownModel(ctx, model)
   if (kind === 'chat' && !Array.isArray(body.messages)) throw new BadRequest("'messages' must be an array of {role, content}")
   const options = obj(body.options)
   let maxTokens = intField(options.num_predict, 'options.num_predict', -1)
@@ -116,7 +130,7 @@ function progress(r: SimRequest, statuses: string[]): void {
 }
 
 function parametersText(parameters: Record<string, unknown> | undefined): string {
-  const entries = Object.entries(parameters ?? { stop: ['<|eot_id|>'] })
+  const entries = Object.entries(parameters ?? DEFAULT_PARAMETERS)
   return entries
     .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${k.padEnd(30)} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`))
     .join('\n')
@@ -124,7 +138,12 @@ function parametersText(parameters: Record<string, unknown> | undefined): string
 
 function modelEntry(ctx: SimContext, name: string) {
   const m = ctx.models.get(name)!
-  return { name, model: name, modified_at: m.createdAt, size: 4_920_753_328, digest: digest(name), details: details() }
+  return { name: tagged(name), model: tagged(name), modified_at: m.createdAt, size: 4_920_753_328, digest: digest(name), details: details() }
+}
+
+/** /api/tags order: newest first (by modified_at), as Ollama sorts its store listing. */
+function newestFirst(ctx: SimContext): string[] {
+  return [...ctx.models.entries()].sort(([, a], [, b]) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0)).map(([n]) => n)
 }
 
 export const ollama: ProtocolDef = {
@@ -135,13 +154,14 @@ export const ollama: ProtocolDef = {
     { method: 'POST', path: /^\/api\/generate$/, handle: (ctx, r) => runGenerate(ctx, r, job(ctx, r, 'generate')) },
     { method: 'POST', path: /^\/api\/chat$/, handle: (ctx, r) => runGenerate(ctx, r, job(ctx, r, 'chat')) },
     { method: 'GET', path: /^\/api\/version$/, handle: (_ctx, r) => sendJson(r.res, 200, { version: VERSION }) },
-    { method: 'GET', path: /^\/api\/tags$/, handle: (ctx, r) => sendJson(r.res, 200, { models: [...ctx.models.keys()].map((n) => modelEntry(ctx, n)) }) },
+    { method: 'GET', path: /^\/api\/tags$/, handle: (ctx, r) => sendJson(r.res, 200, { models: newestFirst(ctx).map((n) => modelEntry(ctx, n)) }) },
     {
       method: 'GET',
       path: /^\/api\/ps$/,
       handle: (ctx, r) => {
         const expires = new Date(Date.now() + 5 * 60_000).toISOString()
-        const models = [...ctx.loaded].filter((n) => ctx.models.has(n)).map((n) => ({ ...modelEntry(ctx, n), expires_at: expires, size_vram: 4_920_753_328 }))
+        const names = new Set([...ctx.loaded].map((n) => storedName(ctx, n)).filter((n) => n !== undefined))
+        const models = [...names].map((n) => ({ ...modelEntry(ctx, n), expires_at: expires, size_vram: 4_920_753_328 }))
         sendJson(r.res, 200, { models })
       },
     },
@@ -180,7 +200,10 @@ export const ollama: ProtocolDef = {
         const name = modelName(body)
         const from = typeof body.from === 'string' ? knownModel(ctx, body.from) : undefined
         const parameters = body.parameters === undefined ? undefined : obj(body.parameters)
-        ctx.models.set(name, { parameters: parameters ?? (from ? ctx.models.get(from)?.parameters : undefined), from, createdAt: new Date().toISOString() })
+        // Ollama merges the given parameters over the base model's (server/create.go setParameters): a baked num_gpu keeps the base's stop
+        const base = from ? (ctx.models.get(from)?.parameters ?? DEFAULT_PARAMETERS) : undefined
+        const key = storedName(ctx, name) ?? tagged(name)
+        ctx.models.set(key, { parameters: base || parameters ? { ...base, ...parameters } : undefined, from, createdAt: new Date().toISOString() })
         progress(r, [`using existing layer sha256:${digest(from ?? name)}`, 'writing manifest'])
       },
     },
@@ -189,7 +212,7 @@ export const ollama: ProtocolDef = {
       path: /^\/api\/pull$/,
       handle: (ctx, r) => {
         const name = modelName(obj(r.body))
-        if (!ctx.models.has(name)) ctx.models.set(name, { createdAt: new Date().toISOString() })
+        if (storedName(ctx, name) === undefined) ctx.models.set(tagged(name), { createdAt: new Date().toISOString() })
         progress(r, ['pulling manifest', 'verifying sha256 digest', 'writing manifest'])
       },
     },

@@ -99,9 +99,15 @@ describe('ollama protocol', () => {
     expect(statuses.at(-1)).toBe('success')
     expect(statuses.length).toBeGreaterThan(1)
     const tags = await json<{ models: Array<{ name: string }> }>(`${sim.url}/api/tags`)
-    expect(tags.value.models.map((m) => m.name)).toContain('llama3-opt')
+    // like Ollama: listed with its tag, newest first
+    expect(tags.value.models.map((m) => m.name)[0]).toBe('llama3-opt:latest')
     const show = await json<{ parameters: string; details: { parent_model: string } }>(`${sim.url}/api/show`, { body: { name: 'llama3-opt' } })
-    expect(show.value.parameters).toMatch(/^num_gpu\s+20\nnum_ctx\s+4096$/)
+    // like Ollama: the given parameters are merged over the base model's (its stop stays)
+    expect(show.value.parameters.split('\n').sort()).toEqual([
+      expect.stringMatching(/^num_ctx\s+4096$/),
+      expect.stringMatching(/^num_gpu\s+20$/),
+      expect.stringMatching(/^stop\s+"<\|eot_id\|>"$/),
+    ])
     expect(show.value.details.parent_model).toBe('llama3:8b')
     const gen = await json<{ eval_count: number }>(`${sim.url}/api/generate`, {
       body: { model: 'llama3-opt', prompt: 'x', stream: false, options: { num_predict: 1 } },

@@ -1,7 +1,8 @@
 // The Ollama stack end to end on real processes: `ollama` and `nvidia-smi` shims first on PATH (two GPUs),
 // a simulator as the persistent daemon, real vitest bench runs. What a user would see: launch commands, GPU pins,
 // CSV rows per variant, sweeps stopping where the rules say, baked variants created and deleted, nothing left running.
-import { readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSim, type SimHandle } from '../../sim/index.ts'
@@ -17,10 +18,21 @@ const MODELS = `${MODEL},llama3.2:3b`
 let daemon: SimHandle
 let base: Record<string, string>
 
+/** A model store holding a manifest for llama3.2:3b, so its spec runs offline (it is skipped when neither stored nor pullable). */
+function storeWithLlama(): string {
+  const store = mkdtempSync(join(tmpdir(), 'fuze-ollama-store-'))
+  mkdirSync(join(store, 'manifests', 'registry.ollama.ai', 'library', 'llama3.2'), { recursive: true })
+  writeFileSync(join(store, 'manifests', 'registry.ollama.ai', 'library', 'llama3.2', '3b'), '{}')
+  return store
+}
+
+/** A cache with nothing in it: no build of ollama that `fuze-bench setup --stack ollama` may have left in the real one. */
+const emptyCache = () => mkdtempSync(join(tmpdir(), 'fuze-empty-cache-'))
+
 beforeAll(async () => {
   // the persistent daemon: discovery reads its /api/tags (one baked variant that must be left out)
   daemon = await startSim({ protocol: 'ollama', models: [MODEL, 'llama3.2:3b', `LLM-FuZe-gemma3-4b-i-f16-nvidia-3090ti-ng35`], itlMs: 1 })
-  base = { PERSISTENT_PORT: String(daemon.port), FUZE_SHIM_MODELS: MODELS, INCLUDE_MODELS: '^gemma3' }
+  base = { PERSISTENT_PORT: String(daemon.port), FUZE_SHIM_MODELS: MODELS, INCLUDE_MODELS: '^gemma3', OLLAMA_MODELS: storeWithLlama() }
 })
 afterAll(() => daemon.close())
 
@@ -188,14 +200,13 @@ describe('ollama on two GPUs (shims)', () => {
 
 describe('ollama without the binary', () => {
   it('with nothing answering: one skip line per spec naming what to set, exit 0, no CSV', async () => {
-    const run = startBench(['--project', 'ollama'], { PATH: barePath(), PERSISTENT_PORT: '9' })
+    const run = startBench(['--project', 'ollama'], { PATH: barePath(), PERSISTENT_PORT: '9', FUZE_CACHE_DIR: emptyCache() })
     const r = await run.child
     expect(r.exitCode, r.all).toBe(0)
     const lines = r.all!.split('\n').filter((l) => l.startsWith('skipped '))
-    expect(lines.sort()).toEqual([
-      'skipped benches/ollama/each-model.bench.ts: no `ollama` binary on PATH and nothing answering at 127.0.0.1:9; set OLLAMA_BIN or OLLAMA_URL',
-      'skipped benches/ollama/llama3.2-3b.bench.ts: no `ollama` binary on PATH and nothing answering at 127.0.0.1:9; set OLLAMA_BIN or OLLAMA_URL',
-    ])
+    const why =
+      'no `ollama` binary on PATH and nothing answering at 127.0.0.1:9; set OLLAMA_BIN or OLLAMA_URL, or run `npx fuze-bench setup --stack ollama` to build one into the cache'
+    expect(lines.sort()).toEqual(['each-model', 'llama3.2-3b', 'tiny-random'].map((spec) => `skipped benches/ollama/${spec}.bench.ts: ${why}`))
     expect(r.all).not.toMatch(/Error|at .*\.ts:\d+/)
   })
 
@@ -212,7 +223,12 @@ describe('ollama without the binary', () => {
 
 describe('ollama with only the persistent daemon', () => {
   it('no binary but a daemon answering at PERSISTENT_PORT: that daemon is benched as external, never stopped', async () => {
-    const run = startBench(['--project', 'ollama', 'llama3.2-3b'], { ...QUICK, PATH: barePath(), PERSISTENT_PORT: String(daemon.port) })
+    const run = startBench(['--project', 'ollama', 'llama3.2-3b'], {
+      ...QUICK,
+      PATH: barePath(),
+      PERSISTENT_PORT: String(daemon.port),
+      FUZE_CACHE_DIR: emptyCache(),
+    })
     const r = await run.child
     expectFlowPassed(r)
     const rows = csvRows(onlyRunDir(run.resultsDir))
