@@ -8,6 +8,7 @@ import { caseKey, sameCase } from '../core/case-key.ts'
 import { FuzeError } from '../helpers/errors.ts'
 import { caseMetrics } from './gate.ts'
 import { BASELINE_FORMAT, BASELINE_FORMAT_V1, type Baseline, type BaselineCase, type LoadedBaseline, type MetricId, type SampleId } from './gate-types.ts'
+import { peerRun, tryPeerResult } from './peer-run.ts'
 import { isRunDir, listRunDirs, loadRun, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
@@ -175,6 +176,8 @@ export interface BaselineSourceOptions {
   excludeRunDir?: string
   /** Newest runs per case taken from a results folder (BENCH_BASELINE_RUNS, default 3). */
   historyRuns?: number
+  /** A peer tool's result file stands for the case of this run that measured its model (when exactly one did). */
+  alignTo?: RunData
 }
 
 /**
@@ -196,7 +199,11 @@ export function readBaselineSource(source: string, opts: BaselineSourceOptions =
     // a case measured in the newest HISTORY_SCAN runs is found; older history is not read (each run's files are parsed)
     const recent = runs.slice(-HISTORY_SCAN)
     return {
-      ...baselineFromRuns(recent.map((d) => loadRun(d)), `last ${k} runs of ${basename(path)}`, k),
+      ...baselineFromRuns(
+        recent.map((d) => loadRun(d)),
+        `last ${k} runs of ${basename(path)}`,
+        k,
+      ),
       path,
     }
   }
@@ -205,5 +212,15 @@ export function readBaselineSource(source: string, opts: BaselineSourceOptions =
       ...baselineFromRuns([loadRun(dirname(path))], basename(dirname(path))),
       path,
     }
-  return readBaseline(path)
+  try {
+    return readBaseline(path)
+  } catch (e) {
+    // a peer tool's result file (vllm bench, AIPerf, GuideLLM, inference-perf): one run of one case
+    const peer = tryPeerResult(path)
+    if ('why' in peer) throw new BaselineError(`${(e as Error).message}. Nor is it a peer tool's result file: ${peer.why}`)
+    const model = peerRun(peer.result).summary!.cases[0].model
+    const same = (opts.alignTo?.summary?.cases ?? []).filter((c) => c.model === model)
+    const as = new Set(same.map(caseKey)).size === 1 ? same[0] : undefined
+    return { ...baselineFromRuns([peerRun(peer.result, as)], basename(path)), path }
+  }
 }

@@ -4,13 +4,15 @@
 import { existsSync, statSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { type MetricDescriptor, METRICS, type Stat, valueIn } from '../helpers/metrics/registry.ts'
-import { readBaseline, readBaselineSource } from './baseline.ts'
+import { baselineFromRuns, readBaseline, readBaselineSource } from './baseline.ts'
 import { caseKey, sameCase, shortKey } from '../core/case-key.ts'
 import { formatTable } from './console-table.ts'
 import { type GateResult, runGate } from './gate.ts'
 import { fmtChange } from './gate-report.ts'
 import type { BaselineCase, LoadedBaseline } from './gate-types.ts'
 import { htmlPage, thinCdf } from './html-page.ts'
+import type { PeerResult } from './peer-formats/index.ts'
+import { peerRun, tryPeerResult } from './peer-run.ts'
 import { caseRequests, isRunDir, loadRun, type RunCase, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
@@ -25,6 +27,8 @@ export interface CompareInput {
   path: string
   run: RunData | null
   baseline: LoadedBaseline | null
+  /** A peer tool's result file, read as a one-case run (`run`). */
+  peer?: PeerResult
 }
 
 /** The columns of the comparison, by metric registry id and stat (names and digits come from the registry). */
@@ -67,13 +71,25 @@ export function loadInput(path: string, tag: string): CompareInput {
     if (!run.summary) throw new CompareError(`compare ${tag}: ${path} could not be read as a summary.json (${run.warnings.join('; ')})`)
     return { tag, id: run.runId, path: p, run, baseline: null }
   }
-  const baseline = readBaseline(p)
+  let baseline: LoadedBaseline
+  try {
+    baseline = readBaseline(p)
+  } catch (e) {
+    // not ours: a peer tool's result file (vllm bench, AIPerf, GuideLLM, inference-perf) is read as a one-case run
+    const peer = tryPeerResult(p)
+    if ('why' in peer) throw new CompareError(`compare ${tag}: ${(e as Error).message}. Nor is it a peer tool's result: ${peer.why}`)
+    const run = peerRun(peer.result)
+    return { tag, id: run.runId, path: p, run, baseline: null, peer: peer.result }
+  }
   return { tag, id: `baseline ${baseline.name} (run${baseline.runIds.length > 1 ? 's' : ''} ${baseline.runIds.join(', ')})`, path: p, run: null, baseline }
 }
 
 /** What the gate needs to judge another input against this one: the gate's own loader (run folder, summary.json, baseline). */
 function asBaseline(input: CompareInput): LoadedBaseline {
-  return input.baseline ?? readBaselineSource(input.path)
+  if (input.baseline) return input.baseline
+  // a peer result as it stands in this comparison (aligned with a case of ours), not as its file names it
+  if (input.peer && input.run) return { ...baselineFromRuns([input.run], basename(input.path)), path: input.path }
+  return readBaselineSource(input.path)
 }
 
 export interface CompareCell {
@@ -180,8 +196,24 @@ function verdictOf(g: GateResult | null, key: string, inReference: boolean): str
   return open.length ? 'inconclusive' : 'unchanged'
 }
 
-export function compareInputs(inputs: CompareInput[], env: NodeJS.ProcessEnv = process.env): Comparison {
-  if (inputs.length < 2) throw new CompareError('compare needs at least two inputs (A B [C…]): run folders, summary.json files or baseline files.')
+/**
+ * A peer result is one case under the tool's own name; placed beside fuze-bench's runs it takes the identity of the
+ * one case of theirs that measured the same model, so the two share a table and the gate judges one against the other.
+ */
+export function alignPeers(inputs: CompareInput[]): CompareInput[] {
+  const ours = inputs.flatMap((x) => (x.peer ? [] : (x.run?.summary?.cases ?? []).map((c) => ({ file: c.file, fullName: c.fullName, model: c.model }))))
+  return inputs.map((x) => {
+    if (!x.peer || !x.run?.summary) return x
+    const model = x.run.summary.cases[0].model
+    const same = ours.filter((c) => c.model === model)
+    const keys = new Set(same.map(caseKey))
+    return keys.size === 1 ? { ...x, run: peerRun(x.peer, same[0]) } : x
+  })
+}
+
+export function compareInputs(given: CompareInput[], env: NodeJS.ProcessEnv = process.env): Comparison {
+  if (given.length < 2) throw new CompareError('compare needs at least two inputs (A B [C…]): run folders, summary.json files or baseline files.')
+  const inputs = alignPeers(given)
   const [ref, ...others] = inputs
   const reference = asBaseline(ref)
   const gates = [null, ...others.map((x) => (x.run ? runGate(x.run, { baseline: reference, env }) : null))]

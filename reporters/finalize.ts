@@ -71,7 +71,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
   // when updating, a baseline that does not exist yet is simply created by the baseline output
   if (baselinePath && !(update && !existsSync(resolve(baselinePath))))
     await step('baseline', () => {
-      baseline = readBaselineSource(baselinePath, { excludeRunDir: run.dir, historyRuns })
+      baseline = readBaselineSource(baselinePath, { excludeRunDir: run.dir, historyRuns, alignTo: run })
     })
 
   let gate: GateResult | null = null

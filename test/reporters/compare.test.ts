@@ -8,6 +8,7 @@ import { baselineFromRun, writeBaseline } from '../../reporters/baseline.ts'
 import { loadRun } from '../../reporters/run-data.ts'
 import { openReport } from './browser.ts'
 import { fuzeBench } from './cli.ts'
+import { ROOT } from '../support/run-bench.ts'
 import { makeRun, sweepRun } from './make-run.ts'
 
 describe('fuze-bench compare', () => {
@@ -88,5 +89,27 @@ describe('fuze-bench compare', () => {
     const page = await openReport(out, join(root, 'cmp.png'))
     expect(page.consoleErrors).toEqual([])
     expect(page.notes).toContain('change n/a: TTFT p50: reference 0.01 ms ≈ 0; a percentage of a reference ≈ 0 says nothing')
+  })
+
+  it("puts a vllm bench result file beside our run's case on the same model, and a peer file works as BENCH_BASELINE", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-compare-peer-'))
+    const results = join(root, 'results')
+    // written by `vllm bench serve --save-result --save-detailed` (0.32.0) against the simulator serving sim-model
+    const peer = join(ROOT, 'test', 'fixtures', 'peers', 'vllm-bench', 'vllm-bench.json')
+    const ours = makeRun(results, '20250102_000000-b', [{ stack: 'openai', model: 'sim-model', name: 'chat short prompt', tokps: 100, ttftMs: 40 }])
+    const r = await fuzeBench(['compare', peer, ours])
+    expect(r.code, r.out).toBe(0)
+    expect(r.out).toContain('A = vllm-bench: vllm-bench.json')
+    // what the format lacks is said, not made up
+    expect(r.out).toContain('no wall-clock send times')
+    // one table: the peer's row (A, reference) and ours (B) under our case's name
+    const tables = r.out.split('\n').filter((l) => l.startsWith('== '))
+    expect(tables).toEqual(['== vllm-bench sim-model › sim-model on openai > chat short prompt =='])
+    expect(r.out).toMatch(/^A\s+[\d.]+\s+[\d.]+\s+.*\s3\/3\s+reference$/m) // the sample keeps 3 of the tool's per-request rows
+    expect(r.out).toMatch(/^B\s+[\d.]+ \([+-]\d+\.\d%\)/m)
+    // the same file as the gate's baseline for our run
+    const g = await fuzeBench(['analyze', ours], { BENCH_BASELINE: peer })
+    expect(g.out).toContain(`against baseline 'vllm-bench.json'`)
+    expect(g.out).not.toContain('new case, not in baseline')
   })
 })
