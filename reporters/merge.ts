@@ -9,6 +9,7 @@ import { caseKey, recordCaseKey } from '../core/case-key.ts'
 import { asFailure, failure } from '../helpers/failure.ts'
 import { parseShard, shardLabel, type Shard } from '../helpers/load/shard-spec.ts'
 import { CaseAccumulator } from '../helpers/metrics/accumulator.ts'
+import { median } from '../helpers/metrics/dist.ts'
 import { UnionLoad } from '../helpers/load/union-load.ts'
 import type { LoadAcc } from '../helpers/metrics/load-summary.ts'
 import type { CaseSummary, SloSpec } from '../helpers/types.ts'
@@ -77,11 +78,6 @@ export function checkShards(shards: ShardRun[]): void {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
 type ShardRequest = RunRequest & { case?: string; trial?: number; shard?: string }
 
 function requestsOf(s: ShardRun, c: RunCase): ShardRequest[] {
@@ -90,7 +86,7 @@ function requestsOf(s: ShardRun, c: RunCase): ShardRequest[] {
 
 /** Wall-clock ms of the shard's measured-phase origin: sent-at minus offset, median over its measured requests. */
 function originOf(reqs: ShardRequest[]): number {
-  return median(reqs.filter((r) => r.phase === 'run').map((r) => Date.parse(r.startedAt) - r.tStartMs))
+  return median(reqs.filter((r) => r.phase === 'run').map((r) => Date.parse(r.startedAt) - r.tStartMs)) ?? 0
 }
 
 interface CasePart {

@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { parseCommandArgs, UsageError, withUsage } from '../lib/args.ts'
+import { loadKnobs } from '../../env/index.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
 import { checkShards, MergeRefused, mergeShards, readShard, type ShardRun } from '../../reporters/merge.ts'
 import { OUTPUTS, type OutputContext } from '../../reporters/outputs.ts'
@@ -63,7 +64,9 @@ export async function run(args: string[]): Promise<number> {
     console.log(
       `fuze-bench merge: ${positionals.length} shard(s) → ${out}: ${cases.length} case(s), ${cases.reduce((a, c) => a + c.summary.counts.requests, 0)} measured request(s)`,
     )
-    const res = await finalizeRun({ runDir: out, resultsDir: resolve(values.results ?? dirname(out)), env: { ...process.env, ...merged.env } })
+    // the shards' knobs (their env.json) over this shell's: the merged run ends as one run with those settings would
+    const env = { ...process.env, ...merged.env }
+    const res = await finalizeRun({ runDir: out, resultsDir: resolve(values.results ?? dirname(out)), knobs: loadKnobs({ env }), env })
     return res.failed ? 1 : 0
   })
 }
