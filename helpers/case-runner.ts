@@ -101,7 +101,7 @@ export class CaseRun {
   readonly acc: CaseAccumulator
   readonly slo: SloSpec
   private readonly monitor = new EventLoopMonitor()
-  /** The longest stall each measured request lived through (the per-figure client-bound rule). */
+  /** How late a stall could have made each measured request's timestamps (the per-figure client-bound rule). */
   private readonly stalls = new StallWatch()
   private readonly sections: Record<string, unknown> = {}
   private readonly warnings: string[] = []
@@ -136,8 +136,11 @@ export class CaseRun {
     more.writer ??= this.writer
     if (phase !== 'run') return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more)
     const a = this.stalls.begin()
-    return sendOne(this.server, opts, this.ident, phase, this.t0, tDue, more).then((rec) => {
-      this.stalls.end(a)
+    const t0 = this.t0
+    return sendOne(this.server, opts, this.ident, phase, t0, tDue, more).then((rec) => {
+      // the timestamps the figures are made of: send, first token, end
+      const sent = t0 + rec.tStartMs
+      this.stalls.end(a, [sent, ...(rec.ttftMs !== null ? [sent + rec.ttftMs] : []), ...(rec.e2eMs !== null ? [sent + rec.e2eMs] : [])])
       return rec
     })
   }

@@ -34,12 +34,18 @@ export class EventLoopMonitor {
 /** Stalls shorter than this are timer jitter, not kept (the verdict never judges below CLIENT_BOUND_FLOOR_MS either). */
 const STALL_MIN_MS = 1
 
+/** A timestamp taken up to this long after a stall ended may still carry it (the I/O that waited is handled then). */
+const STALL_REACH_MS = 5
+
 /**
- * The longest event-loop stall each request lived through. A 1 ms timer notes every tick that came late (a stall:
- * the loop ran something else, a GC, the OS ran the server) with when it ended; each measured request's send→end
- * interval is looked up once the timer has ticked past its end (a stall that delayed the end is noted first), and
- * its longest overlapping stall folded into `perRequest`. Bounded: stalls that ended before every request still in
- * flight or pending began are dropped, and the per-request values go into a QuantileAcc.
+ * How late each measured request's timestamps (send, first token, end) could have been taken because of an
+ * event-loop stall. A 1 ms timer notes every tick that came late (a stall: the loop ran something else, a GC, the
+ * OS ran the server instead) with when it began and ended. A timestamp taken inside a stall or shortly after it
+ * (the chunk that arrived meanwhile is handled when the loop gets back) may be late by up to the time since the
+ * stall began; one taken before a stall, or long after, is not moved by it. Each request's worst such delay goes
+ * into `perRequest` once the timer has ticked past its last timestamp (so a stall that delayed it is noted first).
+ * A stall the request merely lived through, between its timestamps, moves none of them. Bounded: stalls before
+ * every request still in flight or pending are dropped; per-request values go into a QuantileAcc.
  */
 export class StallWatch {
   readonly perRequest = new QuantileAcc()
@@ -49,23 +55,28 @@ export class StallWatch {
   private ends: number[] = []
   private lens: number[] = []
   private longest = 0
-  /** Requests that ended, awaiting the next tick (send, end). */
-  private pending: Array<[number, number]> = []
+  /** Requests that ended, awaiting the tick after their last timestamp: send time and timestamps. */
+  private pending: Array<{ a: number; stamps: number[] }> = []
   /** Send times of the requests in flight, in the order they began (so the first is the oldest). */
   private readonly inFlight: number[] = []
 
-  constructor(private readonly periodMs = 1) {}
+  /** `now`: the clock (tests drive a fake one through tick()). */
+  constructor(
+    private readonly periodMs = 1,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   start(): void {
     this.stop()
-    this.last = performance.now()
+    this.last = this.now()
     this.timer = setInterval(() => this.tick(), this.periodMs)
     // never what keeps a process alive
     this.timer.unref()
   }
 
-  private tick(): void {
-    const now = performance.now()
+  /** One timer tick (the timer calls it every periodMs; a late one is a stall). */
+  tick(): void {
+    const now = this.now()
     const late = now - this.last - this.periodMs
     this.last = now
     if (late >= STALL_MIN_MS) {
@@ -76,56 +87,59 @@ export class StallWatch {
     if (this.pending.length > 0) this.settle(now)
   }
 
-  /** Look up the requests that ended before `upTo`, then forget stalls no pending request can overlap. */
+  /** Judge the requests whose last timestamp is far enough behind `upTo`, then forget stalls none can reach. */
   private settle(upTo: number): void {
-    const keep: Array<[number, number]> = []
-    for (const p of this.pending)
-      if (p[1] <= upTo) this.perRequest.add(this.longestIn(p[0], p[1]))
-      else keep.push(p)
+    const keep: Array<{ a: number; stamps: number[] }> = []
+    for (const p of this.pending) {
+      if (Math.max(...p.stamps) + STALL_REACH_MS > upTo) {
+        keep.push(p)
+        continue
+      }
+      let worst = 0
+      for (const ts of p.stamps) worst = Math.max(worst, this.delayAt(ts))
+      this.perRequest.add(worst)
+    }
     this.pending = keep
     let oldest = this.inFlight.length > 0 ? this.inFlight[0] : upTo
-    for (const p of keep) if (p[0] < oldest) oldest = p[0]
+    for (const p of keep) if (p.a < oldest) oldest = p.a
     let drop = 0
-    while (drop < this.ends.length && this.ends[drop] < oldest) drop++
+    while (drop < this.ends.length && this.ends[drop] < oldest - STALL_REACH_MS) drop++
     if (drop > 1024 || (drop > 0 && drop === this.ends.length)) {
       this.ends = this.ends.slice(drop)
       this.lens = this.lens.slice(drop)
     }
   }
 
-  /** The longest stall that overlapped [a, b] (0 when none). */
-  longestIn(a: number, b: number): number {
-    // stalls end in order: from the first that ended at or after a, to the last that can have begun by b
+  /** How late a timestamp taken at `ts` could be: the time since the stall it was taken in (or just after) began. */
+  delayAt(ts: number): number {
+    // stalls end in order: from the first that ended at most STALL_REACH_MS before ts, to the last that can have begun by ts
     let lo = 0
     let hi = this.ends.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
-      if (this.ends[mid] < a) lo = mid + 1
+      if (this.ends[mid] < ts - STALL_REACH_MS) lo = mid + 1
       else hi = mid
     }
     let most = 0
-    for (let i = lo; i < this.ends.length && this.ends[i] - this.longest <= b; i++)
-      if (this.ends[i] - this.lens[i] <= b && this.lens[i] > most) most = this.lens[i]
+    for (let i = lo; i < this.ends.length && this.ends[i] - this.longest <= ts; i++) {
+      const began = this.ends[i] - this.lens[i]
+      if (began <= ts) most = Math.max(most, Math.min(this.lens[i], ts - began))
+    }
     return most
   }
 
   /** A measured request begins now: returns its send time, to hand to `end`. */
   begin(): number {
-    const a = performance.now()
+    const a = this.now()
     this.inFlight.push(a)
     return a
   }
 
-  /** The measured request that began at `a` (begin) ended now. */
-  end(a: number): void {
+  /** The measured request that began at `a` (begin) ended; `stamps`: its timestamps (performance.now()). */
+  end(a: number, stamps: number[]): void {
     const i = this.inFlight.indexOf(a)
     if (i >= 0) this.inFlight.splice(i, 1)
-    this.request(a, performance.now())
-  }
-
-  /** A measured request that was sent at `a` and ended at `b` (performance.now()). */
-  request(a: number, b: number): void {
-    this.pending.push([a, b])
+    this.pending.push({ a, stamps: stamps.length > 0 ? stamps : [a] })
   }
 
   /** Stops the timer (noting a stall still under way: the one that delayed the last request) and settles every pending request. */
@@ -153,8 +167,8 @@ export interface ClientHealthInput {
   procs?: number
   cores?: number
   /**
-   * The longest stall each measured request lived through (StallWatch), where this process measured them: the tail
-   * rule then judges each percentile by the requests a stall could have moved instead of failing on the loop's p99.
+   * How late a stall could have made each measured request's timestamps (StallWatch), where this process measured
+   * them: the tail rule then judges each percentile by the requests a stall could have moved instead of the loop's p99.
    */
   stalls?: Dist
 }
@@ -185,9 +199,10 @@ export const CLIENT_BOUND_FRACTION = 0.1
  * - typical event-loop delay (p50) vs the finest typical latency (ITL p50, else TTFT p50): a median timestamp
  *   late by more than 10% of the median gap it measures corrupts ITL/TPOT;
  * - tail event-loop delay vs E2E p50: rare hiccups (GC, the OS running the server) must stay small next to the
- *   request-level latencies. Judged per figure where each request's longest stall is known (StallWatch): a stall
- *   above the bound in fewer than half the requests cannot move a p50 — the CSV's and the gate's medians stand —
- *   but can move a p99, which is flagged (`moved`) and not failed; without per-request stalls, the loop's p99;
+ *   request-level latencies. Judged per figure where each request's stall delay is known (StallWatch: how late a
+ *   stall could have made its timestamps): delays above the bound in fewer than half the requests cannot move a
+ *   p50 — the CSV's and the gate's medians stand — but can move a p99, which is flagged (`moved`) and not failed;
+ *   without per-request delays, the loop's p99;
  * - dispatch lag p99 vs E2E p50 (else TTFT p50): requests released late shift the load the server saw; a lag that is
  *   small next to a request's lifetime does not change what the server was asked to do (queue time is reported apart).
  * Otherwise the run is client-bound.
@@ -217,7 +232,7 @@ export function clientBoundVerdict(x: ClientHealthInput): ClientVerdict {
     // requests lived through one, i.e. when the q-quantile of the requests' longest stalls is above it
     const over = STALL_STATS.filter((st) => (x.stalls![st] ?? 0) > tail)
     if (over.length > 0) {
-      stallNote = `the longest event-loop stall a request lived through was > ${tail.toFixed(2)} ms (10% of ${tailName} p50) at its ${over[0]} (max ${(x.stalls.max ?? 0).toFixed(2)} ms over ${x.stalls.n} requests)`
+      stallNote = `an event-loop stall could have delayed a request's timestamps by > ${tail.toFixed(2)} ms (10% of ${tailName} p50) from its ${over[0]} on (max ${(x.stalls.max ?? 0).toFixed(2)} ms over ${x.stalls.n} requests)`
       if (over.includes('p50')) reasons.push(`${stallNote}: it could have moved the p50 figures`)
       else moved = over
     }
