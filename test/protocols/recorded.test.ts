@@ -194,6 +194,50 @@ const CASES: Case[] = [
     text: 'Hello world',
     done: true,
   },
+  // Recorded from the real Ollama v0.24.0 (built by `fuze-bench setup --stack ollama`, the generated tiny random model):
+  // no role-only line in chat, the final generate line's context holds the prompt (without BOS) and the output ids.
+  {
+    file: 'ollama-real-generate.ndjson',
+    protocol: 'ollama-generate',
+    outputEvents: [0, 1, 2, 3],
+    tokens: [1, 1, 1, 1],
+    explicit: false,
+    tFirstContent: 0,
+    server: {
+      outputTokens: 4,
+      promptTokens: 6,
+      decodeMs: 3.590419,
+      promptMs: 1.362778,
+      loadMs: 1075.983443,
+      totalMs: 1083.924256,
+      decodeTokPerSec: 4 / 0.003590419,
+      promptTokPerSec: 6 / 0.001362778,
+      finishReason: 'length',
+    },
+    text: ' scalealer retirzar',
+    done: true,
+  },
+  {
+    file: 'ollama-real-chat.ndjson',
+    protocol: 'ollama-chat',
+    outputEvents: [0, 1, 2, 3],
+    tokens: [1, 1, 1, 1],
+    explicit: false,
+    tFirstContent: 0,
+    server: {
+      outputTokens: 4,
+      promptTokens: 3,
+      decodeMs: 4.073445,
+      promptMs: 1.228366,
+      loadMs: 66.398191,
+      totalMs: 74.083154,
+      decodeTokPerSec: 4 / 0.004073445,
+      promptTokPerSec: 3 / 0.001228366,
+      finishReason: 'length',
+    },
+    text: ' Private conserv VMartifactId',
+    done: true,
+  },
   {
     file: 'llamacpp-completion.sse',
     protocol: 'llamacpp',
@@ -379,6 +423,7 @@ describe('recorded error bodies', () => {
     ['llama-server-503.json', 503, 'llamacpp'],
     ['tgi-422.json', 422, 'tgi'],
     ['ollama-404.json', 404, 'ollama-generate'],
+    ['ollama-real-404.json', 404, 'ollama-generate'],
   ])('%s → http_error %i with the body as excerpt', async (file, status, protocol) => {
     const text = recorded(file).toString('utf8')
     const srv = await serve(body('application/json', text, status))

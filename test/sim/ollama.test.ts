@@ -118,7 +118,8 @@ describe('ollama protocol', () => {
     const again = await raw(`${sim.url}/api/delete`, { method: 'DELETE', body: { model: 'llama3-opt' } })
     expect(again.status).toBe(404)
     const badFrom = await json<{ error: string }>(`${sim.url}/api/create`, { body: { model: 'x', from: 'missing:1b' } })
-    expect([badFrom.status, badFrom.value.error]).toEqual([404, "model 'missing:1b' not found"])
+    // like Ollama: an unknown `from` is pulled first, and that fails
+    expect([badFrom.status, badFrom.value.error]).toEqual([500, 'pull model manifest: file does not exist'])
   })
 
   it('pulls a model (stream:false → one success object)', async () => {
