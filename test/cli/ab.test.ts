@@ -32,7 +32,7 @@ async function ab(itlA: number, itlB: number, budgetS = 300) {
       '--b',
       `OPENAI_URL=${b.url}`,
       '--budget-s',
-      '300',
+      String(budgetS),
       '--dir',
       dir,
       '--',
