@@ -85,15 +85,25 @@ const MAKERS: Record<PeerTool, Maker> = {
   'inference-perf': runInferencePerf,
 }
 
-/** `vllm` of the vLLM install (fixtures/install/vllm.ts) when there is one: VLLM_BIN, else the cache's venv. */
+/** `vllm` of the vLLM install (fixtures/install/vllm.ts, its venv under <cache>/vllm/) when there is one, else VLLM_BIN. */
 function vllmBin(): { bin: string; version: string } | undefined {
-  const own = process.env.VLLM_BIN
-  if (own && existsSync(own)) return { bin: own, version: 'VLLM_BIN' }
   const root = join(cacheDir(), 'vllm')
-  if (!existsSync(root)) return undefined
-  for (const key of readdirSync(root)) {
-    const bin = join(root, key, 'venv', 'bin', 'vllm')
-    if (existsSync(bin)) return { bin, version: key }
+  const candidates = existsSync(root) ? readdirSync(root).map((key) => join(root, key, 'venv')) : []
+  for (const venv of candidates) {
+    const bin = join(venv, 'bin', 'vllm')
+    if (existsSync(bin)) return { bin, version: distVersion(venv, 'vllm') ?? 'unknown' }
+  }
+  const own = process.env.VLLM_BIN
+  return own && existsSync(own) ? { bin: own, version: 'VLLM_BIN' } : undefined
+}
+
+/** The installed version of `pkg` in a venv, from its `<pkg>-<version>.dist-info` folder. */
+function distVersion(venv: string, pkg: string): string | undefined {
+  const lib = join(venv, 'lib')
+  for (const py of existsSync(lib) ? readdirSync(lib) : []) {
+    const site = join(lib, py, 'site-packages')
+    const hit = existsSync(site) ? readdirSync(site).find((f) => f.startsWith(`${pkg}-`) && f.endsWith('.dist-info')) : undefined
+    if (hit) return hit.slice(pkg.length + 1, -'.dist-info'.length)
   }
   return undefined
 }
