@@ -59,6 +59,30 @@ const CASES: Case[] = [
     text: 'Hi there',
     done: true,
   },
+  // the real vLLM 0.32 (fuze-bench setup --stack vllm, CPU, the generated tiny-random): the third token is a byte of a
+  // UTF-8 character still incomplete, so its chunk carries '' and only usage counts it; chat opens with a role chunk
+  {
+    file: 'vllm-real-completions.sse',
+    protocol: 'openai-completions',
+    outputEvents: [0, 1],
+    tokens: [1, 1],
+    explicit: false,
+    tFirstContent: 0,
+    server: { outputTokens: 3, promptTokens: 5, finishReason: 'length' },
+    text: 'Tonc',
+    done: true,
+  },
+  {
+    file: 'vllm-real-chat.sse',
+    protocol: 'openai-chat',
+    outputEvents: [1, 2, 3],
+    tokens: [1, 1, 1],
+    explicit: false,
+    tFirstContent: 1,
+    server: { outputTokens: 3, promptTokens: 18, finishReason: 'length' },
+    text: 'Pe Ca Only',
+    done: true,
+  },
   {
     file: 'llama-server-v1-completions.sse',
     protocol: 'openai-completions',
