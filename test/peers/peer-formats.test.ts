@@ -3,7 +3,9 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { peerCase, readPeerResult } from '../../reporters/peer-formats/index.ts'
+import { readFileSync } from 'node:fs'
 import { parseAiperf } from '../../reporters/peer-formats/aiperf.ts'
+import { parseInferencePerf } from '../../reporters/peer-formats/inference-perf.ts'
 import { parseVllmBench } from '../../reporters/peer-formats/vllm-bench.ts'
 
 const parseVllm = (json: unknown) => parseVllmBench(json, 'inline.json')
@@ -27,6 +29,19 @@ describe('inference-perf per_request_lifecycle_metrics.json', () => {
       const sum = q.itlMs!.reduce((a, b) => a + b, 0)
       expect(Math.abs(q.ttftMs! + sum - q.e2eMs!)).toBeLessThan(5)
     }
+  })
+
+  it('without computed_metrics, TTFT and gaps come from output_token_times alone, the same numbers', () => {
+    const raw = JSON.parse(readFileSync(fixture('inference-perf/per_request_lifecycle_metrics.json'), 'utf8')) as { computed_metrics?: unknown }[]
+    for (const e of raw) delete e.computed_metrics
+    const bare = parseInferencePerf(raw, 'inline.json')
+    for (const [i, q] of bare.requests.entries()) {
+      expect(q.ttftMs).toBeCloseTo(r.requests[i]!.ttftMs!, 3)
+      expect(q.e2eMs).toBeCloseTo(r.requests[i]!.e2eMs!, 3)
+      expect(q.itlMs).toHaveLength(63)
+      expect(q.itlMs![5]).toBeCloseTo(r.requests[i]!.itlMs![5]!, 3)
+    }
+    expect(bare.missing.join(' ')).toMatch(/summary_lifecycle_metrics.json was not beside/)
   })
 
   it('takes the run throughput from summary_lifecycle_metrics.json beside it and says the clock is monotonic', () => {
