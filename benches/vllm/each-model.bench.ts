@@ -1,5 +1,6 @@
 // vllm × every model a running server lists at VLLM_URL/v1/models (INCLUDE_MODELS / EXCLUDE_MODELS): nothing else to
-// set. Streaming /v1/completions and /v1/chat/completions with usage. Without VLLM_URL it skips with one line.
+// set. Streaming /v1/completions and /v1/chat/completions with usage. Without VLLM_URL: each model `fuze-bench setup
+// --stack vllm` generated, one started vllm each; with none of them, it skips with one line.
 import { describe } from 'vitest'
 import { ANY_MODEL, useServer } from '../../fixtures/index.ts'
 import { eachServedModel, llmBench, prompts } from '../../helpers/index.ts'
