@@ -2,6 +2,7 @@
 // lengths, ignore_eos, the same streams and request count), its raw output kept under peers/<tool>/<scenario>/, and
 // its result file read back with reporters/peer-formats (the same parsers `fuze-bench compare` uses).
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { cacheDir } from '../../fixtures/cache.ts'
 import { findPython, installedPeers, type PeerTool } from '../../fixtures/install/peers.ts'
@@ -41,11 +42,11 @@ export function picked(name: string, all: readonly string[]): string[] {
   return want
 }
 
-/** Seconds a tool may take on one scenario before it is killed. */
+/** How long a tool may take on one scenario before it is killed (ms). */
 const TOOL_TIMEOUT_MS = 600_000
 
 /** Workers a Python tool may spread over: this machine's cores (each tool's documented way to keep up). */
-const CORES = (await import('node:os')).availableParallelism()
+const CORES = availableParallelism()
 
 export async function peerRunners(): Promise<PeerContext> {
   const notes: string[] = []
