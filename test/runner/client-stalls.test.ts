@@ -104,8 +104,14 @@ describe('client-bound verdict per figure', () => {
     const v = clientBoundVerdict({ ...base, stalls: stalls(7, 7.2, 7.3, 7.5) })
     expect(v.clientBound).toBe(true)
     expect(v.reason).toMatch(
-      /^client-bound: results not trustworthy — an event-loop stall could have delayed a request's timestamps by > 6\.60 ms \(10% of E2E p50\) from its p50 on .*: it could have moved the p50 figures/,
+      /^client-bound: results not trustworthy — event-loop delay p99 7\.50 ms > 6\.60 ms \(10% of E2E p50\), and an event-loop stall could have delayed a request's timestamps by > 6\.60 ms \(10% of E2E p50\) from its p50 on .*: it could have moved the p50 figures/,
     )
+  })
+
+  it('a loop within the bound is not failed on per-request delays: they are flagged', () => {
+    const v = clientBoundVerdict({ ...base, loopDelayP99Ms: 2, stalls: stalls(7, 7.2, 7.3, 7.5) })
+    expect(v.clientBound).toBe(false)
+    expect(v.moved).toEqual(['p50', 'p90', 'p95', 'p99'])
   })
 
   it('without per-request stalls (other client processes measured them) the loop p99 rule stands', () => {
