@@ -1,7 +1,7 @@
 // fuze-bench beside the peer tools on a real server: llama-server with the generated tiny-random model (CPU), 4
 // parallel slots, each tool at 4 streams with the same prompt and output lengths (ignore_eos). No truth here: the
-// point is where the tools disagree about the same server. fuze-bench runs as a user would against it
-// (LLAMACPP_URL=… npx vitest bench --project llama.cpp). Rows go to peers.json beside sim.bench.ts's.
+// point is where the tools disagree about the same server. fuze-bench runs as a user would against an
+// OpenAI-compatible server (VLLM_URL=… npx vitest bench --project vllm). Rows go to peers.json beside sim.bench.ts's.
 import { join } from 'node:path'
 import { afterAll, beforeAll, bench, describe } from 'vitest'
 import { useServer } from '../../fixtures/index.ts'
@@ -45,7 +45,9 @@ describe.skipIf(!server)(s.id, () => {
         const url = server!.url
         const run = await (runner
           ? runner.run(s, url, outDir, model)
-          : runFuzeBench(ctx.python, s, url, outDir, { project: 'llama.cpp', urlKnob: 'LLAMACPP_URL' })
+          : // the vllm project: /v1/completions with ignore_eos, like the peers. (`LLAMACPP_URL=… --project llama.cpp`
+            // each-model.bench.ts fails today: it resolves a GGUF for the any-model placeholder instead of listing the server's models)
+            runFuzeBench(ctx.python, s, url, outDir, { project: 'vllm', urlKnob: 'VLLM_URL' })
         ).catch((e: unknown) => {
           rows.push(failedRow(s, tool, runner?.version ?? '', e))
           throw e
