@@ -61,7 +61,7 @@ function against(g: GateResult): string {
 }
 
 /** The verdict word as printed; an INCONCLUSIVE run that BENCH_GATE_INCONCLUSIVE=fail fails says so. */
-function verdictWord(g: GateResult): string {
+export function verdictWord(g: GateResult): string {
   return g.verdict === 'INCONCLUSIVE' && !g.passed ? 'INCONCLUSIVE (fails: BENCH_GATE_INCONCLUSIVE=fail)' : g.verdict
 }
 

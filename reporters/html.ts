@@ -6,7 +6,7 @@ import { isStackName, stackDef } from '../fixtures/stacks/index.ts'
 import { cellValue, TABLE_COLUMNS } from '../helpers/metrics/registry.ts'
 import type { GateResult } from './gate.ts'
 import { caseKey, shortKey } from '../core/case-key.ts'
-import { fmtChange, fmtEvidence, fmtNum } from './gate-report.ts'
+import { fmtChange, fmtEvidence, fmtNum, verdictWord } from './gate-report.ts'
 import { htmlPage, thinCdf } from './html-page.ts'
 import { type CapacityCurve, capacityCurves, caseLabels, type LoadCurve, loadCurves, sweepTick } from './report-series.ts'
 import { caseRequests, type RunData } from './run-data.ts'
@@ -63,6 +63,9 @@ export interface ReportSweep {
 
 export interface ReportGate {
   passed: boolean
+  /** The three-way verdict and how it is printed (an INCONCLUSIVE that BENCH_GATE_INCONCLUSIVE=fail fails says so). */
+  verdict: GateResult['verdict']
+  verdictText: string
   baseline: string | null
   failures: Array<{ caseKey: string; reason: string }>
   rows: Array<{ caseKey: string; metric: string; baseline: string; now: string; change: string; threshold: string; evidence: string; verdict: string }>
@@ -95,9 +98,11 @@ const offloadParam = (stack: string) => (isStackName(stack) ? stackDef(stack).sw
 function reportGate(g: GateResult): ReportGate {
   return {
     passed: g.passed,
+    verdict: g.verdict,
+    verdictText: verdictWord(g),
     baseline: g.baseline ? `${g.baseline.name} (run ${g.baseline.runId})` : null,
     failures: g.failures.map((f) => ({ caseKey: shortKey(f.caseKey), reason: f.message })),
-    rows: [...g.regressions, ...g.improvements].map((r) => ({
+    rows: [...g.regressions, ...g.inconclusive, ...g.improvements].map((r) => ({
       caseKey: shortKey(r.caseKey),
       metric: r.label,
       baseline: fmtNum(r.baseline),

@@ -45,10 +45,12 @@
 
   function verdictSection(root) {
     var g = data.gate
-    var verdict = el('section', { class: `verdict ${g ? (g.passed ? 'pass' : 'fail') : 'none'}`, id: 'verdict' })
+    // PASS green, FAIL red, INCONCLUSIVE amber (red when BENCH_GATE_INCONCLUSIVE=fail made it fail the run)
+    var tone = g ? (g.verdict === 'PASS' ? 'pass' : g.verdict === 'FAIL' || !g.passed ? 'fail' : 'inconclusive') : 'none'
+    var verdict = el('section', { class: `verdict ${tone}`, id: 'verdict' })
     root.appendChild(verdict)
     if (!g) return verdict.appendChild(el('h2', { text: 'Gate: not run' }))
-    verdict.appendChild(el('h2', { text: `Gate: ${g.passed ? 'PASS' : 'FAIL'}` }))
+    verdict.appendChild(el('h2', { text: `Gate: ${g.verdictText}` }))
     verdict.appendChild(
       el('div', { class: 'sub', text: g.baseline ? `against baseline ${g.baseline}` : 'no baseline: health checks only (set BENCH_BASELINE to compare)' }),
     )

@@ -236,4 +236,15 @@ describe('report.html in headless Chromium', () => {
     expect(page.titles).toContain('Energy, power and cost')
     expect(page.notes).toContain(`all cases: ${noEnergy} · sim-model · decode [c=4]: CPU time: /proc/123/stat was not readable`)
   })
+
+  it('says INCONCLUSIVE, in amber, when the baseline cannot tell (a run against its own 1-run baseline)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fuze-html-'))
+    const results = join(root, 'results')
+    const dir = makeRun(results, 'r1', [{ stack: 'llama.cpp', model: 'm', tokps: 10 }])
+    writeBaseline(join(root, 'own.json'), baselineFromRun(loadRun(dir), 'own'))
+    await finalizeRun({ runDir: dir, resultsDir: results, baseline: join(root, 'own.json'), print: () => {} })
+    const page = await openReport(join(dir, 'report.html'), join(root, 'r.png'))
+    expect(page.consoleErrors).toEqual([])
+    expect(page.verdict).toBe('Gate: INCONCLUSIVE')
+  })
 })
