@@ -6,9 +6,11 @@ import { ensureChromium } from '../lib/chromium.ts'
 import { INSTALLABLE, INSTALLABLE_STACKS, isInstallable, type InstallableStack } from '../../fixtures/install/index.ts'
 
 export const help = `Build (or find) llama-server and generate the test models, so the first bench starts at once.
-usage: fuze-bench setup [--models tiny,small] [--no-models] [--chromium] [--stack ${INSTALLABLE_STACKS.join('|')}|all]...
+usage: fuze-bench setup [--models tiny,small] [--no-models] [--chromium] [--stack ${INSTALLABLE_STACKS.join('|')}|all]... [--peers]
   --stack     also install a real server of that stack into the cache, with the models its specs use
               (repeatable; all = ${INSTALLABLE_STACKS.join(', ')}). Your own *_BIN or *_URL always wins over it.
+  --peers     also install the peer benchmark tools (aiperf, guidellm, inference-perf; pinned, in venvs under the
+              cache) that \`npx vitest bench --project peers\` runs beside fuze-bench.
   --chromium  also provide headless Chromium for the report tests (npm test passes it): CHROMIUM_PATH, else
               chromium on PATH, else Debian's chromium package via apt-get when run as root.
   Resolution order: LLAMACPP_BIN → llama-server on PATH → cached build → build from the llama.cpp
@@ -23,6 +25,7 @@ export async function run(args: string[]): Promise<number> {
       'no-models': { type: 'boolean', default: false },
       chromium: { type: 'boolean', default: false },
       stack: { type: 'string', multiple: true, default: [] },
+      peers: { type: 'boolean', default: false },
     },
   })
   const stacks: InstallableStack[] = []
@@ -58,6 +61,10 @@ export async function run(args: string[]): Promise<number> {
   for (const name of [...new Set(stacks)]) {
     const installer = await INSTALLABLE[name]()
     for (const line of await installer.install((line) => console.log(`${name}: ${line}`))) console.log(`${name}: ${line}`)
+  }
+  if (values.peers) {
+    const peers = await import('../../fixtures/install/peers.ts')
+    for (const line of await peers.install((line) => console.log(`peers: ${line}`))) console.log(`peers: ${line}`)
   }
   return 0
 }
