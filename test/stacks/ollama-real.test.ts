@@ -83,7 +83,7 @@ describe.skipIf(!bin)(title, () => {
     expect(pick(rows, 'variant_label'), seen).toEqual(['base-as-is', 'base-as-is', 'base-as-is', 'base-as-is', 'optimized'])
     // tiny-random has 2 blocks: 3 offloadable layers, AUTO_NG's first candidate is 3; EXHAUSTIVE=0 stops there
     expect(rows[4]).toMatchObject({ num_gpu: '3', model_tag: 'LLM-FuZe-tiny-random-cpu-ng3:latest', base_model: 'tiny-random' })
-    expect(pick(rows, 'num_predict')).toEqual(['512', '512', '16', '512', '512'])
+    expect(pick(rows, 'num_predict')).toEqual(['8', '8', '16', '8', '8'])
     for (const row of rows) {
       expect(row, seen).toMatchObject({ unit: 'proc', suffix: 'X', gpu_label: 'cpu', base_model: 'tiny-random' })
       expect(Number(row.tokens_per_sec), seen).toBeGreaterThan(0)
