@@ -38,7 +38,10 @@ export async function run(args: string[]): Promise<number> {
     dirs = listRunDirs(results).slice(-k)
     if (dirs.length === 0) dirs = [latestRunDir(results)] // its "no run folders" paragraph
   } else dirs = runArgs.length ? runArgs.map((a) => resolve(a)) : [latestRunDir(results)]
-  const b = baselineFromRuns(dirs.map((d) => loadRun(d)), values.name)
+  const b = baselineFromRuns(
+    dirs.map((d) => loadRun(d)),
+    values.name,
+  )
   const out = values.out ? resolve(values.out) : baselinePath(process.cwd(), values.name)
   writeBaseline(out, b)
   const from = b.runIds.length === 1 ? b.runIds[0] : `${b.runIds.length} runs: ${b.runIds.join(', ')}`
