@@ -27,6 +27,7 @@
 // that overstates a 10-request median's error 2–3×, detected 75% of true 15–20% changes (averaged over the
 // cases, the same floor rarely binds).
 import { quantileSorted } from 'simple-statistics'
+import { median } from '../helpers/metrics/dist.ts'
 import { mulberry32 } from '../helpers/rng.ts'
 
 /** Weight of the prior noise figure, in degrees of freedom (≈ runs' worth of evidence about σ). */
@@ -209,7 +210,7 @@ export function metricEvidence(cases: readonly CaseSeries[], priorSigma: number,
   const res = own.map((o) => ({ ss: o.ss, df: dfOwn > 0 ? (dfRes * o.df) / dfOwn : 0 }))
   // the median case's residual variance (one erratic case must not blunt every case's test), worth the pooled df
   const vars = res.filter((o) => o.df > 0).map((o) => o.ss / o.df)
-  const pooled: PooledNoise = vars.length ? { ss: median(vars) * dfRes, df: dfRes } : { ss: 0, df: 0 }
+  const pooled: PooledNoise = vars.length ? { ss: (median(vars) ?? 0) * dfRes, df: dfRes } : { ss: 0, df: 0 }
   return {
     run,
     cases: cases.map((c, i) => {
@@ -219,12 +220,6 @@ export function metricEvidence(cases: readonly CaseSeries[], priorSigma: number,
       return tTest(d[i] - D, sigma * Math.sqrt((1 + 1 / c.replicates.size) * (1 - 1 / C)), sigma, noise.df, higherBetter)
     }),
   }
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length / 2
-  return s.length % 2 ? s[Math.floor(mid)] : (s[mid - 1] + s[mid]) / 2
 }
 
 /** Bootstrap standard error of ln(quantile_q) over one run's per-request samples (seeded, deterministic). */

@@ -11,7 +11,7 @@
 // A rate that passes only because the probe ended before its queue filled up fails test 3.
 import { linearRegression } from 'simple-statistics'
 import type { CapacityProbe, RequestRecord, SloSpec } from '../types.ts'
-import { dist } from '../metrics/dist.ts'
+import { dist, median } from '../metrics/dist.ts'
 import { hasSlo, meetsSlo, RATE_MISS_LIMIT_PCT, rateCheck, windowThroughput } from '../metrics/load.ts'
 import { seededRng } from './rng.ts'
 
@@ -63,10 +63,6 @@ export interface ProbeInput {
   /** Why the probe was cut short (it then fails), if it was. */
   aborted?: string
   promptTokens: (r: RequestRecord) => number
-}
-
-function median(xs: number[]): number | null {
-  return dist(xs).p50
 }
 
 /** Time-average of requests in flight over [s, e] (ms), from each record's send → end interval. */
