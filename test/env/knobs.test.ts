@@ -49,6 +49,7 @@ const CASES: Record<string, Case> = {
   BENCH_GATE_ALPHA: { good: '0.01', expect: 0.01, bad: '1.5' },
   BENCH_GATE_NOISE_FLOOR_MS: { good: '2.5', expect: 2.5, bad: '-1' },
   BENCH_GATE_RUN_NOISE_PCT: { good: '6', expect: 6, bad: 'six' },
+  BENCH_GATE_INCONCLUSIVE: { good: 'fail', expect: 'fail', bad: 'maybe' },
   BENCH_BASELINE_RUNS: { good: '5', expect: 5, bad: '0' },
   BENCH_UPDATE_BASELINE: { good: '1', expect: true, bad: 'update' },
   BENCH_ALLOW_CLIENT_BOUND: { good: 'on', expect: true, bad: 'sometimes' },
