@@ -122,6 +122,17 @@ export const KNOB_DEFS = [
     'load',
     'Turn every case into a capacity search: the highest request rate sustained inside BENCH_SLO_* (open-loop probes, bracket then bisect).',
   ),
+  knob(
+    'BENCH_TRACE',
+    undefined,
+    text(),
+    'load',
+    "Turn every case into a replay of this trace (Azure or BurstGPT .csv, Mooncake .jsonl): each request at its timestamp with its token lengths (a case's own concurrency caps it).",
+  ),
+  knob('BENCH_TRACE_TIME_SCALE', '1', num(0, undefined, true), 'load', 'Trace replay: multiplier on the trace time axis (0.5 = twice as fast).'),
+  knob('BENCH_TRACE_LIMIT', undefined, int(1), 'load', 'Trace replay: only the first N requests of the trace.'),
+  knob('BENCH_TRACE_MAX_INPUT_TOKENS', undefined, int(1), 'load', "Trace replay: clamp each request's prompt tokens (a server with a small context)."),
+  knob('BENCH_TRACE_MAX_OUTPUT_TOKENS', undefined, int(1), 'load', "Trace replay: clamp each request's output tokens."),
   knob('BENCH_CAPACITY_PROBE_S', '10', num(0, undefined, true), 'load', 'Capacity search: seconds of Poisson arrivals per probe rate.'),
   knob(
     'BENCH_CAPACITY_BUDGET_S',

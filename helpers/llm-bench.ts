@@ -3,7 +3,7 @@
 // task.meta.fuze for the reporters (docs/design.md "Verified vitest 4.1 bench mechanics"). Both shapes run on
 // CaseRun (case-runner.ts): the same calibration, interrupt flush, records, meta and case hooks.
 import { bench, TestRunner, type RunnerTestCase as Test } from 'vitest'
-import { getKnobs } from '../env/index.ts'
+import { getKnobs, type Knobs } from '../env/index.ts'
 import type { ServerRef } from '../fixtures/server.ts'
 import type { CaseIdent } from './case-hooks.ts'
 import type { CaseOptions } from './case-run.ts'
@@ -36,8 +36,9 @@ export function lastTask(): Test | undefined {
  * trials), one task per level named `name [c=4]` / `name [rate=2/s]`. A load task runs its whole scheduled phase
  * (warmup included, tagged 'warmup') inside one tinybench iteration, so request counts stay exact.
  */
-export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions = {}): void {
+export function llmBench(name: string, server: ServerRef, given: LlmBenchOptions = {}): void {
   const knobs = getKnobs()
+  const opts = knobs.BENCH_TRACE && given.capacity === undefined && !knobs.BENCH_CAPACITY ? asTraceReplay(given, knobs) : given
   if (opts.capacity !== undefined || knobs.BENCH_CAPACITY) {
     // BENCH_CAPACITY=1 turns the case as written (prompt, lengths, SLOs) into a search over request rates
     const log = (s: string) => console.log(`[${server.stack.name} ${server.model}] ${name}: ${s}`)
@@ -67,6 +68,35 @@ export function llmBench(name: string, server: ServerRef, opts: LlmBenchOptions 
           : (ident: CaseIdent) => runLoadCase(server, opts, mine.level, ident)
     loadBench(name + level.suffix, server, runIt, mine.empty)
   }
+}
+
+/**
+ * BENCH_TRACE=<file> turns the case as written into a replay of that trace (as BENCH_CAPACITY=1 turns it into a
+ * capacity search): the trace gives each request's time and token lengths; the case keeps its protocol, SLOs and
+ * its concurrency as the in-flight cap (one number; a closed-loop list has no single cap and is dropped).
+ */
+function asTraceReplay(opts: LlmBenchOptions, knobs: Knobs): LlmBenchOptions {
+  const {
+    concurrency,
+    rate: _rate,
+    maxConcurrency,
+    duration: _duration,
+    preset: _preset,
+    trials: _trials,
+    conversation: _conversation,
+    trace: _trace,
+    arrival: _arrival,
+    ...rest
+  } = opts as LlmBenchOptions & Record<string, unknown>
+  const cap = typeof maxConcurrency === 'number' ? maxConcurrency : typeof concurrency === 'number' ? concurrency : undefined
+  const trace = {
+    file: knobs.BENCH_TRACE!,
+    timeScale: knobs.BENCH_TRACE_TIME_SCALE,
+    ...(knobs.BENCH_TRACE_LIMIT !== undefined ? { limit: knobs.BENCH_TRACE_LIMIT } : {}),
+    ...(knobs.BENCH_TRACE_MAX_INPUT_TOKENS !== undefined ? { maxInputTokens: knobs.BENCH_TRACE_MAX_INPUT_TOKENS } : {}),
+    ...(knobs.BENCH_TRACE_MAX_OUTPUT_TOKENS !== undefined ? { maxOutputTokens: knobs.BENCH_TRACE_MAX_OUTPUT_TOKENS } : {}),
+  }
+  return { ...rest, trace, ...(cap !== undefined ? { concurrency: cap } : {}) } as LlmBenchOptions
 }
 
 /** A case BENCH_CLIENT_PROCS does not spread (one schedule that cannot be split) says so. */
