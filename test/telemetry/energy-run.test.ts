@@ -63,6 +63,8 @@ describe('telemetry of a two-GPU run (shims)', () => {
     expect(t.server.roles).toEqual({
       running: 'vllm:num_requests_running',
       waiting: 'vllm:num_requests_waiting',
+      // the simulator serves vLLM's KV-cache gauge as vLLM 0.32 does (it lacked it before the real server was checked)
+      kvCache: 'vllm:kv_cache_usage_perc',
       generatedTokens: 'vllm:generation_tokens_total',
       promptTokens: 'vllm:prompt_tokens_total',
     })
