@@ -73,7 +73,7 @@ describe('telemetry of a two-GPU run (shims)', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { values: Record<string, number> })
     expect(scrapes.length).toBeGreaterThanOrEqual(2)
-    expect(Object.keys(scrapes[0].values)).toContain('vllm:num_requests_running{model_name="Qwen/Qwen2.5-0.5B-Instruct"}')
+    expect(Object.keys(scrapes[0].values)).toContain('vllm:num_requests_running{engine="0",model_name="Qwen/Qwen2.5-0.5B-Instruct"}')
     // one nvidia-smi child for the case, both GPUs, gone with the case; its raw readings kept
     const smi = readShimLog(log).filter((e) => e.stack === 'nvidia-smi')
     expect(smi.map((e) => e.argv?.slice(-4))).toEqual([['-lms', '100', '-i', '0,1']])
@@ -82,7 +82,7 @@ describe('telemetry of a two-GPU run (shims)', () => {
     expect(readdirSync(join(dir, 'telemetry'))).toHaveLength(1)
     // the report charts the GPUs' total draw beside the server's metrics, on the timeline's axis
     const rt = reportData(loadRun(dir), null).cases[0].telemetry!
-    expect(rt.series.map((x) => x.role)).toEqual(['running', 'waiting', 'generatedTokens', 'promptTokens', 'gpuPower'])
+    expect(rt.series.map((x) => x.role)).toEqual(['running', 'waiting', 'kvCache', 'generatedTokens', 'promptTokens', 'gpuPower'])
     const power = rt.series.find((x) => x.role === 'gpuPower')!
     expect(power.points.length).toBeGreaterThanOrEqual(2)
     for (const p of power.points) expect(p.y).toBe(500)
