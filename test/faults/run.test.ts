@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os'
 import { execa } from 'execa'
 import { freePort } from '../../fixtures/ports.ts'
-import { cannotRunAsNobody } from '../support/as-nobody.ts'
+import { skipUnlessNobodyCanRun } from '../support/as-nobody.ts'
 import { waitFor } from '../support/procs.ts'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -95,7 +95,8 @@ describe.concurrent('run-level faults', () => {
   })
 
   const READ_ONLY_MID_RUN = '#12 results folder turns read-only mid-run (a non-root user): the run fails saying so, no half-written CSV'
-  it.skipIf(cannotRunAsNobody(ROOT, READ_ONLY_MID_RUN))(READ_ONLY_MID_RUN, async () => {
+  it(READ_ONLY_MID_RUN, async (ctx) => {
+    skipUnlessNobodyCanRun(ctx, ROOT, READ_ONLY_MID_RUN)
     // root ignores permissions, so this run is vitest as `nobody`; everything it reads must be world-readable
     const shared = mkdtempSync(join(tmpdir(), 'fuze-fault-nobody-'))
     chmodSync(shared, 0o777)

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { AGGREGATE_COLUMNS } from '../../reporters/aggregate-row.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
 import { SUMMARY_COLUMNS } from '../../reporters/summary-csv.ts'
-import { cannotRunAsNobody, NOBODY } from '../support/as-nobody.ts'
+import { NOBODY, skipUnlessNobodyCanRun } from '../support/as-nobody.ts'
 import { REPO } from './cli.ts'
 import { makeRun, sweepRun } from './make-run.ts'
 
@@ -68,7 +68,8 @@ describe('finalizeRun', () => {
 
   const READ_ONLY = 'a read-only results folder: fails naming the path, leaves the old aggregate intact, still writes the run report'
   // as root the writer runs as nobody (root ignores permissions), who must be able to reach the checkout
-  it.skipIf(process.getuid?.() === 0 && cannotRunAsNobody(REPO, READ_ONLY))(READ_ONLY, async () => {
+  it(READ_ONLY, async (ctx) => {
+    if (process.getuid?.() === 0) skipUnlessNobodyCanRun(ctx, REPO, READ_ONLY)
     const root = tmp()
     const results = join(root, 'results')
     const first = makeRun(results, 'r1', [{ stack: 'llama.cpp', model: 'm', tokps: 10 }], { startedAt: '2025-01-01T00:00:00Z' })
