@@ -20,6 +20,7 @@
 //   (Bonferroni: the run's false alarm rate is ≤ α), P(PASS | B worse by ≥ T) ≤ α per metric (see judgeMetric).
 // The run: FAIL as soon as one metric fails; PASS when every median metric and tok/s passes (a p99 can fail the run
 // but does not hold it open); INCONCLUSIVE when the budget runs out first.
+import { caseKey } from '../core/case-key.ts'
 import type { GateMetricDef, GateThresholdKey } from '../helpers/metrics/registry.ts'
 import { GATE_METRICS, gateValue } from '../helpers/metrics/registry.ts'
 import type { MetricId } from './gate-types.ts'
@@ -147,7 +148,7 @@ export function caseLogs(run: RunData): Map<MetricId, Map<string, number>> {
   for (const c of run.summary?.cases ?? []) {
     for (const g of GATE_METRICS) {
       const v = gateValue(g, c.summary, c.summary.counts.ok)
-      if (v !== null && v > 0 && Number.isFinite(v)) out.get(g.id)!.set(c.fullName, Math.log(v))
+      if (v !== null && v > 0 && Number.isFinite(v)) out.get(g.id)!.set(caseKey(c), Math.log(v))
     }
   }
   return out

@@ -76,7 +76,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
 
   let gate: GateResult | null = null
   await step('gate', () => {
-    gate = runGate(run, { baseline, allowClientBound: opts.allowClientBound ?? k.BENCH_ALLOW_CLIENT_BOUND, env })
+    gate = runGate(run, { baseline, allowClientBound: opts.allowClientBound ?? k.BENCH_ALLOW_CLIENT_BOUND, inconclusive: k.BENCH_GATE_INCONCLUSIVE, env })
   })
   const g = gate as GateResult | null
   // --update-baseline accepts the new numbers: regressions are shown but no longer fail the run

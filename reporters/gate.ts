@@ -105,6 +105,8 @@ export function caseMetrics(run: RunData, c: RunCase): CaseMetrics {
 export interface GateOptions {
   baseline?: LoadedBaseline
   allowClientBound?: boolean
+  /** What an INCONCLUSIVE verdict does (the validated BENCH_GATE_INCONCLUSIVE knob): warn = passes with a warning. */
+  inconclusive?: 'warn' | 'fail'
   env?: NodeJS.ProcessEnv
 }
 
@@ -412,8 +414,7 @@ export function runGate(run: RunData, opts: GateOptions = {}): GateResult {
   const inconclusive = rows.filter((r) => r.verdict === 'inconclusive')
   const verdict: GateVerdict = failures.length || regressions.length ? 'FAIL' : inconclusive.length ? 'INCONCLUSIVE' : 'PASS'
   if (inconclusive.length) warnings.push(inconclusiveSummary(inconclusive))
-  const env = opts.env ?? process.env
-  const strict = env.BENCH_GATE_INCONCLUSIVE !== undefined && thresholdChoice(env.BENCH_GATE_INCONCLUSIVE) === 'fail'
+  const strict = opts.inconclusive === 'fail'
   return {
     verdict,
     passed: verdict === 'PASS' || (verdict === 'INCONCLUSIVE' && !strict),
@@ -434,16 +435,6 @@ export function runGate(run: RunData, opts: GateOptions = {}): GateResult {
     inconclusive,
     warnings,
   }
-}
-
-/** BENCH_GATE_INCONCLUSIVE, checked against its knob entry (warn or fail; empty = the default). */
-function thresholdChoice(raw: string): string {
-  const def = defOf('BENCH_GATE_INCONCLUSIVE')!
-  if (raw.trim() === '') return def.default!
-  const parsed = def.schema.safeParse(raw)
-  if (!parsed.success)
-    throw new Error(`BENCH_GATE_INCONCLUSIVE='${raw}' is not valid: expected ${def.allowed}. Unset it to warn (exit 0) on an inconclusive gate.`)
-  return String(parsed.data)
 }
 
 /** One sentence for the inconclusive rows, per metric: the worst change admitted, and what would decide it. */

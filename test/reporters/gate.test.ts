@@ -205,7 +205,7 @@ describe('runGate decisions', () => {
     expect(tok.note).toMatch(/^not significant against run-to-run noise \(adjusted p=0\.\d+ ≥ α=0\.05\)$/)
     expect(g.verdict).toBe('INCONCLUSIVE')
     expect(g.passed).toBe(true)
-    expect(runGate(now, { baseline: base, env: { BENCH_GATE_INCONCLUSIVE: 'fail' } }).passed).toBe(false)
+    expect(runGate(now, { baseline: base, inconclusive: 'fail' }).passed).toBe(false)
   })
 
   it('an unchanged run against a tight 3-run baseline PASSes outright: every median metric is bounded inside its threshold', () => {
