@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { cacheDir } from '../../fixtures/cache.ts'
-import { findPython, installedPeers, type PeerTool } from '../../fixtures/install/peers.ts'
+import { findPeersPython, installedPeers, type PeerTool } from '../../fixtures/install/peers.ts'
 import { readAiperfExport } from '../../reporters/peer-formats/aiperf.ts'
 import { readGuidellmBenchmarks } from '../../reporters/peer-formats/guidellm.ts'
 import { readInferencePerfLifecycle } from '../../reporters/peer-formats/inference-perf.ts'
@@ -55,7 +55,7 @@ export async function peerRunners(): Promise<PeerContext> {
   let python: string
   if (peers) python = peers.python
   else {
-    python = (await findPython().catch(() => ({ path: 'python3' }))).path
+    python = (await findPeersPython().catch(() => ({ path: 'python3' }))).path
     notes.push('the peer tools are not installed (npx fuze-bench setup --peers): only fuze-bench runs')
   }
   const tokenizer = peers?.tokenizer
