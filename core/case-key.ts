@@ -39,9 +39,9 @@ export function fileOfKey(key: string): string | undefined {
 }
 
 /**
- * Whether a key stored elsewhere (a baseline, an older run) names the case `key`: the same key, or — for keys saved
- * before they carried the file — the same full name.
+ * Whether two keys name one case: the same key, or — where one was saved before keys carried the file (a baseline,
+ * an older run) — the same full name.
  */
-export function sameCase(stored: string, key: string): boolean {
-  return stored === key || (fileOfKey(stored) === undefined && stored === shortKey(key))
+export function sameCase(a: string, b: string): boolean {
+  return a === b || (fileOfKey(a) === undefined && a === shortKey(b)) || (fileOfKey(b) === undefined && b === shortKey(a))
 }

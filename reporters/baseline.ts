@@ -8,7 +8,7 @@ import { caseKey, sameCase } from '../core/case-key.ts'
 import { FuzeError } from '../helpers/errors.ts'
 import { caseMetrics } from './gate.ts'
 import { BASELINE_FORMAT, BASELINE_FORMAT_V1, type Baseline, type BaselineCase, type LoadedBaseline, type MetricId, type SampleId } from './gate-types.ts'
-import { peerRun, tryPeerResult } from './peer-run.ts'
+import { peerIdentityAmong, peerRun, tryPeerResult } from './peer-run.ts'
 import { isRunDir, listRunDirs, loadRun, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
@@ -218,9 +218,7 @@ export function readBaselineSource(source: string, opts: BaselineSourceOptions =
     // a peer tool's result file (vllm bench, AIPerf, GuideLLM, inference-perf): one run of one case
     const peer = tryPeerResult(path)
     if ('why' in peer) throw new BaselineError(`${(e as Error).message}. Nor is it a peer tool's result file: ${peer.why}`)
-    const model = peerRun(peer.result).summary!.cases[0].model
-    const same = (opts.alignTo?.summary?.cases ?? []).filter((c) => c.model === model)
-    const as = new Set(same.map(caseKey)).size === 1 ? same[0] : undefined
+    const as = peerIdentityAmong(peer.result, opts.alignTo?.summary?.cases ?? [])
     return { ...baselineFromRuns([peerRun(peer.result, as)], basename(path)), path }
   }
 }

@@ -12,7 +12,7 @@ import { fmtChange } from './gate-report.ts'
 import type { BaselineCase, LoadedBaseline } from './gate-types.ts'
 import { htmlPage, thinCdf } from './html-page.ts'
 import type { PeerResult } from './peer-formats/index.ts'
-import { peerRun, tryPeerResult } from './peer-run.ts'
+import { peerIdentityAmong, peerRun, tryPeerResult } from './peer-run.ts'
 import { caseRequests, isRunDir, loadRun, type RunCase, type RunData } from './run-data.ts'
 import { writeFileAtomic } from './safe-write.ts'
 
@@ -201,27 +201,24 @@ function verdictOf(g: GateResult | null, key: string, inReference: boolean): str
  * one case of theirs that measured the same model, so the two share a table and the gate judges one against the other.
  */
 export function alignPeers(inputs: CompareInput[]): CompareInput[] {
-  const ours = inputs.flatMap((x) => (x.peer ? [] : (x.run?.summary?.cases ?? []).map((c) => ({ file: c.file, fullName: c.fullName, model: c.model }))))
+  const ours = inputs.flatMap((x) => (x.peer ? [] : (x.run?.summary?.cases ?? [])))
   return inputs.map((x) => {
-    if (!x.peer || !x.run?.summary) return x
-    const model = x.run.summary.cases[0].model
-    const same = ours.filter((c) => c.model === model)
-    const keys = new Set(same.map(caseKey))
-    return keys.size === 1 ? { ...x, run: peerRun(x.peer, same[0]) } : x
+    const as = x.peer && peerIdentityAmong(x.peer, ours)
+    return x.peer && as ? { ...x, run: peerRun(x.peer, as) } : x
   })
 }
 
-export function compareInputs(given: CompareInput[], env: NodeJS.ProcessEnv = process.env): Comparison {
-  if (given.length < 2) throw new CompareError('compare needs at least two inputs (A B [C…]): run folders, summary.json files or baseline files.')
-  const inputs = alignPeers(given)
+/** `inputs` as `alignPeers` leaves them (the CLI aligns once, so the page's samples find the same keys). */
+export function compareInputs(inputs: CompareInput[], env: NodeJS.ProcessEnv = process.env): Comparison {
+  if (inputs.length < 2) throw new CompareError('compare needs at least two inputs (A B [C…]): run folders, summary.json files or baseline files.')
   const [ref, ...others] = inputs
   const reference = asBaseline(ref)
   const gates = [null, ...others.map((x) => (x.run ? runGate(x.run, { baseline: reference, env }) : null))]
   const found = inputs.map(casesOf)
   const keys: string[] = []
-  for (const list of found) for (const c of list) if (!keys.some((k) => sameCase(k, c.key) || sameCase(c.key, k))) keys.push(c.key)
+  for (const list of found) for (const c of list) if (!keys.some((k) => sameCase(k, c.key))) keys.push(c.key)
   const cases = keys.map((key): CompareCase => {
-    const per = found.map((list) => list.find((c) => sameCase(c.key, key) || sameCase(key, c.key)))
+    const per = found.map((list) => list.find((c) => sameCase(c.key, key)))
     const first = per.find((c) => c !== undefined)!
     const refValues = per[0]?.values
     return {
@@ -280,7 +277,7 @@ export function renderCompareConsole(cmp: Comparison): string {
 
 /** Per-request samples of one run case for the overlaid distributions (ok measured requests). */
 export function caseSamples(input: CompareInput, key: string): { ttft: number[]; itl: number[]; e2e: number[] } | null {
-  const c = input.run?.summary?.cases.find((x) => caseKey(x) === key)
+  const c = input.run?.summary?.cases.find((x) => sameCase(caseKey(x), key))
   if (!input.run || !c) return null
   const ok = caseRequests(input.run, c).filter((r) => r.outcome === 'ok')
   return {

@@ -18,6 +18,8 @@ export interface FinalizeOptions {
   resultsDir: string
   /** The run's summary as the reporter holds it (not read back from summary.json). */
   summary?: RunSummary
+  /** The run already loaded (fuze-bench analyze printed its table from it): not read again. */
+  run?: RunData
   /** Validated knobs (default: this process's, environment + BENCH_ENV_FILE + flags); the options below override them. */
   knobs?: Knobs
   /** Baseline file, run folder, summary.json or results folder; default BENCH_BASELINE. */
@@ -57,7 +59,7 @@ export async function finalizeRun(opts: FinalizeOptions): Promise<FinalizeResult
 
   let run: RunData
   try {
-    run = loadRun(opts.runDir, opts.summary)
+    run = opts.run ?? loadRun(opts.runDir, opts.summary)
   } catch (err) {
     print(`fuze-bench: ${message(err)}`)
     return { failed: true, failures: [failure('no_results', message(err))] }

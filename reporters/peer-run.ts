@@ -22,6 +22,16 @@ export interface PeerIdentity {
   fullName: string
 }
 
+/**
+ * The identity a peer result takes beside fuze-bench's cases: that of the one case of theirs that measured the same
+ * model (undefined when none or several did: then it keeps its own).
+ */
+export function peerIdentityAmong(result: PeerResult, cases: readonly (PeerIdentity & { model: string })[]): PeerIdentity | undefined {
+  const model = peerCase(result).identity.model
+  const same = cases.filter((c) => c.model === model)
+  return new Set(same.map(caseKey)).size === 1 ? { file: same[0].file, fullName: same[0].fullName } : undefined
+}
+
 /** The peer result as a one-case run; `as` gives the case the identity of the fuze-bench case it stands beside. */
 export function peerRun(result: PeerResult, as?: PeerIdentity): RunData {
   const pc = peerCase(result)

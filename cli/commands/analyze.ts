@@ -35,10 +35,12 @@ export async function run(args: string[]): Promise<number> {
   // a run folder lives in its results folder (the aggregate's home)
   const results = resolve(values.results ?? dirname(dir))
   // the same end of a run as a bench run's (finalize.ts), settings from the validated knobs; flags override them
-  console.log(renderRunTable(loadRun(dir)))
+  const run = loadRun(dir)
+  console.log(renderRunTable(run))
   console.log('')
   const res = await finalizeRun({
     knobs,
+    run,
     runDir: dir,
     resultsDir: results,
     baseline: values.baseline,
