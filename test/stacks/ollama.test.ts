@@ -205,7 +205,7 @@ describe('ollama without the binary', () => {
     expect(r.exitCode, r.all).toBe(0)
     const lines = r.all!.split('\n').filter((l) => l.startsWith('skipped '))
     const why =
-      'no `ollama` binary on PATH and nothing answering at 127.0.0.1:9; set OLLAMA_BIN or OLLAMA_URL, or run `npx fuze-bench setup --stack ollama` to build one into the cache'
+      'no `ollama` binary on PATH and nothing answering at 127.0.0.1:9; set OLLAMA_BIN or OLLAMA_URL (or run `npx fuze-bench setup --stack ollama` to install one into the cache)'
     expect(lines.sort()).toEqual(['each-model', 'llama3.2-3b', 'tiny-random'].map((spec) => `skipped benches/ollama/${spec}.bench.ts: ${why}`))
     expect(r.all).not.toMatch(/Error|at .*\.ts:\d+/)
   })

@@ -188,11 +188,11 @@ describe('stacks not installed', () => {
       'skipped benches/sglang/qwen2.5-0.5b-instruct.bench.ts: no `python3` binary on PATH and SGLANG_URL is not set; set SGLANG_BIN or SGLANG_URL',
       'skipped benches/tgi/each-model.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
       'skipped benches/tgi/qwen2.5-0.5b-instruct.bench.ts: no `text-generation-launcher` binary on PATH and TGI_URL is not set; set TGI_BIN or TGI_URL',
-      'skipped benches/triton/each-model.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton`)',
-      'skipped benches/triton/tiny-random.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton`)',
-      'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm`)',
-      'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm`)',
-      'skipped benches/vllm/tiny-random.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm`)',
+      'skipped benches/triton/each-model.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton` to install one into the cache)',
+      'skipped benches/triton/tiny-random.bench.ts: no `tritonserver` binary on PATH and TRITON_URL is not set; set TRITON_BIN or TRITON_URL (or run `npx fuze-bench setup --stack triton` to install one into the cache)',
+      'skipped benches/vllm/each-model.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm` to install one into the cache)',
+      'skipped benches/vllm/qwen2.5-0.5b-instruct.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm` to install one into the cache)',
+      'skipped benches/vllm/tiny-random.bench.ts: no `vllm` binary on PATH and VLLM_URL is not set; set VLLM_BIN or VLLM_URL (or run `npx fuze-bench setup --stack vllm` to install one into the cache)',
     ])
     expect(
       readdirSync(run.resultsDir)
