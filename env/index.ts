@@ -4,6 +4,7 @@ export {
   KnobError,
   loadKnobs,
   getKnobs,
+  pinKnobs,
   resetKnobsCache,
   effectiveEnv,
   formatKnobValue,

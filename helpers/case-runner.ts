@@ -30,7 +30,7 @@ import type { LoadAcc } from './metrics/load-summary.ts'
 import './progress.ts'
 import { flushAllSync } from './records-writer.ts'
 import type { CaseMeta, CaseSummary, Dist, RequestRecord, SloSpec } from './types.ts'
-import { getKnobs } from '../env/index.ts'
+import { getKnobs, pinKnobs } from '../env/index.ts'
 
 export interface CaseRunInit {
   kind: CaseKind
@@ -107,6 +107,7 @@ export class CaseRun {
   private readonly warnings: string[] = []
   private ctx: CaseContext | undefined
   private done = false
+  private unpin: (() => void) | undefined
   private readonly knobs = getKnobs()
   private readonly writer = requestsWriter()
   /** Runs first when the worker is torn down mid-case (synchronously): where records measured elsewhere are taken in. */
@@ -171,6 +172,7 @@ export class CaseRun {
     ctx.startedAt = new Date(performance.timeOrigin + this.t0).toISOString()
     this.monitor.start()
     this.stalls.start()
+    this.unpin = pinKnobs()
     return this.t0
   }
 
@@ -186,6 +188,7 @@ export class CaseRun {
   conclude(more: ConcludeMore = {}): CaseMeta {
     const own = this.monitor.stop()
     this.stalls.stop()
+    this.unpinKnobs()
     const meta = caseMeta(this.server, this.opts, this.ident, this.acc, false, more.load)
     const s = meta.summary
     // a case measured by other processes is judged by their loops; this one's stalls saw none of its requests
@@ -212,11 +215,17 @@ export class CaseRun {
     if (Object.keys(this.sections).length > 0) meta.summary.sections = this.sections
   }
 
+  private unpinKnobs(): void {
+    this.unpin?.()
+    this.unpin = undefined
+  }
+
   /** No longer the running case (finished, or given up by its caller). */
   close(): void {
     this.done = true
     this.monitor.stop()
     this.stalls.stop()
+    this.unpinKnobs()
     if (active === this) active = undefined
   }
 

@@ -131,12 +131,33 @@ function childEnv(own: Record<string, string | undefined> | undefined, inherit: 
   return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined))
 }
 
-/** Every request the simulator served since it started (its request log holds the last 1000) with its truth. */
+const WARM_ID = 'peers-sim-warmup-'
+
+/**
+ * Before a tool runs, the fresh simulator serves 4 waves of `streams` requests (ids marked, left out of the truth): a
+ * cold simulator (its code not yet compiled) read the first burst of 16 requests up to 38 ms late, an error in every
+ * tool's TTFT p99 that was the simulator's, not the tool's. Every tool meets the same warm simulator.
+ */
+export async function warmSim(url: string, s: Scenario, model: string): Promise<void> {
+  let next = 0
+  const one = async (): Promise<void> => {
+    while (next < s.streams * 4) {
+      const id = `${WARM_ID}${next++}`
+      const body = JSON.stringify({ model, prompt: promptOf(s.inputTokens), max_tokens: 8, stream: true, ignore_eos: true })
+      const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body })
+      await res.text()
+      if (!res.ok) throw new Error(`peers: warming the simulator at ${url} failed: HTTP ${res.status}`)
+    }
+  }
+  await Promise.all(Array.from({ length: s.streams }, one))
+}
+
+/** Every request the simulator served since it started (its request log holds the last 1000) with its truth, warm-up left out. */
 export async function simTruths(url: string): Promise<SimTruth[]> {
   const log = (await (await fetch(`${url}/_sim/requests`)).json()) as { requestId: string; path: string }[]
   const out: SimTruth[] = []
   for (const e of log) {
-    if (!/completions$/.test(e.path)) continue
+    if (!/completions$/.test(e.path) || e.requestId.startsWith(WARM_ID)) continue
     const res = await fetch(`${url}/_sim/truth/${encodeURIComponent(e.requestId)}`)
     if (res.ok) out.push((await res.json()) as SimTruth)
   }

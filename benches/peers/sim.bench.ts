@@ -9,7 +9,7 @@ import { runDir } from '../../helpers/run-dir.ts'
 import { type SimProcess, type SimSettings, simFlags, startSimProcess } from '../harness/sim-process.ts'
 import { ZERO_DELAY } from '../harness/kit.ts'
 import { runFuzeBench } from './fuze-bench.ts'
-import { failedRow, load1, type PeerRow, rowOf, SCENARIOS, type Scenario, simTruths, table, truthDists, writePeersJson } from './kit.ts'
+import { failedRow, load1, type PeerRow, rowOf, SCENARIOS, type Scenario, simTruths, table, truthDists, warmSim, writePeersJson } from './kit.ts'
 import { peerRunners, type PeerContext, picked, SIM_MODEL } from './tools.ts'
 
 const TRUTH_SIM: SimSettings = { ttftMs: 50, itlMs: 10, itlJitterMs: 0, perPromptTokenMs: 0, maxSeqs: 1024, maxQueue: 4096 }
@@ -43,6 +43,7 @@ for (const id of picked('PEERS_SCENARIOS', Object.keys(SCENARIOS)).filter((id) =
           let sim: SimProcess | undefined
           try {
             sim = await startSimProcess(['--models', SIM_MODEL, ...simFlags(settings)])
+            await warmSim(sim.url, s, SIM_MODEL)
             const outDir = join(runDir(), 'peers', tool, s.id)
             const run = runner
               ? await runner.run(s, sim.url, outDir)

@@ -18,7 +18,7 @@ import type { RequestRecord } from '../types.ts'
 import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 import type { FromProc, ProcInit, ToProc } from './client-procs.ts'
 import { prepareLoad, type PreparedLoad } from './run-load.ts'
-import { runSchedule, type SendSlot } from './scheduler.ts'
+import { inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
 
 const post = (m: FromProc) => process.send?.(m)
 
@@ -78,12 +78,13 @@ async function prepare(msg: ProcInit): Promise<void> {
   prep = await prepareLoad(runLike, msg.opts, msg.level)
   const level = prep.level
   if (msg.warmup > 0) {
-    const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
     t0 = performance.now()
-    await runSchedule({ mode: 'closed', concurrency: Math.max(1, Math.min(msg.warmup, c)) }, { count: msg.warmup }, (slot) =>
+    await runSchedule({ mode: 'closed', concurrency: Math.max(1, Math.min(msg.warmup, inFlightCap(level.shape) ?? 1)) }, { count: msg.warmup }, (slot) =>
       prep!.send('warmup', slot, 0).then((x) => x.rec),
     )
   }
+  const cap = inFlightCap(level.shape)
+  if (cap !== undefined) await server.client(msg.opts.protocol).preconnect?.(cap)
   post({ type: 'ready' })
 }
 

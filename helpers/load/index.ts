@@ -1,6 +1,16 @@
 // Load scenarios: schedulers, arrival processes, workloads (fixed, synthetic token-length, ShareGPT) and presets.
 export { arrivalOffsets, timeForEvents, type ArrivalProcess, type ArrivalSpec, type ArrivalBounds } from './arrivals.ts'
-export { runSchedule, checkShape, type LoadShape, type LoadBounds, type Sender, type SendSlot, type AbortCheck, type ScheduleResult } from './scheduler.ts'
+export {
+  runSchedule,
+  checkShape,
+  inFlightCap,
+  type LoadShape,
+  type LoadBounds,
+  type Sender,
+  type SendSlot,
+  type AbortCheck,
+  type ScheduleResult,
+} from './scheduler.ts'
 export { planLevels, type LoadOptions, type LoadLevel } from './plan.ts'
 export { PRESETS, presetOf, type PresetName, type LoadPreset } from './presets.ts'
 export { tokenizerFor, estimateTokenizer, type PromptTokenizer } from './tokenizer.ts'

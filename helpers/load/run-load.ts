@@ -18,7 +18,7 @@ import { outputForcing, type OutputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
 import { runConversationCase } from './run-conversation.ts'
 import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
-import { runSchedule, type SendSlot } from './scheduler.ts'
+import { inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
 import { loadTrace, type Trace } from './trace.ts'
 import { buildWorkload, promptSeed, workItem, type WorkItem, type Workload } from './workload.ts'
@@ -267,12 +267,15 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
 
   const warmup = opts.warmup ?? knobs.BENCH_WARMUP
   if (warmup > 0) {
-    const c = level.shape.mode === 'closed' ? level.shape.concurrency : (level.shape.maxConcurrency ?? 1)
-    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, c) }, { count: warmup }, sender('warmup', 0))
+    await runSchedule({ mode: 'closed', concurrency: Math.min(warmup, inFlightCap(level.shape) ?? 1) }, { count: warmup }, sender('warmup', 0))
   }
 
   const trials: TrialAcc[] = []
   const dispatchLagMs = new QuantileAcc()
+  // the connections the first requests will use are open before the clock starts (as wrk opens its own): a burst of
+  // c requests on new sockets waited up to 39 ms behind c handshakes and the server's accepts (peers `truth` scenario)
+  const cap = inFlightCap(level.shape)
+  if (cap !== undefined) await run.server.client(opts.protocol).preconnect?.(cap)
   caseT0 = await run.measure()
   const cpu0 = process.cpuUsage()
   for (let trial = 1; trial <= level.trials; trial++) {

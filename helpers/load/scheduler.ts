@@ -22,6 +22,11 @@ export type LoadShape =
       offsetsMs?: readonly number[]
     }
 
+/** The most requests a shape has in flight by construction: a closed loop's concurrency, an open loop's cap (none: unbounded). */
+export function inFlightCap(shape: LoadShape): number | undefined {
+  return shape.mode === 'closed' ? shape.concurrency : shape.maxConcurrency
+}
+
 export interface LoadBounds {
   /** Requests to send in all. */
   count?: number

@@ -5,8 +5,9 @@
 // scheduler knows when the next request could need one — right after a release that left no connection free — and
 // asks for it then (prime); the pool's next connect takes that socket instead of opening one.
 //
-// Nothing is opened otherwise: a closed loop reuses its connections, and a socket primed for an arrival that never
-// came is closed after IDLE_MS, so a server that gives each connection a thread (llama-server, Triton) holds at most
+// Before a measured phase with a known number in flight (a closed loop's concurrency, an open loop's cap) that many
+// are opened at once (fill), so its first burst does not connect inside the measurement. Nothing is opened otherwise:
+// a closed loop then reuses its connections, and a socket primed for an arrival that never came is closed after IDLE_MS, so a server that gives each connection a thread (llama-server, Triton) holds at most
 // one idle extra for a moment. A failed connect is not retried here (the request's own connect reports the error).
 import type { Socket } from 'node:net'
 import { buildConnector } from 'undici'
@@ -40,13 +41,28 @@ export class ConnectStock {
   /** Open one connection for the next request that will need one (no-op while one is ready or opening). */
   prime(): void {
     if (this.closed || this.ready.size + this.opening > 0) return
+    this.open()
+  }
+
+  /** Open sockets until `n` are ready or opening (each goes to one of the pool's next connects); resolves when they are open or failed. */
+  async fill(n: number): Promise<void> {
+    const want = n - this.ready.size - this.opening
+    if (this.closed || want <= 0) return
+    await Promise.all(Array.from({ length: want }, () => new Promise<void>((done) => this.open(done))))
+  }
+
+  private open(done?: () => void): void {
     this.opening++
     this.base(this.target, (err, socket) => {
       this.opening--
-      if (err !== null || socket === null) return
-      if (this.closed) return void socket.destroy()
-      this.counts.primed++
-      this.hold(socket)
+      if (err === null && socket !== null) {
+        if (this.closed) socket.destroy()
+        else {
+          this.counts.primed++
+          this.hold(socket)
+        }
+      }
+      done?.()
     })
   }
 

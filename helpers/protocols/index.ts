@@ -20,6 +20,8 @@ export interface ProtocolClient {
    * the next request does not connect between its due time and its send.
    */
   prime?(): void
+  /** Before a measured phase: open connections until `n` are free, so its first requests do not connect. */
+  preconnect?(n: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -75,6 +77,7 @@ export function createClient(protocol: ProtocolName, baseUrl: string, opts: Clie
       })
     },
     prime: () => transport.prime(),
+    preconnect: (n: number) => transport.preconnect(n),
     close: () => transport.close(),
   }
 }

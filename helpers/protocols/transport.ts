@@ -151,6 +151,11 @@ export class Transport {
     if (this.pool.stats.free === 0) this.stock.prime()
   }
 
+  /** Open connections until `n` are free for the next requests (before a measured phase: no request connects in it). */
+  async preconnect(n: number): Promise<void> {
+    await this.stock.fill(n - this.pool.stats.free)
+  }
+
   /** Connections primed, taken by a request, and closed unused. */
   get primed(): Readonly<ConnectStock['counts']> {
     return this.stock.counts

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { aliasOf, effectiveEnv, EnvFileError, getKnobs, KnobError, loadKnobs, parseEnvFile, redact, resetKnobsCache } from '../../env/index.ts'
+import { aliasOf, effectiveEnv, EnvFileError, getKnobs, KnobError, loadKnobs, parseEnvFile, pinKnobs, redact, resetKnobsCache } from '../../env/index.ts'
 import { knobTableMarkdown } from '../../env/knob-table.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'fuze-env-'))
@@ -159,6 +159,28 @@ describe('loadKnobs', () => {
       expect(getKnobs().BENCH_NUM_PREDICT).toBe(5)
     } finally {
       for (const k of ['BENCH_ENV_FILE', 'FUZE_KNOB_FLAGS']) if (saved[k] === undefined) delete process.env[k]
+      resetKnobsCache()
+    }
+  })
+
+  it('pinKnobs holds the knobs of a measured case until released; a nested pin releases nothing', () => {
+    const saved = process.env.BENCH_NUM_PREDICT
+    try {
+      process.env.BENCH_NUM_PREDICT = '7'
+      resetKnobsCache()
+      const release = pinKnobs()
+      const inner = pinKnobs()
+      process.env.BENCH_NUM_PREDICT = '9'
+      expect(getKnobs().BENCH_NUM_PREDICT).toBe(7)
+      inner()
+      expect(getKnobs().BENCH_NUM_PREDICT).toBe(7)
+      release()
+      expect(getKnobs().BENCH_NUM_PREDICT).toBe(9)
+      release()
+      expect(getKnobs().BENCH_NUM_PREDICT).toBe(9)
+    } finally {
+      if (saved === undefined) delete process.env.BENCH_NUM_PREDICT
+      else process.env.BENCH_NUM_PREDICT = saved
       resetKnobsCache()
     }
   })

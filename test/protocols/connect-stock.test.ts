@@ -124,3 +124,24 @@ describe('connections primed for an open loop', () => {
     expect(s.accepted).toBe(3)
   })
 })
+
+describe('connections opened before a measured phase', () => {
+  it('preconnect(4) opens 4 sockets before any request and a burst of 4 uses them; again with 4 free opens none', async () => {
+    const s = await server(50)
+    open.push({ close: () => void s.srv.close() })
+    const t = new Transport(s.url)
+    open.push(t)
+    await t.preconnect(4)
+    expect(t.primed.primed).toBe(4)
+    await until('the server accepting them', () => s.accepted === 4)
+    const outs = await Promise.all(['a', 'b', 'c', 'd'].map((id) => send(t, id)))
+    expect(outs.map((o) => o.outcome)).toEqual(['ok', 'ok', 'ok', 'ok'])
+    // every request of the burst went out on an opened socket: no connect inside the burst
+    expect(t.primed.taken).toBe(4)
+    expect(s.accepted).toBe(4)
+    // the pool now holds 4 free keep-alive connections: nothing more to open
+    await t.preconnect(4)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(s.accepted).toBe(4)
+  })
+})
