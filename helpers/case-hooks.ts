@@ -42,6 +42,11 @@ export interface CaseContext {
    * hooks, the window the summary's wallMs measures (telemetry integrates power over it).
    */
   measuredWindow(): { startMs: number; endMs: number } | undefined
+  /**
+   * Output tokens (as the server reported them) of every ok request this process sent in the measured phase — all
+   * probes of a capacity search, not only the one its figures show; undefined when other processes sent them.
+   */
+  sentOutputTokens(): number | undefined
   /** Add an extra section to the case summary (`summary.sections[name]`); the last value for a name wins. */
   attach(name: string, value: unknown): void
 }

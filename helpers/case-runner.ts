@@ -108,6 +108,8 @@ export class CaseRun {
   private ctx: CaseContext | undefined
   private done = false
   private unpin: (() => void) | undefined
+  /** Measured requests sent through this run, and the server-counted output tokens of the ok ones. */
+  private readonly sent = { n: 0, tokens: 0 }
   private readonly knobs = getKnobs()
   private readonly writer = requestsWriter()
   /** Runs first when the worker is torn down mid-case (synchronously): where records measured elsewhere are taken in. */
@@ -142,6 +144,8 @@ export class CaseRun {
       // the timestamps the figures are made of: send, first token, end
       const sent = t0 + rec.tStartMs
       this.stalls.end(a, [sent, ...(rec.ttftMs !== null ? [sent + rec.ttftMs] : []), ...(rec.e2eMs !== null ? [sent + rec.e2eMs] : [])])
+      this.sent.n++
+      if (rec.outcome === 'ok') this.sent.tokens += rec.outputTokensServer ?? 0
       return rec
     })
   }
@@ -162,6 +166,7 @@ export class CaseRun {
       t0: this.t0,
       startedAt: new Date(performance.timeOrigin + this.t0).toISOString(),
       measuredWindow: () => acc.window,
+      sentOutputTokens: () => (this.sent.n > 0 ? this.sent.tokens : undefined),
       attach: (name: string, value: unknown) => void (sections[name] = value),
     }
     this.ctx = ctx

@@ -15,6 +15,8 @@ import { METRIC_ROLES, type CaseTelemetry, type GpuTelemetry, type MetricRole, t
 export interface MeasuredPhase {
   t0: number
   window: { startMs: number; endMs: number } | undefined
+  /** Server-counted output tokens of every ok request sent in the phase (CaseContext.sentOutputTokens), where known. */
+  sentOutputTokens?: number | undefined
 }
 
 /** What the samplers need to know about the server a case runs against. */
@@ -161,8 +163,9 @@ export class CaseTelemetryRun {
         const valid = rs.filter((r) => r.v !== null)
         // first scrape before the first request, last after the last: the delta covers every request of the case
         const serverDelta = valid.length >= 2 ? valid.at(-1)!.v! - valid[0].v! : null
-        // sampling starts with the measured phase: its requests are the ones the counter saw
-        const clientSeen = summary.outputTokensServerTotal
+        // sampling starts with the measured phase: its requests are the ones the counter saw (a capacity search's
+        // summary shows one probe; the counter saw them all)
+        const clientSeen = phase.sentOutputTokens ?? summary.outputTokensServerTotal
         if (serverDelta !== null && clientSeen > 0) {
           out.reconciliation = { counter, serverDelta, clientSeen, match: serverDelta === clientSeen }
           if (serverDelta !== clientSeen) {

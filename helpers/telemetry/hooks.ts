@@ -16,6 +16,6 @@ onCaseStart(async function telemetryStart(ctx) {
 onCaseEnd(async function telemetryEnd(ctx, summary) {
   const run = runs.get(ctx)
   runs.delete(ctx)
-  const telemetry = await finishTelemetry(run, summary, { t0: ctx.t0, window: ctx.measuredWindow() })
+  const telemetry = await finishTelemetry(run, summary, { t0: ctx.t0, window: ctx.measuredWindow(), sentOutputTokens: ctx.sentOutputTokens() })
   if (telemetry) ctx.attach(TELEMETRY_SECTION, telemetry)
 })

