@@ -30,6 +30,8 @@ export function progressLine(s: CaseSummary, elapsedMs: number, extra?: string):
     secs(elapsedMs),
     // percentiles a client stall could have moved while the medians stand (client-health.ts): flagged, not failed
     ...(s.clientHealth?.stallMoved ? [`${s.clientHealth.stallMoved.stats.join('/')} may include a client stall`] : []),
+    // an open loop whose queue grew without bound: stopped early, no steady state (load/saturation.ts)
+    ...(s.load?.saturation ? [`past saturation: stopped after ${s.load.saturation.afterS.toFixed(1)} s of arrivals`] : []),
   ]
   const why = s.failures[0]?.message
   return `${parts.join(' · ')}${why ? ` — ${why.length > 120 ? `${why.slice(0, 119)}…` : why}` : ''}`

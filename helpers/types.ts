@@ -284,6 +284,11 @@ export interface LoadSummary {
   errorRate: number
   aborted: boolean
   abortReason?: string
+  /**
+   * The open loop was past saturation (load/saturation.ts): its queue grew without bound, so it was stopped early;
+   * its figures are no steady state. afterS: arrival time (s into the level) of the latest request when it stopped.
+   */
+  saturation?: { afterS: number; riseMs: number; inFlight: number; reason: string }
   /** How late the client released requests past the moment they were allowed to go. */
   dispatchLagMs: Dist
   /** Time requests waited behind this client's concurrency cap or dispatch lag (= queueMs, run phase). */

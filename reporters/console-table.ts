@@ -32,7 +32,7 @@ export function caseTable(cases: SummaryCase[]): string {
   const rows = cases.map((c) => {
     const s = c.summary
     return [
-      `${c.stack} ${c.model} › ${c.fullName}`,
+      `${c.stack} ${c.model} › ${c.fullName}${s.load?.saturation ? ' (past saturation)' : ''}`,
       ...TABLE_COLUMNS.flatMap((col) => (hasSource(col) ? [cell(s, col), sourceIn(s, col.metric) ?? '-'] : [cell(s, col)])),
       `${s.counts.ok}/${s.counts.requests}`,
       String(s.outputTokensServerTotal || s.outputTokensClientTotal),

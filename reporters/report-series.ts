@@ -41,7 +41,7 @@ export function loadCurves(cases: readonly RunCase[], labels: readonly string[])
   cases.forEach((c, i) => {
     const load = c.summary.load
     if (!load) return
-    const level = load.mode === 'closed' ? `c=${load.concurrency ?? 1}` : `rate=${load.targetRate ?? '?'}/s`
+    const level = `${load.mode === 'closed' ? `c=${load.concurrency ?? 1}` : `rate=${load.targetRate ?? '?'}/s`}${load.saturation ? ' (past saturation)' : ''}`
     const order = load.mode === 'closed' ? (load.concurrency ?? 1) : (load.targetRate ?? 0)
     // the label without its trailing "[c=4]" names the curve
     const name = labels[i].replace(/\s*\[[^\]]*\]$/, '')

@@ -18,6 +18,7 @@ import { outputForcing, type OutputForcing } from './forcing.ts'
 import type { LoadLevel, LoadOptions } from './plan.ts'
 import { runConversationCase } from './run-conversation.ts'
 import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
+import { SaturationWatch } from './saturation.ts'
 import { inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
 import { loadTrace, type Trace } from './trace.ts'
@@ -282,17 +283,27 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
     const open = level.shape.mode === 'open'
     const acc = new TrialAcc(trial, open ? (level.shape.rampUpS ?? 0) * 1000 : 0, slo, open)
     trials.push(acc)
-    const check = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
+    const errors = errorRateAbort(opts.abortErrorRate ?? DEFAULT_ABORT_ERROR_RATE, opts.abortMinRequests ?? DEFAULT_ABORT_MIN_REQUESTS)
+    // an uncapped rate (not a trace) whose queue grows without bound is stopped as past saturation (saturation.ts)
+    const sat = open && inFlightCap(level.shape) === undefined && level.trace === undefined ? new SaturationWatch() : undefined
+    const check = (r: RequestRecord): string | undefined => {
+      const failing = errors(r)
+      const saturated = sat?.check(r)
+      return failing ?? saturated
+    }
     const observer = {
       release: (lag: number, due: number, released: number) => {
         dispatchLagMs.add(lag)
         acc.release(due, released)
+        sat?.release()
       },
     }
     const res = await runSchedule(level.shape, level.bounds, sender('run', trial, acc), check, observer)
     acc.window = res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null
     acc.maxInFlight = res.maxInFlight
-    acc.aborted = res.aborted
+    const v = sat?.verdict
+    if (v !== undefined && res.aborted === v.reason) acc.saturation = { afterS: v.afterS, riseMs: v.riseMs, inFlight: v.inFlight, reason: v.reason }
+    else acc.aborted = res.aborted
     if (res.aborted !== undefined) break
   }
   const cpu = process.cpuUsage(cpu0)

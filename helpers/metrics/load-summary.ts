@@ -35,6 +35,8 @@ export class TrialAcc {
   window: { startMs: number; endMs: number } | null = null
   maxInFlight = 0
   aborted: string | undefined
+  /** Stopped because the level was past saturation (load/saturation.ts), not for an error. */
+  saturation: LoadSummary['saturation']
 
   /** `fromArrival`: an open loop, whose SLOs judge TTFT and E2E from each request's scheduled arrival (meetsSlo). */
   constructor(
@@ -131,6 +133,7 @@ export function summarizeLoad(input: LoadAcc, base: CaseSummary, slo: SloSpec): 
 
   const aborted = input.trials.find((t) => t.aborted !== undefined)?.aborted
   if (aborted !== undefined) failures.push(failure('error_rate', aborted))
+  const saturation = input.trials.find((t) => t.saturation !== undefined)?.saturation
 
   const trialStats: TrialStat[] = input.trials.map((t, i) => {
     const w = windows[i]
@@ -186,6 +189,7 @@ export function summarizeLoad(input: LoadAcc, base: CaseSummary, slo: SloSpec): 
     errorRate: measured > 0 ? base.counts.failed / measured : 0,
     aborted: aborted !== undefined,
     ...(aborted !== undefined ? { abortReason: aborted } : {}),
+    ...(saturation !== undefined ? { saturation } : {}),
     dispatchLagMs: input.dispatchLagMs.dist(),
     clientQueueMs: base.queueMs,
     maxInFlight: Math.max(0, ...input.trials.map((t) => t.maxInFlight)),
