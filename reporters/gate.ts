@@ -442,12 +442,18 @@ export function inconclusiveSummary(rows: readonly GateRow[]): string {
   const byMetric = new Map<string, GateRow[]>()
   for (const r of rows) byMetric.set(r.label, [...(byMetric.get(r.label) ?? []), r])
   const parts = [...byMetric].map(([label, rs]) => {
-    const worst = Math.max(...rs.map((r) => r.worstPct ?? r.changePct ?? 0))
+    const threshold = Math.max(...rs.map((r) => r.decidePct ?? r.thresholdPct))
+    // a case measured past its threshold but not significantly: say what was measured (its metric's run-level bound
+    // can be smaller than the case's own change)
+    const past = rs.filter((r) => r.changePct !== null && Math.abs(r.changePct) >= (r.decidePct ?? r.thresholdPct))
     const need = rs.map((r) => r.runsToDecide)
     const runs = need.some((n) => n === null || n === undefined)
       ? 'more baseline runs alone will not decide it'
       : `about ${Math.max(...(need as number[]))} baseline runs would decide it`
-    return `${label} (${rs.length} case(s): a change up to ${worst.toFixed(1)}% worse is not excluded, threshold ${Math.max(...rs.map((r) => r.decidePct ?? r.thresholdPct)).toFixed(0)}%; ${runs})`
+    const what = past.length
+      ? `measured up to ${Math.max(...past.map((r) => Math.abs(r.changePct!))).toFixed(1)}% worse, not significant against run-to-run noise`
+      : `a change up to ${Math.max(...rs.map((r) => r.worstPct ?? r.changePct ?? 0)).toFixed(1)}% worse is not excluded`
+    return `${label} (${rs.length} case(s): ${what}, threshold ${threshold.toFixed(0)}%; ${runs})`
   })
   return `INCONCLUSIVE: the evidence cannot exclude a change past the threshold for ${parts.join('; ')}. Save more baseline runs (\`fuze-bench baseline save --last K\`, or BENCH_BASELINE=<results folder> with BENCH_BASELINE_RUNS=K), raise BENCH_REQUESTS, or compare old and new in one job with \`fuze-bench ab\`. BENCH_GATE_INCONCLUSIVE=fail makes this fail the run.`
 }

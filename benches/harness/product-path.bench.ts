@@ -1,4 +1,7 @@
+import { join } from 'node:path'
 import { Pool } from 'undici'
+import { which } from '../../fixtures/which.ts'
+import { runFuzeBench } from '../peers/fuze-bench.ts'
 import { describe } from 'vitest'
 import { drive, fmtInt, harnessBench, median, productPathCase, withPeakRss, zeroDelaySim } from './kit.ts'
 import { naiveStream } from './naive-client.ts'
@@ -44,7 +47,7 @@ const h = zeroDelaySim('product-path', () => {
     if (r.rate.length === 0) continue
     const s = [...r.rate].sort((a, b) => a - b)
     console.log(
-      `${r.name.padEnd(38)}${String(r.streams).padStart(8)}   ${fmtInt(median(s)).padStart(17)}   ${`${fmtInt(s[0])} .. ${fmtInt(s.at(-1)!)}`.padStart(22)}   ${fmtInt(median(r.perCpu)).padStart(16)}   ${median(r.rss).toFixed(0).padStart(11)}   ${
+      `${r.name.padEnd(38)}${String(r.streams).padStart(8)}   ${fmtInt(median(s)).padStart(17)}   ${`${fmtInt(s[0])} .. ${fmtInt(s.at(-1)!)}`.padStart(22)}   ${fmtInt(median(r.perCpu)).padStart(16)}   ${(r.rss.length ? median(r.rss).toFixed(0) : '-').padStart(11)}   ${
         r.loopP50.length ? `${median(r.loopP50).toFixed(2)} / ${median(r.loopP99).toFixed(2)}` : '-'
       }`,
     )
@@ -55,6 +58,8 @@ interface Measured {
   tokens: number
   ms: number
   loop?: { p50Ms: number; p99Ms: number }
+  /** Measured in a child process (the user's command): its whole tree's CPU, not this worker's; no RSS of ours. */
+  child?: { cpuS: number }
 }
 
 function record(name: string, streams: number, fn: () => Promise<Measured>): void {
@@ -66,12 +71,12 @@ function record(name: string, streams: number, fn: () => Promise<Measured>): voi
       const cpu0 = process.cpuUsage()
       const { value, peakMb } = await withPeakRss(fn)
       const cpu = process.cpuUsage(cpu0)
-      return { ...value, peakMb, cpuS: (cpu.user + cpu.system) / 1e6 }
+      return { ...value, peakMb: value.child ? Number.NaN : peakMb, cpuS: value.child?.cpuS ?? (cpu.user + cpu.system) / 1e6 }
     },
     (m, meta) => {
       row.rate.push((m.tokens * 1000) / m.ms)
       row.perCpu.push(m.tokens / m.cpuS)
-      row.rss.push(m.peakMb)
+      if (Number.isFinite(m.peakMb)) row.rss.push(m.peakMb)
       if (m.loop) {
         row.loopP50.push(m.loop.p50Ms)
         row.loopP99.push(m.loop.p99Ms)
@@ -82,7 +87,7 @@ function record(name: string, streams: number, fn: () => Promise<Measured>): voi
           streams,
           tokensPerSec: median(row.rate),
           tokensPerCpuSec: median(row.perCpu),
-          peakRssMb: median(row.rss),
+          peakRssMb: row.rss.length ? median(row.rss) : Number.NaN,
           loopP50Ms: median(row.loopP50),
           loopP99Ms: median(row.loopP99),
           samples: [...row.rate],
@@ -108,6 +113,21 @@ describe('harness product path', () => {
       return { tokens: s.outputTokensClientTotal, ms: s.wallMs, loop: { p50Ms: s.clientHealth!.loopDelayP50Ms, p99Ms: s.clientHealth!.loopDelayP99Ms } }
     })
   }
+  // the same 64 streams the way a user reads a server: `npx vitest bench --project vllm` against its URL, a child
+  // process with its own results folder (benches/peers/fuze-bench.ts, the peers bench's fuze-bench row); tok/s is
+  // the output tok/s its summary.json reports, CPU its whole process tree's (vitest's start-up included)
+  record('npx vitest bench --project vllm (user path)', 64, async () => {
+    const python = which('python3')
+    if (!python) throw new Error('product path, user path: python3 is not on PATH (benches/peers/rusage.py measures the child CPU)')
+    const s = { id: 'product-path', streams: 64, requests: REQUESTS, inputTokens: 32, outputTokens: TOKENS }
+    const run = await runFuzeBench(python, s, h.sim.url, join(h.dir, `user-path-${seq++}`), { project: 'vllm', urlKnob: 'VLLM_URL' })
+    const ok = run.result.requests.filter((r) => r.ok)
+    const tokens = ok.reduce((n, r) => n + (r.outputTokens ?? 0), 0)
+    const tput = run.result.reported.outputTokPerSec
+    if (ok.length !== REQUESTS || tokens !== REQUESTS * TOKENS || !tput)
+      throw new Error(`product path, user path: ${ok.length}/${REQUESTS} ok, ${tokens} tokens (expected ${REQUESTS * TOKENS}), see ${run.result.source}`)
+    return { tokens, ms: (tokens / tput) * 1000, child: { cpuS: run.cpuS } }
+  })
   // half the target load, open loop: what the event loop looks like when the client is not saturated (target p99 ≤ 5 ms)
   record(`llmBench open loop at ${fmtInt(HALF_LOAD)} tok/s`, 64, async () => {
     const rate = HALF_LOAD / TOKENS

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { baselineFromRun, baselineFromRuns, readBaseline, readBaselineSource } from '../../reporters/baseline.ts'
 import { finalizeRun } from '../../reporters/finalize.ts'
-import { holmWeight, METRICS, RUN_LEVEL_ALPHA_SHARE, runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
+import { holmWeight, inconclusiveSummary, METRICS, RUN_LEVEL_ALPHA_SHARE, runGate, thresholdsFromEnv } from '../../reporters/gate.ts'
 import type { Baseline, GateRow } from '../../reporters/gate-types.ts'
 import { loadRun } from '../../reporters/run-data.ts'
 import { fuzeBench } from './cli.ts'
@@ -362,5 +362,23 @@ describe('runGate decisions', () => {
     const b = readBaselineSource(v1)
     expect(b.runIds).toEqual(['v1run'])
     expect(b.cases[0].runs).toEqual([{ runId: 'v1run', values: c.runs[0].values, counts: c.runs[0].counts }])
+  })
+})
+
+describe('the INCONCLUSIVE sentence', () => {
+  it('a case measured past its threshold but not significantly says what was measured, not the smaller bound of its metric', () => {
+    // as a real llama.cpp run against a 1-run baseline gave it: TTFT p50 +19.5% on one case, run-level bound 10.3%
+    const row = {
+      label: 'TTFT p50 ms',
+      changePct: 19.49,
+      thresholdPct: 15,
+      decidePct: 15,
+      worstPct: 10.31,
+      runsToDecide: null,
+      verdict: 'inconclusive',
+    } as unknown as GateRow
+    expect(inconclusiveSummary([row])).toContain(
+      'TTFT p50 ms (1 case(s): measured up to 19.5% worse, not significant against run-to-run noise, threshold 15%; more baseline runs alone will not decide it)',
+    )
   })
 })
