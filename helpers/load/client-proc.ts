@@ -83,8 +83,7 @@ async function prepare(msg: ProcInit): Promise<void> {
       prep!.send('warmup', slot, 0).then((x) => x.rec),
     )
   }
-  const cap = inFlightCap(level.shape)
-  if (cap !== undefined) await server.client(msg.opts.protocol).preconnect?.(cap)
+  await prep.preconnect()
   post({ type: 'ready' })
 }
 

@@ -65,6 +65,12 @@ export interface PreparedLoad {
   forcing: OutputForcing
   /** Send the request of one slot (the next workload item); the caller folds the record. */
   send(phase: 'warmup' | 'run', slot: SendSlot, trial: number, labels?: Record<string, string | number>): Promise<{ rec: RequestRecord; item: WorkItem }>
+  /**
+   * Before the measured phase: open the connections its first requests will use (a closed loop's concurrency, a
+   * capped rate's cap), as wrk opens its own — a burst of c requests on new sockets waited up to 39 ms behind c
+   * handshakes and the server's accepts (peers `truth` scenario).
+   */
+  preconnect(): Promise<void>
   /** The LoadAcc of some trials (prompt set and level from this workload). */
   loadAcc(level: LoadLevel, trials: TrialAcc[], dispatchLagMs: QuantileAcc): LoadAcc
   /** Fold a finished measured request into the workload report (prefix cache, trace send lag). */
@@ -139,6 +145,10 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
     level,
     workload,
     forcing,
+    async preconnect() {
+      const cap = inFlightCap(level.shape)
+      if (cap !== undefined) await client.preconnect?.(cap)
+    },
     async send(phase, slot, trial, extraLabels) {
       const index = phase === 'warmup' ? slot.index : itemOf(runIndex++)
       const item = workItem(workload, index)
@@ -273,10 +283,7 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
 
   const trials: TrialAcc[] = []
   const dispatchLagMs = new QuantileAcc()
-  // the connections the first requests will use are open before the clock starts (as wrk opens its own): a burst of
-  // c requests on new sockets waited up to 39 ms behind c handshakes and the server's accepts (peers `truth` scenario)
-  const cap = inFlightCap(level.shape)
-  if (cap !== undefined) await run.server.client(opts.protocol).preconnect?.(cap)
+  await prep.preconnect()
   caseT0 = await run.measure()
   const cpu0 = process.cpuUsage()
   for (let trial = 1; trial <= level.trials; trial++) {
@@ -302,7 +309,7 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
     acc.window = res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null
     acc.maxInFlight = res.maxInFlight
     const v = sat?.verdict
-    if (v !== undefined && res.aborted === v.reason) acc.saturation = { afterS: v.afterS, riseMs: v.riseMs, inFlight: v.inFlight, reason: v.reason }
+    if (v !== undefined && res.aborted === v.reason) acc.saturation = v
     else acc.aborted = res.aborted
     if (res.aborted !== undefined) break
   }

@@ -6,9 +6,10 @@
 // asks for it then (prime); the pool's next connect takes that socket instead of opening one.
 //
 // Before a measured phase with a known number in flight (a closed loop's concurrency, an open loop's cap) that many
-// are opened at once (fill), so its first burst does not connect inside the measurement. Nothing is opened otherwise:
-// a closed loop then reuses its connections, and a socket primed for an arrival that never came is closed after IDLE_MS, so a server that gives each connection a thread (llama-server, Triton) holds at most
-// one idle extra for a moment. A failed connect is not retried here (the request's own connect reports the error).
+// are opened at once (fill), so its first burst does not connect inside the measurement. Nothing is opened
+// otherwise: a closed loop then reuses its connections, and a socket primed for an arrival that never came is closed
+// after IDLE_MS, so a server that gives each connection a thread (llama-server, Triton) holds at most one idle extra
+// for a moment. A failed connect is not retried here (the request's own connect reports the error).
 import type { Socket } from 'node:net'
 import { buildConnector } from 'undici'
 
@@ -40,8 +41,7 @@ export class ConnectStock {
 
   /** Open one connection for the next request that will need one (no-op while one is ready or opening). */
   prime(): void {
-    if (this.closed || this.ready.size + this.opening > 0) return
-    this.open()
+    void this.fill(1)
   }
 
   /** Open sockets until `n` are ready or opening (each goes to one of the pool's next connects); resolves when they are open or failed. */
