@@ -53,6 +53,8 @@ export function promptFor(prompt: string | ChatMessage[], requestId: string, cac
 export interface SendExtras {
   /** Cancels the request (case aborted): it ends with outcome 'aborted'. */
   signal?: AbortSignal
+  /** Open loops: performance.now() the request is to be written at (GenerateRequest.sendAt). */
+  sendAt?: number
   /** Trial number, written into requests.jsonl beside the record. */
   trial?: number
   /** The knobs, read once per case by its runner (reading them per request showed in the product-path profile). */
@@ -92,6 +94,7 @@ export async function sendOne(
     timeoutMs: knobs.TIMEOUT_GEN * 1000,
     requestId: id,
     ...(more.signal !== undefined ? { signal: more.signal } : {}),
+    ...(more.sendAt !== undefined ? { sendAt: more.sendAt } : {}),
     ...(more.onText !== undefined ? { keepText: true } : {}),
   }
   const obs = await client.generate(req)

@@ -30,6 +30,11 @@ export interface GenerateRequest {
   requestId: string
   /** Keep the generated text of this request (StreamObservation.text), e.g. to resend it in the next turn. */
   keepText?: boolean
+  /**
+   * An open loop's request, built ahead of its time: written to its connection at this performance.now() (not
+   * before), and a connection for the next arrival is opened once it is out (connect-stock.ts).
+   */
+  sendAt?: number
 }
 
 /**

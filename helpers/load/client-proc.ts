@@ -18,7 +18,7 @@ import type { RequestRecord } from '../types.ts'
 import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 import type { FromProc, ProcInit, ToProc } from './client-procs.ts'
 import { prepareLoad, type PreparedLoad } from './run-load.ts'
-import { inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
+import { HANDOVER_MS, inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
 
 const post = (m: FromProc) => process.send?.(m)
 
@@ -123,7 +123,7 @@ async function trial(n: number, startAt: number): Promise<void> {
     return rec
   }
   const observer = { release: (l: number) => lag.add(l) }
-  const res = await runSchedule(level.shape, level.bounds, send, check, observer)
+  const res = await runSchedule(level.shape, level.bounds, send, check, observer, HANDOVER_MS)
   post({
     type: 'trial',
     trial: n,

@@ -58,12 +58,13 @@ export class GapCollector {
   }
 
   /**
-   * Called after a release, with the next due time: when the gap leaves room for the release's socket write and then
-   * a young collection, and the young space is half full, collect it now.
+   * Called after a release, with the time its request is written (`written`) and the next release's time: when the gap
+   * leaves room for that socket write and then a young collection, and the young space is half full, collect it then.
    */
-  async inGap(nextDue: number, signal: AbortSignal): Promise<void> {
-    if (!this.gc || nextDue - performance.now() < SETTLE_MS + this.need() || youngFill() < YOUNG_FULL) return
-    await sleep(SETTLE_MS, undefined, { signal }).catch(() => undefined)
+  async inGap(written: number, nextDue: number, signal: AbortSignal): Promise<void> {
+    const from = Math.max(performance.now(), written)
+    if (!this.gc || nextDue - from < SETTLE_MS + this.need() || youngFill() < YOUNG_FULL) return
+    await sleep(from + SETTLE_MS - performance.now(), undefined, { signal }).catch(() => undefined)
     if (signal.aborted || nextDue - performance.now() < this.need()) return
     const t = performance.now()
     this.gc({ type: 'minor' })

@@ -13,7 +13,7 @@ import type { CapacityProbe, CaseMeta, RequestRecord, SloSpec } from '../types.t
 import { CAPACITY_DEFAULTS, judgeProbe, probeCannotPass, probeOffsets, searchCapacity, type CapacityOptions } from './capacity.ts'
 import type { LoadLevel } from './plan.ts'
 import { prepareLoad, type LoadCaseOptions } from './run-load.ts'
-import { runSchedule, type ScheduleResult } from './scheduler.ts'
+import { HANDOVER_MS, runSchedule, type ScheduleResult } from './scheduler.ts'
 import type { WorkItem } from './workload.ts'
 
 /** A probe kept for the case's own figures: its records (bounded by the probe's size) and schedule. */
@@ -102,6 +102,8 @@ async function search(run: CaseRun, opts: LoadCaseOptions, slo: SloSpec, log: (s
         return rec
       },
       probeCannotPass(offsetsMs.length, minGood, slo),
+      undefined,
+      HANDOVER_MS,
     )
     const durationS = (performance.now() - origin) / 1000
     longest = Math.max(longest, durationS)

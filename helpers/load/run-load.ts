@@ -19,7 +19,7 @@ import type { LoadLevel, LoadOptions } from './plan.ts'
 import { runConversationCase } from './run-conversation.ts'
 import { DEFAULT_ABORT_ERROR_RATE, DEFAULT_ABORT_MIN_REQUESTS, errorRateAbort } from './abort.ts'
 import { SaturationWatch } from './saturation.ts'
-import { inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
+import { HANDOVER_MS, inFlightCap, runSchedule, type SendSlot } from './scheduler.ts'
 import { estimateTokenizer, tokenizerFor, type PromptTokenizer } from './tokenizer.ts'
 import { loadTrace, type Trace } from './trace.ts'
 import { buildWorkload, promptSeed, workItem, type WorkItem, type Workload } from './workload.ts'
@@ -132,7 +132,6 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
   const forcing = outputForcing(client.protocol, opts.ignoreEos ?? true, server.stack)
   const sh = level.shard
   const itemOf = sh === undefined || sh.count === 1 ? (i: number) => i : (i: number) => i * sh.count + sh.index - 1
-  const open = level.shape.mode === 'open'
   const prefixCache = new PrefixCacheAcc()
   // a case that lets the server reuse prompts (cachePrompt, shared prefixes, a trace's shared blocks) is not held to fresh prompts
   const freshAsked = opts.cachePrompt !== true && opts.sharedPrefix === undefined && workload.blocks === undefined
@@ -164,11 +163,13 @@ export async function prepareLoad(run: Pick<CaseRun, 'server' | 'send' | 'ident'
         extra: { ...forcing.extra(item.maxTokens), ...opts.extra },
       }
       const labels = { ...extraLabels, ...(item.group !== undefined && phase === 'run' ? { group: item.group + 1 } : {}) }
-      const sending = run.send(phase, slot.tDue, { signal: slot.signal, trial, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, reqOpts)
-      // open loop: the request is on a connection now; if that was the last free one, the next arrival's is opened
-      // while nothing is due (connect-stock.ts)
-      if (open) client.prime?.()
-      const rec = await sending
+      const more = {
+        signal: slot.signal,
+        trial,
+        ...(slot.sendAt !== undefined ? { sendAt: slot.sendAt } : {}),
+        ...(Object.keys(labels).length > 0 ? { labels } : {}),
+      }
+      const rec = await run.send(phase, slot.tDue, more, reqOpts)
       return { rec, item }
     },
     loadAcc(lv, trials, dispatchLagMs) {
@@ -305,7 +306,7 @@ async function loadPhases(run: CaseRun, opts: LoadCaseOptions, level: LoadLevel)
         sat?.release()
       },
     }
-    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, acc), check, observer)
+    const res = await runSchedule(level.shape, level.bounds, sender('run', trial, acc), check, observer, HANDOVER_MS)
     acc.window = res.steady ? { startMs: res.steady.start - caseT0, endMs: res.steady.end - caseT0 } : null
     acc.maxInFlight = res.maxInFlight
     const v = sat?.verdict

@@ -1,9 +1,9 @@
 // Connections opened just ahead of need. undici's Pool connects when a request finds every connection busy, and that
 // connect (the handshake and the event-loop turns around it) lands between the request's due time and its send:
 // replaying a 100-request trace against the simulator, the requests that needed a new connection were the late
-// ones (1.5–3.5 ms after their due time, against ~0.3 ms for one that found a free connection). An open-loop
-// scheduler knows when the next request could need one — right after a release that left no connection free — and
-// asks for it then (prime); the pool's next connect takes that socket instead of opening one.
+// ones (1.5–3.5 ms after their due time, against ~0.3 ms for one that found a free connection). The next request of
+// an open loop could need one right after one of its requests (one with a sendAt) is written and left no connection
+// free: the transport asks for it then (prime); the pool's next connect takes that socket instead of opening one.
 //
 // Before a measured phase with a known number in flight (a closed loop's concurrency, an open loop's cap) that many
 // are opened at once (fill), so its first burst does not connect inside the measurement. Nothing is opened

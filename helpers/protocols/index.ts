@@ -15,11 +15,6 @@ export type { ProtocolName } from './protocol.ts'
 export interface ProtocolClient {
   readonly protocol: ProtocolName
   generate(req: GenerateRequest): Promise<StreamObservation>
-  /**
-   * Called by an open-loop scheduler right after a release: when no connection is left free, one is opened now, so
-   * the next request does not connect between its due time and its send.
-   */
-  prime?(): void
   /** Before a measured phase: open connections until `n` are free, so its first requests do not connect. */
   preconnect?(n: number): Promise<void>
   close(): Promise<void>
@@ -71,12 +66,12 @@ export function createClient(protocol: ProtocolName, baseUrl: string, opts: Clie
         timeoutMs: req.timeoutMs,
         ...(req.stallMs !== undefined ? { stallMs: req.stallMs } : {}),
         ...(req.signal !== undefined ? { signal: req.signal } : {}),
+        ...(req.sendAt !== undefined ? { sendAt: req.sendAt } : {}),
         obs,
         parser: def.parser(obs, !keep),
         endMarker: def.endMarker,
       })
     },
-    prime: () => transport.prime(),
     preconnect: (n: number) => transport.preconnect(n),
     close: () => transport.close(),
   }

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import { Pool, type Dispatcher } from 'undici'
 import { ConnectStock } from './connect-stock.ts'
+import { waitUntil } from '../load/clock.ts'
 import type { Outcome, StreamObservation } from '../types.ts'
 import type { ObservationBuilder } from './observation.ts'
 import { FuzeError } from '../errors.ts'
@@ -24,6 +25,8 @@ export interface StreamRequest {
   timeoutMs: number
   stallMs?: number
   signal?: AbortSignal
+  /** Write it at this performance.now(), not before (an open loop's request, built ahead of its due time). */
+  sendAt?: number
   obs: ObservationBuilder
   parser: WireParser
   /** How the protocol marks a complete stream, for the 'disconnect' message; undefined = a clean body end is complete (Triton). */
@@ -114,9 +117,16 @@ export class Transport {
         )
       }
       const handler = new StreamHandler(r, `${this.origin}${this.prefix}${r.path}`, resolve, send)
-      if (r.signal?.aborted) return handler.abortWith('aborted', 'cancelled before it was sent')
-      handler.arm()
-      send()
+      const go = (): void => {
+        if (r.signal?.aborted) return handler.abortWith('aborted', 'cancelled before it was sent')
+        handler.arm()
+        send()
+        // an open loop's request is on a connection now: if that was the last free one, the next arrival's is
+        // opened while nothing is due (connect-stock.ts)
+        if (r.sendAt !== undefined) this.prime()
+      }
+      if (r.sendAt !== undefined && r.sendAt > performance.now()) void waitUntil(r.sendAt, r.signal).then(go)
+      else go()
     })
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendOne } from '../../helpers/case-run.ts'
-import { runSchedule } from '../../helpers/load/scheduler.ts'
+import { HANDOVER_MS, runSchedule } from '../../helpers/load/scheduler.ts'
 import { loadTrace, parseTrace, timestampMs } from '../../helpers/load/trace.ts'
 import { simRef, useTempRunDir, type SimRef } from './sim-ref.ts'
 
@@ -111,7 +111,9 @@ describe('trace replay', () => {
   })
   afterAll(async () => s?.close())
 
-  it('releases each request at its trace offset, in trace order, and sends exactly the trace', async () => {
+  // handover 0: each slot comes at its due time; HANDOVER_MS (run-load's): up to that much earlier, built meanwhile,
+  // and the transport writes it at slot.sendAt — never before its due time either way
+  it.each([0, HANDOVER_MS])('releases each request at its trace offset, in trace order, and sends exactly the trace (handover %d ms)', async (lead) => {
     const lines = Array.from({ length: 40 }, (_, i) => JSON.stringify({ timestamp: i * 37 + (i % 3) * 5, input_length: 8 + i, output_length: 1 + (i % 4) }))
     const dir = mkdtempSync(join(tmpdir(), 'fuze-trace-'))
     writeFileSync(join(dir, 't.jsonl'), lines.join('\n'))
@@ -119,17 +121,26 @@ describe('trace replay', () => {
     const before = await s.stats()
     const t0 = performance.now()
     const offsetsMs = trace.entries.map((e) => e.offsetMs)
-    const res = await runSchedule({ mode: 'open', rate: trace.meanRate, arrival: 'trace', offsetsMs }, { count: 1000 }, (slot) =>
-      sendOne(s.server, { numPredict: trace.entries[slot.index].outputTokens }, { caseName: 't', fullName: 't', file: 'f' }, 'run', t0, slot.tDue, {
-        signal: slot.signal,
-      }),
+    const res = await runSchedule(
+      { mode: 'open', rate: trace.meanRate, arrival: 'trace', offsetsMs },
+      { count: 1000 },
+      (slot) =>
+        sendOne(s.server, { numPredict: trace.entries[slot.index].outputTokens }, { caseName: 't', fullName: 't', file: 'f' }, 'run', t0, slot.tDue, {
+          signal: slot.signal,
+          ...(lead > 0 ? { sendAt: slot.sendAt } : {}),
+        }),
+      undefined,
+      undefined,
+      lead,
     )
     // due offsets go through absolute performance.now() times: equal to the trace up to float rounding
     expect(res.dueOffsetsMs).toHaveLength(offsetsMs.length)
     res.dueOffsetsMs.forEach((d, i) => expect(d).toBeCloseTo(offsetsMs[i], 6))
     expect((await s.stats()).requests - before.requests).toBe(40)
-    // release order = trace order, never before the due time
-    for (let i = 0; i < 40; i++) expect(res.releaseOffsetsMs[i]).toBeGreaterThanOrEqual(offsetsMs[i] - 1e-6)
+    // release order = trace order, never before the hand-over; every request written at or after its due time
+    for (let i = 0; i < 40; i++) expect(res.releaseOffsetsMs[i]).toBeGreaterThanOrEqual(offsetsMs[i] - lead - 1e-6)
+    const sent = res.records.map((r) => t0 + r.tStartMs - res.t0).sort((a, b) => a - b)
+    for (let i = 0; i < 40; i++) expect(sent[i]).toBeGreaterThanOrEqual(offsetsMs[i] - 1e-6)
     expect(res.records.map((r) => r.outputTokens).sort()).toEqual(trace.entries.map((e) => e.outputTokens).sort())
   })
 })
