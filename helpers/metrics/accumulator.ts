@@ -24,9 +24,9 @@ export interface SummarizeOptions {
   load?: LoadAcc
 }
 
-function describeOutcomes(byOutcome: Partial<Record<Outcome, number>>): string {
+function describeOutcomes(byOutcome: Partial<Record<Outcome, number>>, leave: Outcome[] = []): string {
   return Object.entries(byOutcome)
-    .filter(([k]) => k !== 'ok')
+    .filter(([k]) => k !== 'ok' && !leave.includes(k as Outcome))
     .map(([k, v]) => `${k}×${v}`)
     .join(', ')
 }
@@ -111,8 +111,12 @@ export class CaseAccumulator {
       failures.push(
         failure('all_failed', `all ${measured} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${this.firstError ?? 'no error text'}`),
       )
-    } else if (ok < measured) {
-      warnings.push(`${measured - ok} of ${measured} requests failed (${describeOutcomes(byOutcome)})`)
+    } else {
+      // the requests in flight when a level stopped past saturation were cancelled by us (load/saturation.ts): the
+      // stop is said in summary.load.saturation, and they are no failure of the server (byOutcome keeps them)
+      const cancelled = opts.load?.trials.some((t) => t.saturation !== undefined) ? (byOutcome.aborted ?? 0) : 0
+      if (ok < measured - cancelled)
+        warnings.push(`${measured - cancelled - ok} of ${measured} requests failed (${describeOutcomes(byOutcome, cancelled > 0 ? ['aborted'] : [])})`)
     }
     if (this.overcounts > 0 && this.mismatch) {
       warnings.push(
