@@ -29,9 +29,9 @@ export function inFlightCap(shape: LoadShape): number | undefined {
 
 /**
  * How long before its due time an open loop hands a request to a sender that honours SendSlot.sendAt (run-load's:
- * runSchedule's `handoverMs`). The client builds it meanwhile (its prompt, the
- * JSON body, the protocol's parser: 0.2–0.5 ms a request, up to 1.4 ms cold, one after another for requests due
- * together) and writes it at its due time (transport.ts). Replaying 60 requests of a real Azure trace in real time on
+ * runSchedule's `handoverMs`). The client builds it meanwhile (its prompt, the JSON body, the protocol's parser:
+ * 0.2–0.5 ms a request, up to 1.4 ms cold, one after another for requests due together) and writes it at its due
+ * time (transport.ts). Replaying 60 requests of a real Azure trace in real time on
  * the simulator, the send lag p50 went from 0.77–0.98 ms to 0.39–0.43 ms (3 runs each; 2 ms and 5 ms did no better).
  */
 export const HANDOVER_MS = 3
@@ -215,7 +215,13 @@ function dueOffsets(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBou
   return arrivalOffsets({ rate: shape.rate, process: shape.arrival, rampUpS: shape.rampUpS, seed: shape.seed }, bounds)
 }
 
-async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: LoadBounds, p: Phase, gaps: GapCollector, lead: number): Promise<ScheduleResult> {
+async function openLoop(
+  shape: Extract<LoadShape, { mode: 'open' }>,
+  bounds: LoadBounds,
+  p: Phase,
+  gaps: GapCollector,
+  handoverMs: number,
+): Promise<ScheduleResult> {
   const offsets = dueOffsets(shape, bounds)
   const cap = shape.maxConcurrency ?? Infinity
   // the arrival process runs at full rate from the end of the ramp (or the first arrival) to the last release
@@ -228,8 +234,8 @@ async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: Loa
   for (let i = 0; i < offsets.length && p.aborted === undefined; i++) {
     const due = p.t0 + offsets[i]
     // handed over ahead of its due time: the client builds it meanwhile and writes it at `due` (transport.ts)
-    await waitUntil(due - lead, p.ac.signal)
-    let handover = due - lead
+    await waitUntil(due - handoverMs, p.ac.signal)
+    let handover = due - handoverMs
     let sendAt = due
     while (p.inFlight >= cap && p.aborted === undefined) {
       await new Promise<void>((r) => slotFreed.push(r))
@@ -243,7 +249,7 @@ async function openLoop(shape: Extract<LoadShape, { mode: 'open' }>, bounds: Loa
     pending.add(run)
     lastRelease = Math.max(performance.now(), sendAt)
     // collect garbage now, while nothing is due, rather than let the young space fill up at a due time (gc-gaps.ts)
-    if (i + 1 < offsets.length) await gaps.inGap(sendAt, p.t0 + offsets[i + 1] - lead, p.ac.signal)
+    if (i + 1 < offsets.length) await gaps.inGap(sendAt, p.t0 + offsets[i + 1] - handoverMs, p.ac.signal)
   }
   p.steadyEnd = lastRelease
   await Promise.all(pending)

@@ -112,9 +112,10 @@ export class CaseAccumulator {
         failure('all_failed', `all ${measured} measured requests failed (${describeOutcomes(byOutcome)}); first error: ${this.firstError ?? 'no error text'}`),
       )
     } else {
-      // the requests in flight when a level stopped past saturation were cancelled by us (load/saturation.ts): the
-      // stop is said in summary.load.saturation, and they are no failure of the server (byOutcome keeps them)
-      const cancelled = opts.load?.trials.some((t) => t.saturation !== undefined) ? (byOutcome.aborted ?? 0) : 0
+      // a load phase that stopped itself (past saturation, or past its error-rate limit) cancelled the requests then in
+      // flight: the stop is said in summary.load, and they are no failure of the server (byOutcome keeps them)
+      const stopped = opts.load?.trials.some((t) => t.saturation !== undefined || t.aborted !== undefined) ?? false
+      const cancelled = stopped ? (byOutcome.aborted ?? 0) : 0
       if (ok < measured - cancelled)
         warnings.push(`${measured - cancelled - ok} of ${measured} requests failed (${describeOutcomes(byOutcome, cancelled > 0 ? ['aborted'] : [])})`)
     }

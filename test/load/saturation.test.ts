@@ -51,6 +51,24 @@ describe('an open loop past saturation', () => {
   }, 60_000)
 })
 
+describe('a phase that stops itself past its error-rate limit', () => {
+  it('says which requests failed, not the ones it cancelled in flight', async () => {
+    // 70 % answered 500 at once, the rest served one at a time: the limit (50 %) is passed with requests still queued
+    const bad = await simRef({ ttftMs: 50, itlMs: 5, maxSeqs: 1, maxQueue: 4096 }, 'openai-completions', { failRate: 0.7 })
+    try {
+      const opts = { rate: 20, arrival: 'constant' as const, requests: 60, warmup: 0, numPredict: 16 }
+      const sum = (await runLoadCase(bad.server, opts, planLevels(opts, getKnobs())![0], { caseName: 'bad', fullName: 'bad', file: 'f' })).summary
+      expect(sum.load!.aborted).toBe(true)
+      expect(sum.failures.map((f) => f.code)).toContain('error_rate')
+      expect(sum.counts.byOutcome.aborted ?? 0, JSON.stringify(sum.counts)).toBeGreaterThan(0)
+      const failed = sum.warnings.find((w) => /requests failed/.test(w))
+      expect(failed, sum.warnings.join('\n')).toMatch(/^\d+ of \d+ requests failed \(http_error×\d+\)$/)
+    } finally {
+      await bad.close()
+    }
+  }, 60_000)
+})
+
 describe('SaturationWatch', () => {
   const rec = (due: number, latency: number): RequestRecord => ({ outcome: 'ok', tStartMs: due, queueMs: 0, e2eMs: latency }) as RequestRecord
   it('a stable but noisy queue (latency 100-300 ms, 4 in flight) is never called saturated', () => {
