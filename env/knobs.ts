@@ -116,6 +116,13 @@ export const KNOB_DEFS = [
     'Client processes each load case is spread over on this host (shards of one case, merged into one result); raise it when a case is client-bound.',
   ),
   knob(
+    'BENCH_BUSY_POLL',
+    'auto',
+    oneOf(['auto', '1', '0'] as const),
+    'load',
+    "Keep the measuring process's event loop turning while a case measures (one core), so a halted vCPU's wake-up is not in the timestamps; auto: on unless the server computes on this machine's CPU or there is a single core.",
+  ),
+  knob(
     'BENCH_CAPACITY',
     '0',
     bool(),

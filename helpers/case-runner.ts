@@ -25,6 +25,7 @@ import { failure } from './failure.ts'
 import { flushInterruptedCase } from './interrupted.ts'
 import { CaseAccumulator } from './metrics/accumulator.ts'
 import { clientBoundVerdict, EventLoopMonitor, StallWatch } from './metrics/client-health.ts'
+import { BusyPoll, busyPollChoice, serverComputesHere } from './load/busy-poll.ts'
 import type { LoadAcc } from './metrics/load-summary.ts'
 // registers the one-line progress report of every finished case (an onCaseEnd hook)
 import './progress.ts'
@@ -103,6 +104,8 @@ export class CaseRun {
   private readonly monitor = new EventLoopMonitor()
   /** How late a stall could have made each measured request's timestamps (the per-figure client-bound rule). */
   private readonly stalls = new StallWatch()
+  /** This process's loop kept turning while the case measures (busy-poll.ts), where that choice says so. */
+  private readonly poll = new BusyPoll()
   private readonly sections: Record<string, unknown> = {}
   private readonly warnings: string[] = []
   private ctx: CaseContext | undefined
@@ -128,6 +131,8 @@ export class CaseRun {
 
   /** This is now the running case: an interrupt flushes it. */
   open(): this {
+    // a case given up without close() (its bench threw) must not keep the loop turning under the next one
+    if (active !== undefined && active !== this) active.poll.stop()
     active = this
     this.t0 = performance.now()
     return this
@@ -154,8 +159,12 @@ export class CaseRun {
     this.acc.add(rec)
   }
 
-  /** Start the measured phase: new timeline origin, event-loop monitor on, onCaseStart hooks. Returns t0. */
-  async measure(): Promise<number> {
+  /**
+   * Start the measured phase: new timeline origin, event-loop monitor on, onCaseStart hooks, the loop kept turning
+   * where BENCH_BUSY_POLL's choice says so (`pollers`: the processes that will read the streams; 0 = other processes
+   * measure, this one waits). Returns t0.
+   */
+  async measure(pollers = 1): Promise<number> {
     this.t0 = performance.now()
     const sections = this.sections
     const acc = this.acc
@@ -177,6 +186,13 @@ export class CaseRun {
     ctx.startedAt = new Date(performance.timeOrigin + this.t0).toISOString()
     this.monitor.start()
     this.stalls.start()
+    if (pollers > 0) {
+      const choice = busyPollChoice(this.knobs.BENCH_BUSY_POLL, serverComputesHere(this.server), pollers)
+      if (choice.on) {
+        this.poll.start()
+        this.sections.busyPoll = { processes: pollers, why: choice.why }
+      }
+    }
     this.unpin = pinKnobs()
     return this.t0
   }
@@ -191,6 +207,7 @@ export class CaseRun {
    * measured by other processes (BENCH_CLIENT_PROCS), so their worst event loop is judged, not this idle one.
    */
   conclude(more: ConcludeMore = {}): CaseMeta {
+    this.poll.stop()
     const own = this.monitor.stop()
     this.stalls.stop()
     this.unpinKnobs()
@@ -228,6 +245,7 @@ export class CaseRun {
   /** No longer the running case (finished, or given up by its caller). */
   close(): void {
     this.done = true
+    this.poll.stop()
     this.monitor.stop()
     this.stalls.stop()
     this.unpinKnobs()
@@ -241,6 +259,7 @@ export class CaseRun {
   /** Synchronous, for a worker being torn down: row + summary entry marked incomplete. */
   flushInterrupted(): void {
     if (this.done) return
+    this.poll.stop()
     // a case measured elsewhere (client processes) first folds in what was measured there
     this.beforeInterruptFlush?.()
     flushAllSync()

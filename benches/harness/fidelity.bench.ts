@@ -4,6 +4,7 @@
 // (event-loop delay, dispatch lag) and prints its verdict.
 import { quantileSorted } from 'simple-statistics'
 import { afterAll, beforeAll, describe } from 'vitest'
+import { BusyPoll } from '../../helpers/load/busy-poll.ts'
 import { clientBoundVerdict, EventLoopMonitor } from '../../helpers/metrics/client-health.ts'
 import type { ProtocolClient } from '../../helpers/protocols/index.ts'
 import type { StreamObservation } from '../../helpers/types.ts'
@@ -41,6 +42,8 @@ interface FidelityResult {
 declare module 'vitest' {
   interface TaskMeta {
     harnessFidelity?: FidelityResult
+    /** ITL error (ms) with the loop sleeping between chunks and kept turning (BENCH_BUSY_POLL), same case. */
+    harnessBusyPoll?: { streams: number; sleeping: ErrStats; turning: ErrStats }
   }
 }
 
@@ -60,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim?.close()
+  if (pollRuns.sleeping.chunks > 0) pollTable()
   const f = (x: number) => x.toFixed(3).padStart(8)
   console.log(`\ntiming fidelity, error = measured − true (ms); simulator TTFT ${TTFT_MS} ms, ITL ${ITL_MS} ms, ${TOKENS} tokens/request`)
   console.log(
@@ -133,7 +137,42 @@ async function round(streams: number, acc: Acc): Promise<void> {
   }
 }
 
+// BENCH_BUSY_POLL (helpers/load/busy-poll.ts): the same 16 streams (the peers' `truth` scenario) with this process's
+// loop sleeping between chunks and kept turning, in alternating rounds of one case so both meet the same machine.
+const POLL_STREAMS = 16
+const pollRuns: Record<'sleeping' | 'turning', Acc> = { sleeping: newAcc(), turning: newAcc() }
+
+function pollTable(): void {
+  const f = (x: number) => x.toFixed(3).padStart(9)
+  console.log(`\nbusy poll, ${POLL_STREAMS} streams, error = measured − true (ms), alternating rounds`)
+  console.log('loop        ITL p50    ITL p99  |ITL| p99  |ITL| max  |TTFT| p99  downlink p99  cpu µs/chunk')
+  for (const [name, a] of Object.entries(pollRuns)) {
+    const i = stats(a.itl)
+    console.log(
+      `${name.padEnd(9)} ${f(i.p50)}  ${f(i.p99)}  ${f(i.p99Abs)}  ${f(i.maxAbs)}  ${f(stats(a.ttft).p99Abs)}     ${f(stats(a.down).p99)}     ${f(a.cpuUs / Math.max(1, a.chunks))}`,
+    )
+  }
+}
+
 describe('harness timing fidelity', () => {
+  harnessBench(
+    `openai-completions, ${POLL_STREAMS} streams, loop sleeping vs kept turning`,
+    async (phase) => {
+      const poll = new BusyPoll()
+      for (const turning of [false, true, true, false, false, true, true, false]) {
+        if (turning) poll.start()
+        try {
+          await round(POLL_STREAMS, phase === 'warmup' ? newAcc() : pollRuns[turning ? 'turning' : 'sleeping'])
+        } finally {
+          poll.stop()
+        }
+      }
+    },
+    (_, meta) => {
+      if (meta) meta.harnessBusyPoll = { streams: POLL_STREAMS, sleeping: stats(pollRuns.sleeping.itl), turning: stats(pollRuns.turning.itl) }
+    },
+  )
+
   for (const streams of STREAMS) {
     const acc = newAcc()
     const monitor = new EventLoopMonitor()

@@ -33,13 +33,22 @@ export async function runFuzeBench(python: string, s: Scenario, url: string, out
     LOG_DIR: results,
     // a client-bound verdict fails the gate (exit 1); the numbers are what is compared here
     BENCH_ALLOW_CLIENT_BOUND: '1',
+    // the timing scenario: the simulator on localhost computes nothing, but on a machine without a GPU BENCH_BUSY_POLL's
+    // auto cannot tell it from a CPU engine and would let the loop sleep; a GPU box's localhost server gets this by default
+    ...(s.truth ? { BENCH_BUSY_POLL: '1' } : {}),
   })
   const spec = `benches/${target.project}/each-model.bench.ts`
   const args = ['vitest', 'bench', '--project', target.project, spec, '-t', 'decode short prompt']
   const cost = await runMeasured(python, 'fuze-bench', 'npx', args, { outDir, env, timeoutMs: 600_000, cwd: ROOT, extendEnv: false })
   const dir = childRunDirs(results).at(-1)
   if (!dir) throw new Error(`fuze-bench: the run wrote no results folder under ${results}; see ${join(outDir, 'console.log')}`)
-  return { tool: 'fuze-bench', version: VERSION, result: readFuzeRun(dir), ...cost, settings: '1 process (BENCH_CLIENT_PROCS=1)' }
+  return {
+    tool: 'fuze-bench',
+    version: VERSION,
+    result: readFuzeRun(dir),
+    ...cost,
+    settings: `1 process (BENCH_CLIENT_PROCS=1)${s.truth ? ', loop kept turning (BENCH_BUSY_POLL=1)' : ''}`,
+  }
 }
 
 /** A fuze-bench run folder's measured requests (requests.jsonl) and its output tok/s (summary.json). */

@@ -10,6 +10,7 @@ import { stackDef, type StackName } from '../../fixtures/stacks/index.ts'
 import type { CaseOptions } from '../case-run.ts'
 import { requestsWriter, sendOne } from '../case-run.ts'
 import { EventLoopMonitor } from '../metrics/client-health.ts'
+import { BusyPoll } from './busy-poll.ts'
 import { TrialAcc } from '../metrics/load-summary.ts'
 import { QuantileAcc } from '../metrics/sketch.ts'
 import { createClient, type ProtocolClient, type ProtocolName } from '../protocols/index.ts'
@@ -62,6 +63,7 @@ let t0 = 0
 let started = false
 let abortReason: string | undefined
 const monitor = new EventLoopMonitor()
+const poll = new BusyPoll()
 let cpu0: NodeJS.CpuUsage | undefined
 
 async function prepare(msg: ProcInit): Promise<void> {
@@ -104,6 +106,7 @@ async function trial(n: number, startAt: number): Promise<void> {
     started = true
     t0 = performance.now()
     monitor.start()
+    if (init!.busyPoll) poll.start()
     cpu0 = process.cpuUsage()
   }
   const acc = new TrialAcc(n, level.shape.mode === 'open' ? (level.shape.rampUpS ?? 0) * 1000 : 0, {})
@@ -139,6 +142,7 @@ async function trial(n: number, startAt: number): Promise<void> {
 
 async function finish(): Promise<void> {
   const p = prep!
+  poll.stop()
   const loop = monitor.stop()
   const cpu = process.cpuUsage(cpu0)
   await requestsWriter().flush()
@@ -165,6 +169,7 @@ process.on('message', (m: ToProc) => {
 
 // the coordinator is gone (its worker was torn down): keep what was measured, then stop
 const leave = () => {
+  poll.stop()
   flushAllSync()
   process.exit(0)
 }

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { getKnobs } from '../../env/index.ts'
+import { busyPollChoice, serverComputesHere } from './busy-poll.ts'
 import type { GpuPin } from '../../fixtures/gpu.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import type { ResolvedModel } from '../../fixtures/stacks/index.ts'
@@ -43,6 +44,8 @@ export interface ProcInit {
   level: LoadLevel
   warmup: number
   ident: { caseName: string; fullName: string; file: string }
+  /** Keep this worker's loop turning while it measures (BENCH_BUSY_POLL's choice for `count` polling processes). */
+  busyPoll: boolean
 }
 
 export type ToProc = ProcInit | { type: 'go'; trial: number; startAt: number } | { type: 'abort'; reason: string } | { type: 'finish' }
@@ -220,6 +223,9 @@ export async function runProcsCase(server: ServerRef, opts: CaseOptions & LoadOp
 
 async function spread(run: CaseRun, opts: CaseOptions & LoadOptions, level: LoadLevel, procs: number, warmup: number): Promise<CaseMeta> {
   const label = `${run.ident.fullName}: BENCH_CLIENT_PROCS=${procs}`
+  // the workers read the streams, so they are the ones kept awake; this process waits
+  const poll = busyPollChoice(getKnobs().BENCH_BUSY_POLL, serverComputesHere(run.server), procs)
+  if (poll.on) run.attach('busyPoll', { processes: procs, why: poll.why })
   const server = run.server
   const root = join(ensureRunDir(), '.procs', `${process.pid}-${Date.now()}`)
   const workers: Worker[] = []
@@ -242,6 +248,7 @@ async function spread(run: CaseRun, opts: CaseOptions & LoadOptions, level: Load
         level: shardLevel(level, shard).level,
         warmup: shareOf(warmup, shard),
         ident: { ...run.ident },
+        busyPoll: poll.on,
       }
       try {
         w.child.send(init)
@@ -253,7 +260,7 @@ async function spread(run: CaseRun, opts: CaseOptions & LoadOptions, level: Load
     })
     await Promise.all(workers.map((w) => expect(w, 'ready', label)))
 
-    const origin = performance.timeOrigin + (await run.measure())
+    const origin = performance.timeOrigin + (await run.measure(0))
     t0Epoch = origin
     const trialStart: number[] = []
     for (let trial = 1; trial <= level.trials; trial++) {

@@ -31,6 +31,7 @@ const CASES: Record<string, Case> = {
   BENCH_TRACE_MAX_INPUT_TOKENS: { good: '2048', expect: 2048, bad: '0' },
   BENCH_TRACE_MAX_OUTPUT_TOKENS: { good: '256', expect: 256, bad: '-1' },
   BENCH_CLIENT_PROCS: { good: '4', expect: 4, bad: '0' },
+  BENCH_BUSY_POLL: { good: '0', expect: '0', bad: 'on' },
   BENCH_CAPACITY_BUDGET_S: { good: '170', expect: 170, bad: '-1' },
   TIMEOUT_GEN: { good: '90', expect: 90, bad: 'never' },
   TIMEOUT_TAGS: { good: '2.5', expect: 2.5, bad: '0' },

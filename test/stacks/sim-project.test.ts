@@ -1,5 +1,9 @@
 // `vitest bench --project sim`: every protocol end to end against the simulator as a real process.
+import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import type { RunSummaryJson } from '../../reporters/run-data.ts'
 import { freePort } from '../../fixtures/ports.ts'
 import { waitGone } from '../support/procs.ts'
 import { onlyRunDir, startBench } from '../support/run-bench.ts'
@@ -32,6 +36,15 @@ describe('the sim bench project', () => {
       expect(Number(row.tokens_per_sec)).toBeGreaterThan(0)
     }
     for (const p of ['openai', 'ollama', 'llamacpp', 'tgi', 'triton']) expect(r.all).toContain(`sim-model on sim (${p})`)
+    // the simulator computes nothing: with a core to spare, each case keeps its loop turning while it measures
+    const sum = JSON.parse(readFileSync(join(onlyRunDir(run.resultsDir), 'summary.json'), 'utf8')) as RunSummaryJson
+    expect(sum.cases).toHaveLength(7)
+    for (const c of sum.cases)
+      expect(c.summary.sections?.busyPoll, c.fullName).toEqual(
+        availableParallelism() > 1
+          ? { processes: 1, why: `auto: the server does not compute on this CPU, ${availableParallelism()} cores for 1 polling process(es)` }
+          : undefined,
+      )
     expect(await waitGone(`--port ${port}`)).toEqual([])
   })
 })
