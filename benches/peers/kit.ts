@@ -132,18 +132,22 @@ function childEnv(own: Record<string, string | undefined> | undefined, inherit: 
 }
 
 const WARM_ID = 'peers-sim-warmup-'
+const WARM_WAVES = 8
 
 /**
- * Before a tool runs, the fresh simulator serves 4 waves of `streams` requests (ids marked, left out of the truth): a
- * cold simulator (its code not yet compiled) read the first burst of 16 requests up to 38 ms late, an error in every
- * tool's TTFT p99 that was the simulator's, not the tool's. Every tool meets the same warm simulator.
+ * Before a tool runs, the fresh simulator serves 8 waves of `streams` requests shaped like the scenario's (ids
+ * marked, left out of the truth): a cold simulator (its code not yet compiled) read the first burst of 16 requests up
+ * to 38 ms late, an error in every tool's TTFT p99 that was the simulator's, not the tool's. Warmed with 8-token
+ * replies it still read the first 2–4 waves of 64-token ones 4–12 ms late (the time a request waits in the socket
+ * before the simulator reads it is in no truth); warmed with the scenario's own replies, at most 4.4 ms. Every tool meets
+ * the same warm simulator.
  */
 export async function warmSim(url: string, s: Scenario, model: string): Promise<void> {
   let next = 0
   const one = async (): Promise<void> => {
-    while (next < s.streams * 4) {
+    while (next < s.streams * WARM_WAVES) {
       const id = `${WARM_ID}${next++}`
-      const body = JSON.stringify({ model, prompt: promptOf(s.inputTokens), max_tokens: 8, stream: true, ignore_eos: true })
+      const body = JSON.stringify({ model, prompt: promptOf(s.inputTokens), max_tokens: s.outputTokens, stream: true, ignore_eos: true })
       const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': id }, body })
       await res.text()
       if (!res.ok) throw new Error(`peers: warming the simulator at ${url} failed: HTTP ${res.status}`)
