@@ -22,18 +22,22 @@ export interface Scenario {
   outputTokens: number
   /** a simulator run whose per-request truth the tools are judged against */
   truth?: boolean
+  /** a real server the bench starts (benches/peers/real-server.ts) instead of the simulator */
+  server?: { stack: 'llama.cpp' | 'vllm'; model: string }
 }
 
 /**
  * truth: the simulator with TTFT 50 ms and ITL 10 ms (no jitter, no per-prompt-token time). ingest-*: the zero-delay
- * simulator (each body written at once) at 1/64/256 streams, 512 output tokens per request. llama-server: c=4.
+ * simulator (each body written at once) at 1/64/256 streams, 512 output tokens per request. llama-server, vllm: the
+ * real server on the generated tiny-random model, c=4 (vllm only where `fuze-bench setup --stack vllm` installed it).
  */
 export const SCENARIOS: Record<string, Scenario> = {
   truth: { id: 'truth', streams: 16, requests: 240, inputTokens: 32, outputTokens: 64, truth: true },
   'ingest-1': { id: 'ingest-1', streams: 1, requests: 200, inputTokens: 32, outputTokens: 512 },
   'ingest-64': { id: 'ingest-64', streams: 64, requests: 2000, inputTokens: 32, outputTokens: 512 },
   'ingest-256': { id: 'ingest-256', streams: 256, requests: 2048, inputTokens: 32, outputTokens: 512 },
-  'llama-server': { id: 'llama-server', streams: 4, requests: 60, inputTokens: 32, outputTokens: 64 },
+  'llama-server': { id: 'llama-server', streams: 4, requests: 60, inputTokens: 32, outputTokens: 64, server: { stack: 'llama.cpp', model: 'tiny-random' } },
+  vllm: { id: 'vllm', streams: 4, requests: 60, inputTokens: 32, outputTokens: 64, server: { stack: 'vllm', model: 'tiny-random' } },
 }
 
 /** What one tool run reports to the table: its per-request results (parsed from its own output files) and its cost. */
