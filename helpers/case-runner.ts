@@ -165,6 +165,8 @@ export class CaseRun {
    * measure, this one waits). Returns t0.
    */
   async measure(pollers = 1): Promise<number> {
+    // a view of a model its one-model server does not serve yet starts it here, not inside the measured window
+    await this.server.ready?.()
     this.t0 = performance.now()
     const sections = this.sections
     const acc = this.acc

@@ -23,6 +23,15 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1'])
 /** Whether the server's work runs on this machine's CPU (so a core spent polling would be taken from it). */
 export function serverComputesHere(server: Pick<ServerRef, 'stack' | 'unit' | 'url' | 'pin' | 'gpuLayers'>): boolean {
   if (server.stack.internal) return false // the simulator paces with timers; it computes nothing worth a core
+  try {
+    return runsHere(server)
+  } catch {
+    // not started (its unit, URL and GPU pin are not known yet): take the choice that costs the server nothing
+    return true
+  }
+}
+
+function runsHere(server: Pick<ServerRef, 'unit' | 'url' | 'pin' | 'gpuLayers'>): boolean {
   if (server.unit === 'external') {
     let host = ''
     try {

@@ -34,6 +34,24 @@ describe('serverComputesHere', () => {
     ],
   ]
   for (const [name, server, here] of cases) it(name, () => expect(serverComputesHere(server)).toBe(here))
+
+  it('a server not started yet (its getters throw) counts as computing here, without throwing', () => {
+    // a view of a model its one-model server does not serve yet: a throw here once hung the bench (own-gguf.test.ts)
+    const notStarted = {
+      stack: stackDef('llama.cpp'),
+      get unit(): 'proc' {
+        throw new Error('the server is not started')
+      },
+      get url(): string {
+        throw new Error('the server is not started')
+      },
+      get pin(): GpuPin {
+        throw new Error('the server is not started')
+      },
+      gpuLayers: undefined,
+    }
+    expect(serverComputesHere(notStarted)).toBe(true)
+  })
 })
 
 describe('busyPollChoice', () => {
