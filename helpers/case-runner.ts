@@ -188,18 +188,22 @@ export class CaseRun {
     ctx.startedAt = new Date(performance.timeOrigin + this.t0).toISOString()
     this.monitor.start()
     this.stalls.start()
-    if (pollers > 0) {
-      const choice = busyPollChoice(this.knobs.BENCH_BUSY_POLL, serverComputesHere(this.server), pollers)
-      if (choice.on) {
-        this.poll.start()
-        this.sections.busyPoll = { processes: pollers, why: choice.why }
-      }
-    }
+    if (pollers > 0 && this.busyPoll(pollers)) this.poll.start()
     this.unpin = pinKnobs()
     return this.t0
   }
 
-  /** A section of the case's summary (`summary.sections[name]`), beside what the case hooks attach. */
+  /**
+   * BENCH_BUSY_POLL's choice for `pollers` processes measuring this case (this one, or client processes), recorded in
+   * the case's summary (`sections.busyPoll`) when on. The one place the choice is made.
+   */
+  busyPoll(pollers: number): boolean {
+    const choice = busyPollChoice(this.knobs.BENCH_BUSY_POLL, serverComputesHere(this.server), pollers)
+    if (choice.on) this.sections.busyPoll = { processes: pollers, why: choice.why }
+    return choice.on
+  }
+
+    /** A section of the case's summary (`summary.sections[name]`), beside what the case hooks attach. */
   attach(name: string, value: unknown): void {
     this.sections[name] = value
   }

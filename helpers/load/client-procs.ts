@@ -14,7 +14,6 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { getKnobs } from '../../env/index.ts'
-import { busyPollChoice, serverComputesHere } from './busy-poll.ts'
 import type { GpuPin } from '../../fixtures/gpu.ts'
 import type { ServerRef } from '../../fixtures/server.ts'
 import type { ResolvedModel } from '../../fixtures/stacks/index.ts'
@@ -224,8 +223,7 @@ export async function runProcsCase(server: ServerRef, opts: CaseOptions & LoadOp
 async function spread(run: CaseRun, opts: CaseOptions & LoadOptions, level: LoadLevel, procs: number, warmup: number): Promise<CaseMeta> {
   const label = `${run.ident.fullName}: BENCH_CLIENT_PROCS=${procs}`
   // the workers read the streams, so they are the ones kept awake; this process waits
-  const poll = busyPollChoice(getKnobs().BENCH_BUSY_POLL, serverComputesHere(run.server), procs)
-  if (poll.on) run.attach('busyPoll', { processes: procs, why: poll.why })
+  const busyPoll = run.busyPoll(procs)
   const server = run.server
   const root = join(ensureRunDir(), '.procs', `${process.pid}-${Date.now()}`)
   const workers: Worker[] = []
@@ -248,7 +246,7 @@ async function spread(run: CaseRun, opts: CaseOptions & LoadOptions, level: Load
         level: shardLevel(level, shard).level,
         warmup: shareOf(warmup, shard),
         ident: { ...run.ident },
-        busyPoll: poll.on,
+        busyPoll,
       }
       try {
         w.child.send(init)
