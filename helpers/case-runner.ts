@@ -203,7 +203,7 @@ export class CaseRun {
     return choice.on
   }
 
-    /** A section of the case's summary (`summary.sections[name]`), beside what the case hooks attach. */
+  /** A section of the case's summary (`summary.sections[name]`), beside what the case hooks attach. */
   attach(name: string, value: unknown): void {
     this.sections[name] = value
   }
